@@ -1,0 +1,7 @@
+"""`python -m bot` is the `okr-bot` command."""
+
+import sys
+
+from bot.cli import main
+
+sys.exit(main())

@@ -1,0 +1,160 @@
+"""Settings: the one place that reads the environment (and `.env`)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+SLACK_API_URL = "https://slack.com/api/"
+
+# What to tell a person about each variable when it is missing or malformed: where to get it.
+WHERE_TO_GET = {
+    "SLACK_BOT_TOKEN": "copy the Bot User OAuth Token (xoxb-…) from your Slack app's "
+    "OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "copy it from your Slack app's Basic Information page "
+    "(App Credentials → Signing Secret)",
+    "SLACK_APP_TOKEN": "create an app-level token with the connections:write scope on your "
+    "Slack app's Basic Information page (App-Level Tokens), or unset it to serve over HTTP",
+    "DATABASE_URL": "use e.g. sqlite:///okr-bot.db or postgresql://user:password@host:5432/okr_bot",
+    "SLACK_API_URL": "leave it unset for Slack's own https://slack.com/api/",
+    "HOST": "use an address to listen on, e.g. 127.0.0.1 or 0.0.0.0",
+}
+
+ECHOED = {"HOST", "PORT", "LOG_LEVEL", "SLACK_API_URL"}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line meant for a person."""
+
+
+class StartupError(Exception):
+    """okr-bot cannot start for a reason outside its settings (the network, the database)."""
+
+
+class Settings(BaseSettings):
+    """okr-bot's configuration, from the environment and an optional `.env` file."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    database_url: str = "sqlite:///okr-bot.db"
+    slack_api_url: str = SLACK_API_URL
+    host: str = "127.0.0.1"
+    port: int = Field(default=3000, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value.strip())
+        except ArgumentError:
+            raise ValueError("is not a database URL") from None
+        backend = url.get_backend_name()
+        if backend in ("postgres", "postgresql"):
+            # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+            url = url.set(drivername="postgresql+psycopg")
+        elif backend != "sqlite":
+            raise ValueError(f"names an unsupported database ({backend}); okr-bot runs on "
+                             "SQLite and PostgreSQL")
+        return url.render_as_string(hide_password=False)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+    def secrets(self) -> list[str]:
+        """Every secret value, so logging can redact them wherever they turn up."""
+        fields = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+        found = [field.get_secret_value() for field in fields if field is not None]
+        password = make_url(self.database_url).password
+        if password:
+            found.append(password)
+        return found
+
+    def require_slack(self) -> None:
+        """Raise SettingsError unless the Slack credentials `serve` needs are all set."""
+        missing = ["SLACK_BOT_TOKEN"] if self.slack_bot_token is None else []
+        if self.slack_signing_secret is None and not self.socket_mode:
+            missing.append("SLACK_SIGNING_SECRET")
+        if missing:
+            raise SettingsError("; ".join(f"{name} is not set: {WHERE_TO_GET[name]}"
+                                          for name in missing))
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+    """Read settings, turning pydantic's errors into one line that names each variable."""
+    try:
+        return Settings(_env_file=env_file, **overrides)
+    except ValidationError as error:
+        raise SettingsError(describe_errors(error)) from None
+
+
+def describe_errors(error: ValidationError) -> str:
+    problems = []
+    for detail in error.errors():
+        name = str(detail["loc"][0]).upper() if detail["loc"] else "settings"
+        if detail["type"].startswith("value_error"):
+            reason = detail["msg"].removeprefix("Value error, ")
+        elif name == "PORT":
+            reason = "must be a whole number from 1 to 65535"
+        else:
+            reason = "is malformed: " + detail["msg"].lower()
+        given = detail.get("input")
+        # Echo back only harmless values: tokens are secrets and URLs may carry a password.
+        shown = f" (got {given!r})" if name in ECHOED and isinstance(given, str | int) else ""
+        hint = WHERE_TO_GET.get(name)
+        problems.append(f"{name} {reason}{shown}" + (f": {hint}" if hint else ""))
+    return "; ".join(problems)

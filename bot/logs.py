@@ -1,0 +1,73 @@
+"""Structured (logfmt) logging with secrets redacted from every line."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterable
+
+# Anything shaped like a Slack token is masked even if we were never told its value.
+TOKEN_PATTERN = re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+")
+_SAFE_VALUE = re.compile(r"^[A-Za-z0-9_./:@+-]+$")
+
+
+def logfmt_value(value: object) -> str:
+    text = str(value)
+    if text and _SAFE_VALUE.match(text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def kv(**fields: object) -> str:
+    """Render fields as `key=value` pairs, skipping the ones that are None."""
+    return " ".join(f"{key}={logfmt_value(value)}" for key, value in fields.items()
+                    if value is not None)
+
+
+class LogfmtFormatter(logging.Formatter):
+    """`ts=… level=… logger=… msg=…` on one line; exceptions folded into the same line."""
+
+    converter = time.gmtime  # timestamps in UTC, like everything else we store
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return TOKEN_PATTERN.sub(lambda match: match.group(1) + "-[redacted]", text)
+
+    def format(self, record: logging.LogRecord) -> str:
+        ts = self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z"
+        message = record.getMessage()
+        line = f"ts={ts} level={record.levelname.lower()} logger={record.name} "
+        # Messages built with kv() are already structured; free text gets quoted as msg=.
+        line += message if getattr(record, "structured", False) else kv(msg=message)
+        if record.exc_info:
+            line += " " + kv(exc=self.formatException(record.exc_info))
+        return self.redact(line)
+
+
+def configure_logging(level: int | str = "INFO", secrets: Iterable[str] = ()) -> None:
+    """Send every logger's records, redacted, as logfmt lines to stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(LogfmtFormatter(secrets))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # Third-party chatter at INFO would drown the one line per request we promise;
+    # at DEBUG a person is asking for everything.
+    third_party = root.level if root.level <= logging.DEBUG else max(root.level, logging.WARNING)
+    for noisy in ("slack_bolt", "slack_sdk", "apscheduler", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(third_party)
+
+
+def structured(logger: logging.Logger, level: int, event: str, **fields: object) -> None:
+    """Log one structured line: `event=<event> key=value …`."""
+    if logger.isEnabledFor(level):
+        logger.log(level, kv(event=event, **fields), extra={"structured": True})

@@ -1,0 +1,10 @@
+"""Every table module, imported so Base.metadata is complete (for Alembic and tests)."""
+
+from importlib import import_module
+
+TABLE_MODULES = ("bot.people.models", "bot.slack.models")
+
+
+def load_all() -> None:
+    for name in TABLE_MODULES:
+        import_module(name)

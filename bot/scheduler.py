@@ -1,0 +1,67 @@
+"""The clock for periodic jobs. APScheduler only says *when*; each job asks the database
+*what* is due and is harmless to run twice, so several processes never do harm."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import clock
+from bot.db import transaction
+from bot.logs import structured
+from bot.slack.receipts import KEEP_RECEIPTS_FOR, prune_receipts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    summary: str
+    trigger: Callable[[], BaseTrigger]
+    run: Callable[[sessionmaker[Session]], str]  # returns a one-line account of what it did
+
+
+def prune_event_receipts(session_factory: sessionmaker[Session]) -> str:
+    with transaction(session_factory) as session:
+        removed = prune_receipts(db_session=session, now=clock.now())
+    return f"removed {removed} event receipts older than {KEEP_RECEIPTS_FOR.days} day(s)"
+
+
+JOBS: dict[str, Job] = {
+    job.name: job
+    for job in (
+        Job("prune-event-receipts",
+            "Forget Slack event ids old enough that Slack will not retry them.",
+            lambda: IntervalTrigger(hours=1, timezone=UTC),
+            prune_event_receipts),
+    )
+}
+
+
+def run_job(name: str, session_factory: sessionmaker[Session]) -> str:
+    # A failure propagates: APScheduler logs it with its traceback, the CLI reports it.
+    outcome = JOBS[name].run(session_factory)
+    structured(log, logging.INFO, "job_finished", job=name, outcome=outcome)
+    return outcome
+
+
+def start_scheduler(session_factory: sessionmaker[Session]) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        # A job that missed its slot while we were down runs once on start, not once per miss.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+    )
+    for job in JOBS.values():
+        scheduler.add_job(run_job, job.trigger(), args=[job.name, session_factory],
+                          id=job.name, name=job.summary, replace_existing=True)
+    scheduler.start()
+    return scheduler
+

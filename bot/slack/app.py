@@ -1,0 +1,70 @@
+"""The app factory: a Bolt App wired to our settings, database and listeners."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.slack.errors import handle_error
+from bot.slack.listeners import register_listeners
+from bot.slack.middleware import CommitUnitOfWork, attach_unit_of_work, skip_duplicate_events
+
+# Lazy listeners share this pool; Bolt's default of 5 is small for a team's Monday morning.
+LISTENER_WORKERS = 16
+
+
+def create_web_client(settings: Settings) -> WebClient:
+    assert settings.slack_bot_token is not None
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(),
+            RateLimitErrorRetryHandler(max_retry_count=1),
+        ],
+    )
+
+
+class _DropClientTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment on its own, then warns that the client
+    we pass wins over it. That is exactly what we want, so the warning is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("As you gave `client` as well")
+
+
+def create_app(settings: Settings, *, session_factory: sessionmaker[Session]) -> App:
+    """Build the Bolt App. Verifies the bot token with auth.test, as Bolt does."""
+    settings.require_slack()
+    signing_secret = settings.slack_signing_secret
+    bolt_logger = logging.getLogger("bot.slack.bolt")
+    if not any(isinstance(f, _DropClientTokenWarning) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_DropClientTokenWarning())
+    app = App(
+        name="okr-bot",
+        client=create_web_client(settings),
+        # Never fall back on Bolt's own reading of the environment: Settings is the one source.
+        signing_secret=signing_secret.get_secret_value() if signing_secret else "",
+        # Listeners run in the request thread and the reply leaves when they return: no 10 ms
+        # ack polling. Slow work goes to lazy listeners.
+        process_before_response=True,
+        logger=bolt_logger,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS,
+                                             thread_name_prefix="okr-bot-listener"),
+    )
+    app.use(attach_unit_of_work(session_factory))
+    app.use(skip_duplicate_events)
+    app.listener_runner.listener_completion_handler = CommitUnitOfWork()
+    app.error(handle_error)
+    register_listeners(app)
+    return app

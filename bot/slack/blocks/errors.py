@@ -1,0 +1,18 @@
+"""What a person sees when something went wrong on our side."""
+
+from __future__ import annotations
+
+from bot.slack.blocks.mrkdwn import context, section
+
+
+def apology_message(reference: str) -> dict:
+    text = ("Sorry, something went wrong on our side and nothing was changed. "
+            "Please try again in a moment.")
+    return {
+        "response_type": "ephemeral",
+        "text": f"{text} (reference {reference})",
+        "blocks": [
+            section(f":warning: {text}"),
+            context(f"If it keeps happening, give your admin this reference: `{reference}`"),
+        ],
+    }

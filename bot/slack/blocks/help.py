@@ -1,0 +1,37 @@
+"""The `/okr help` message, and its "did you mean" variant for unknown input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.slack.blocks.mrkdwn import context, escape, header, section
+from bot.slack.router import Subcommand
+
+INTRO = ("okr-bot keeps your OKRs and KPIs alive week to week: check-ins by DM, "
+         "status with the causal chain, and summaries for managers.")
+
+
+def subcommand_blocks(subcommands: Iterable[Subcommand]) -> list[dict]:
+    return [
+        section(f"*`{sub.usage}`*\n{sub.summary}\nExample: `{sub.example}`")
+        for sub in subcommands
+    ]
+
+
+def help_message(subcommands: Iterable[Subcommand], *, unknown: str | None = None,
+                 suggestion: Subcommand | None = None) -> dict:
+    """An ephemeral slash-command reply listing every subcommand."""
+    subcommands = list(subcommands)
+    blocks: list[dict] = []
+    if unknown is not None:
+        said = f"I don't know `/okr {escape(unknown)}`."
+        if suggestion is not None:
+            said += f" Did you mean `/okr {suggestion.name}`?"
+        blocks.append(section(f":thinking_face: {said}"))
+        fallback = said
+    else:
+        fallback = "okr-bot commands"
+    blocks += [header("okr-bot commands"), section(INTRO), {"type": "divider"}]
+    blocks += subcommand_blocks(subcommands)
+    blocks.append(context("Type `/okr help` any time to see this list."))
+    return {"response_type": "ephemeral", "text": fallback, "blocks": blocks}

@@ -1,0 +1,76 @@
+"""One error handler: roll back, log with a reference id, apologise to the person."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext, BoltResponse
+
+from bot.logs import structured
+from bot.slack.blocks.errors import apology_message
+from bot.slack.request_info import describe
+
+log = logging.getLogger(__name__)
+
+
+def new_reference() -> str:
+    return secrets.token_hex(4)
+
+
+def _log_failure(error: BaseException, body: Any, reference: str) -> None:
+    info = describe(body)
+    structured(log, logging.ERROR, "listener_error", reference=reference, type=info.kind,
+               name=info.name, team=info.team, error=type(error).__name__)
+    log.error("reference %s", reference, exc_info=error)
+
+
+def handle_error(error: Exception, body: dict, context: BoltContext,
+                 response: BoltResponse | None) -> BoltResponse | None:
+    """Bolt's global error handler for listeners and middleware."""
+    unit_of_work = context.get("unit_of_work")
+    if unit_of_work is not None:
+        unit_of_work.finish(commit=False)
+    reference = new_reference()
+    _log_failure(error, body, reference)
+    info = describe(body)
+    if info.kind == "command":
+        # Nothing has reached Slack yet (we answer after the listener returns), so the
+        # apology can be the slash command's own ephemeral reply.
+        return BoltResponse(status=200, body=json.dumps(apology_message(reference)),
+                            headers={"content-type": "application/json;charset=utf-8"})
+    if body.get("response_url") or body.get("response_urls"):
+        _respond_later(context, reference)
+        return BoltResponse(status=200, body="")
+    return None  # events keep Bolt's 500, so Slack retries them
+
+
+def _respond_later(context: BoltContext, reference: str) -> None:
+    respond = context.get("respond")
+    if respond is None:
+        return
+    try:
+        respond(**apology_message(reference))
+    except Exception:  # the apology failing must not hide the original error
+        log.exception("could not send the apology for reference %s", reference)
+
+
+def reported(lazy_listener: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a lazy listener: Bolt only logs its errors; we roll back, log and apologise."""
+
+    @functools.wraps(lazy_listener)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            lazy_listener(*args, **kwargs)
+        except Exception as error:
+            reference = new_reference()
+            _log_failure(error, kwargs.get("body"), reference)
+            context = kwargs.get("context")
+            if context is not None:
+                _respond_later(context, reference)
+
+    return run

@@ -1,0 +1,14 @@
+"""Listeners, one module per Slack surface, each with a `register(app)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.listeners import commands, events
+
+SURFACES = (commands, events)
+
+
+def register_listeners(app: App) -> None:
+    for surface in SURFACES:
+        surface.register(app)

@@ -1,0 +1,58 @@
+"""Events API listeners: every event the manifest subscribes to has one here."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import clock
+from bot.people import service as people_service
+from bot.slack.blocks.home import home_view
+from bot.slack.errors import reported
+from bot.slack.listeners.commands import ROUTER
+from bot.slack.middleware import db_session
+
+
+def acknowledge(ack: Ack) -> None:
+    ack()
+
+
+@reported
+def publish_home(event: dict, body: dict, client: WebClient, context: BoltContext) -> None:
+    """Refresh the person (their time zone may have changed) and publish their Home tab."""
+    if event.get("tab") != "home":
+        return
+    slack_user = client.users_info(user=event["user"])["user"]
+    with context["unit_of_work"] as session:  # a lazy listener's own unit of work
+        workspace = people_service.get_or_create_workspace(
+            db_session=session, slack_team_id=body["team_id"])
+        person = people_service.upsert_person(
+            db_session=session, workspace=workspace, slack_user=slack_user)
+        name = person.display_name or person.real_name
+        time_zone = person.time_zone
+    # The person is stored before we tell Slack anything.
+    client.views_publish(user_id=event["user"],
+                         view=home_view(ROUTER, name=name, time_zone=time_zone))
+
+
+def record_uninstall(body: dict, context: BoltContext) -> None:
+    people_service.mark_uninstalled(db_session=db_session(context),
+                                    slack_team_id=body["team_id"], at=clock.now())
+
+
+def record_tokens_revoked(body: dict, context: BoltContext) -> None:
+    people_service.mark_tokens_revoked(db_session=db_session(context),
+                                       slack_team_id=body["team_id"], at=clock.now())
+
+
+EVENTS = {
+    # app_home_opened calls Slack twice; acking first keeps us inside Slack's 3 seconds.
+    "app_home_opened": {"ack": acknowledge, "lazy": [publish_home]},
+    "app_uninstalled": {"ack": record_uninstall},
+    "tokens_revoked": {"ack": record_tokens_revoked},
+}
+
+
+def register(app: App) -> None:
+    for event_type, listener in EVENTS.items():
+        app.event(event_type)(**listener)

@@ -1,0 +1,65 @@
+"""`/okr <subcommand> [args]`: parsing, the subcommand registry and "did you mean".
+
+Pure: no Bolt, no database. Listeners look subcommands up here; help and the Home tab
+render from the same registry, so what they document is exactly what answers.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Handler = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    summary: str
+    usage: str
+    example: str
+    handler: Handler
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Route:
+    """What `/okr <text>` resolved to: a subcommand with its argument text, or nothing."""
+
+    typed: str
+    args: str
+    subcommand: Subcommand | None = None
+    suggestion: Subcommand | None = None
+
+
+@dataclass
+class Router:
+    _subcommands: dict[str, Subcommand] = field(default_factory=dict)
+    _aliases: dict[str, str] = field(default_factory=dict)
+
+    def add(self, subcommand: Subcommand) -> None:
+        for name in (subcommand.name, *subcommand.aliases):
+            if name in self._subcommands or name in self._aliases:
+                raise ValueError(f"/okr {name} is registered twice")
+        self._subcommands[subcommand.name] = subcommand
+        self._aliases.update(dict.fromkeys(subcommand.aliases, subcommand.name))
+
+    def __iter__(self) -> Iterator[Subcommand]:
+        return iter(self._subcommands.values())
+
+    def resolve(self, text: str, *, default: str = "help") -> Route:
+        typed, _, args = text.strip().partition(" ")
+        name = typed.lower() or default
+        name = self._aliases.get(name, name)
+        if name in self._subcommands:
+            return Route(typed=typed, args=args.strip(), subcommand=self._subcommands[name])
+        return Route(typed=typed, args=args.strip(), suggestion=self.closest(name))
+
+    def closest(self, name: str) -> Subcommand | None:
+        names = [*self._subcommands, *self._aliases]
+        match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        if not match:
+            return None
+        return self._subcommands[self._aliases.get(match[0], match[0])]
