@@ -67,7 +67,9 @@ def configure_logging(level: int | str = "INFO", secrets: Iterable[str] = ()) ->
         logging.getLogger(noisy).setLevel(third_party)
 
 
-def structured(logger: logging.Logger, level: int, event: str, **fields: object) -> None:
-    """Log one structured line: `event=<event> key=value …`."""
+def structured(logger: logging.Logger, level: int, event: str, *,
+               exc_info: BaseException | None = None, **fields: object) -> None:
+    """Log one structured line: `event=<event> key=value …` (and the traceback, if given)."""
     if logger.isEnabledFor(level):
-        logger.log(level, kv(event=event, **fields), extra={"structured": True})
+        logger.log(level, kv(event=event, **fields), exc_info=exc_info,
+                   extra={"structured": True})

@@ -24,9 +24,8 @@ def new_reference() -> str:
 
 def _log_failure(error: BaseException, body: Any, reference: str) -> None:
     info = describe(body)
-    structured(log, logging.ERROR, "listener_error", reference=reference, type=info.kind,
-               name=info.name, team=info.team, error=type(error).__name__)
-    log.error("reference %s", reference, exc_info=error)
+    structured(log, logging.ERROR, "listener_error", exc_info=error, reference=reference,
+               type=info.kind, name=info.name, team=info.team, error=type(error).__name__)
 
 
 def handle_error(error: Exception, body: dict, context: BoltContext,
@@ -43,20 +42,22 @@ def handle_error(error: Exception, body: dict, context: BoltContext,
         # apology can be the slash command's own ephemeral reply.
         return BoltResponse(status=200, body=json.dumps(apology_message(reference)),
                             headers={"content-type": "application/json;charset=utf-8"})
-    if body.get("response_url") or body.get("response_urls"):
-        _respond_later(context, reference)
+    if _respond_later(context, body, reference):
         return BoltResponse(status=200, body="")
     return None  # events keep Bolt's 500, so Slack retries them
 
 
-def _respond_later(context: BoltContext, reference: str) -> None:
+def _respond_later(context: BoltContext, body: Any, reference: str) -> bool:
+    """Apologise through the request's response_url, if it has one."""
     respond = context.get("respond")
-    if respond is None:
-        return
+    has_url = isinstance(body, dict) and (body.get("response_url") or body.get("response_urls"))
+    if respond is None or not has_url:
+        return False
     try:
         respond(**apology_message(reference))
     except Exception:  # the apology failing must not hide the original error
         log.exception("could not send the apology for reference %s", reference)
+    return True
 
 
 def reported(lazy_listener: Callable[..., None]) -> Callable[..., None]:
@@ -71,6 +72,6 @@ def reported(lazy_listener: Callable[..., None]) -> Callable[..., None]:
             _log_failure(error, kwargs.get("body"), reference)
             context = kwargs.get("context")
             if context is not None:
-                _respond_later(context, reference)
+                _respond_later(context, kwargs.get("body"), reference)
 
     return run

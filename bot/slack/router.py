@@ -11,7 +11,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-Handler = Callable[..., Any]
+
+@dataclass(frozen=True)
+class CommandRequest:
+    """One `/okr` invocation, as a subcommand handler sees it."""
+
+    args: str
+    user_id: str
+    team_id: str
+    channel_id: str | None
+    unit_of_work: Any  # bot.db.UnitOfWork; typed loosely to keep this module free of the database
+
+    @property
+    def db_session(self) -> Any:
+        return self.unit_of_work.session
+
+
+# A handler answers a request with a slash-command reply payload (text, blocks, response_type).
+Handler = Callable[[CommandRequest], dict]
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.slack.blocks.help import help_message
-from bot.slack.router import Route, Router, Subcommand
+from bot.slack.router import CommandRequest, Router, Subcommand
 
 COMMAND = "/okr"
 
 
-def okr_help(route: Route) -> dict:
+def okr_help(request: CommandRequest) -> dict:
     return help_message(ROUTER)
 
 
@@ -25,12 +25,15 @@ ROUTER.add(Subcommand(
 ))
 
 
-def answer_okr(ack: Ack, command: dict) -> None:
+def answer_okr(ack: Ack, command: dict, context: BoltContext) -> None:
     route = ROUTER.resolve(command.get("text") or "")
     if route.subcommand is None:
         ack(**help_message(ROUTER, unknown=route.typed, suggestion=route.suggestion))
         return
-    ack(**route.subcommand.handler(route))
+    request = CommandRequest(args=route.args, user_id=command["user_id"],
+                             team_id=command["team_id"], channel_id=command.get("channel_id"),
+                             unit_of_work=context["unit_of_work"])
+    ack(**route.subcommand.handler(request))
 
 
 def register(app: App) -> None:

@@ -48,8 +48,8 @@ def record_tokens_revoked(body: dict, context: BoltContext) -> None:
 EVENTS = {
     # app_home_opened calls Slack twice; acking first keeps us inside Slack's 3 seconds.
     "app_home_opened": {"ack": acknowledge, "lazy": [publish_home]},
-    "app_uninstalled": {"ack": record_uninstall},
-    "tokens_revoked": {"ack": record_tokens_revoked},
+    "app_uninstalled": {"ack": record_uninstall, "lazy": []},
+    "tokens_revoked": {"ack": record_tokens_revoked, "lazy": []},
 }
 
 

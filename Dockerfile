@@ -1,0 +1,36 @@
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Dependencies in a layer of their own, rebuilt only when pyproject.toml changes.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install --no-cache-dir -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+# The app itself. Installed editable because migrations/ lives beside bot/, not inside it.
+COPY README.md alembic.ini ./
+COPY migrations ./migrations
+COPY bot ./bot
+RUN pip install --no-cache-dir --no-deps --editable . \
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin okrbot \
+    && mkdir /data \
+    && chown okrbot /data
+
+USER 10001
+
+ENV HOST=0.0.0.0 \
+    PORT=3000 \
+    DATABASE_URL=sqlite:////data/okr-bot.db
+VOLUME ["/data"]
+EXPOSE 3000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '3000') + '/healthz', timeout=4)"]
+
+CMD ["okr-bot", "serve"]

@@ -1,0 +1,124 @@
+"""Shared fixtures: databases (SQLite and a real PostgreSQL), the fake Slack, a running bot."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings, load_settings
+from bot.db import make_engine, make_session_factory
+from bot.serve import Runtime, build_runtime
+from tests.fakes import FakeSlack, SlackSender
+from tests.support.postgres import REQUIRE_VARIABLE, PostgresServer, find_bin_dir
+from tests.support.server import serving
+
+BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-test"
+SIGNING_SECRET = "test-signing-secret-8f14e45f"
+TEAM_ID = "T0TEST"
+
+SETTING_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
+                     "DATABASE_URL", "SLACK_API_URL", "HOST", "PORT", "LOG_LEVEL")
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_from_outside(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests say every setting they use; nothing leaks in from the shell that runs them."""
+    for name in SETTING_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    bin_dir = find_bin_dir()
+    reason = None
+    if bin_dir is None:
+        reason = "no PostgreSQL binaries (initdb, pg_ctl) on this machine"
+    server = None
+    if reason is None:
+        server = PostgresServer(bin_dir)
+        try:
+            server.start()
+        except Exception as error:
+            server.stop()
+            reason = f"could not start PostgreSQL from {bin_dir}: {error}"
+            stderr = getattr(error, "stderr", None)
+            if stderr:
+                reason += f"\n{stderr}"
+    if reason is not None:
+        if os.environ.get(REQUIRE_VARIABLE) == "1":
+            pytest.fail(f"{reason} ({REQUIRE_VARIABLE}=1 makes this a failure)")
+        pytest.skip(reason)
+    assert server is not None
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend okr-bot supports."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'okr-bot.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN, team_id=TEAM_ID) as fake:
+        yield fake
+        fake.assert_no_problems()
+
+
+@pytest.fixture
+def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
+    return load_settings(
+        env_file=None,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.base_url,
+        database_url=database_url,
+    )
+
+
+@dataclass
+class RunningBot:
+    """okr-bot serving over real HTTP, with the fake Slack behind its Web API client."""
+
+    url: str
+    runtime: Runtime
+    fake: FakeSlack
+    slack: SlackSender
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        return self.runtime.session_factory
+
+
+@pytest.fixture
+def bot(settings: Settings, fake_slack: FakeSlack) -> Iterator[RunningBot]:
+    runtime = build_runtime(settings)
+    with serving(runtime.web_app(with_scheduler=False)) as url:
+        yield RunningBot(url, runtime, fake_slack,
+                         SlackSender(f"{url}/slack/events", SIGNING_SECRET, team_id=TEAM_ID))
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)

@@ -1,0 +1,102 @@
+"""Migrations run up and down on SQLite and PostgreSQL, and match the models exactly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import schema
+from bot.db import Base
+from bot.models import load_all
+from bot.people.models import Person, Workspace
+
+TABLES = {"workspaces", "people", "teams", "team_memberships", "slack_event_receipts"}
+
+
+def tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_creates_every_table_and_downgrade_removes_them(database_url: str,
+                                                              engine: Engine) -> None:
+    schema.upgrade(database_url)
+    assert tables(engine) == TABLES
+    assert schema.current_revision(engine) == schema.head_revision()
+
+    schema.downgrade(database_url, "base")
+    assert tables(engine) == set()
+    assert schema.current_revision(engine) is None
+
+    schema.upgrade(database_url)  # and back up again: the downgrade left nothing behind
+    assert tables(engine) == TABLES
+
+
+def test_migrations_match_the_models(database_url: str, engine: Engine) -> None:
+    schema.upgrade(database_url)
+    load_all()
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []
+
+
+def test_upgrade_is_idempotent(database_url: str, engine: Engine) -> None:
+    schema.upgrade(database_url)
+    schema.upgrade(database_url)
+    assert schema.current_revision(engine) == schema.head_revision()
+
+
+@pytest.fixture
+def migrated(database_url: str, session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    schema.upgrade(database_url)
+    return session_factory
+
+
+def test_instants_come_back_timezone_aware_in_utc(migrated: sessionmaker[Session]) -> None:
+    kolkata = timezone(timedelta(hours=5, minutes=30))
+    uninstalled = datetime(2026, 3, 29, 7, 30, tzinfo=kolkata)
+    with migrated.begin() as session:
+        session.add(Workspace(slack_team_id="T1", uninstalled_at=uninstalled))
+    with migrated() as session:
+        stored = session.query(Workspace).one().uninstalled_at
+    assert stored == uninstalled
+    assert stored.tzinfo == UTC
+    assert stored.hour == 2
+
+
+def test_naive_datetimes_are_refused(migrated: sessionmaker[Session]) -> None:
+    with migrated() as session, pytest.raises(StatementError, match="naive datetime"):
+        session.add(Workspace(slack_team_id="T1", uninstalled_at=datetime(2026, 1, 1)))
+        session.flush()
+
+
+def test_a_person_is_unique_per_workspace(migrated: sessionmaker[Session]) -> None:
+    with migrated() as session:
+        workspace = Workspace(slack_team_id="T1")
+        session.add_all([Person(workspace=workspace, slack_user_id="U1"),
+                         Person(workspace=workspace, slack_user_id="U1")])
+        with pytest.raises(IntegrityError):
+            session.flush()
+
+
+def test_a_person_needs_a_time_zone(migrated: sessionmaker[Session]) -> None:
+    with migrated() as session:
+        session.add(Person(workspace=Workspace(slack_team_id="T1"), slack_user_id="U1",
+                           time_zone=""))
+        with pytest.raises(IntegrityError):
+            session.flush()
+
+
+def test_deleting_a_workspace_removes_its_people(migrated: sessionmaker[Session]) -> None:
+    with migrated.begin() as session:
+        session.add(Person(workspace=Workspace(slack_team_id="T1"), slack_user_id="U1"))
+    with migrated.begin() as session:
+        session.execute(Workspace.__table__.delete())
+    with migrated() as session:
+        assert session.query(Person).count() == 0
