@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from sqlalchemy import select
 
 from bot.people.models import Person, Workspace
@@ -89,3 +92,34 @@ def test_tokens_revoked_marks_the_workspace(bot: RunningBot) -> None:
         workspace = session.scalars(select(Workspace)).one()
         assert workspace.tokens_revoked_at is not None
         assert workspace.uninstalled_at is None
+
+
+def test_home_tab_waits_out_a_rate_limit_and_publishes(bot: RunningBot) -> None:
+    bot.fake.add_user("U0ALICE")
+    bot.fake.fail_next("views.publish", status=429, retry_after=1)
+
+    reply = bot.slack.event({"type": "app_home_opened", "user": "U0ALICE", "tab": "home"})
+
+    assert reply.status == 200
+    assert reply.elapsed < 1, "the ack does not wait for Slack's Web API"
+    publishes = bot.fake.wait_for("views.publish", count=2)
+    assert [call.status for call in publishes] == [429, 200]
+    assert publishes[1].received_at - publishes[0].received_at >= 1, "Retry-After honoured"
+
+
+def test_home_tab_failure_keeps_the_person_and_logs_a_reference(
+        bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
+    bot.fake.add_user("U0ALICE", tz="Pacific/Auckland")
+    bot.fake.fail_next("views.publish", status=500)
+
+    bot.slack.event({"type": "app_home_opened", "user": "U0ALICE", "tab": "home"})
+
+    assert [c.status for c in bot.fake.wait_for("views.publish")] == [500]
+    deadline = time.monotonic() + 5
+    while "event=listener_error" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "event=listener_error" in caplog.text
+    assert "name=app_home_opened" in caplog.text
+    with bot.session_factory() as session:
+        person = session.scalars(select(Person)).one()
+        assert person.time_zone == "Pacific/Auckland", "stored before Slack was called"

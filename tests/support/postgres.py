@@ -18,9 +18,13 @@ from pathlib import Path
 import psycopg
 
 REQUIRE_VARIABLE = "OKR_BOT_REQUIRE_POSTGRES"
+BIN_VARIABLE = "OKR_BOT_PG_BIN"  # a folder with initdb and pg_ctl, when they are elsewhere
 
 
 def find_bin_dir() -> Path | None:
+    if os.environ.get(BIN_VARIABLE) is not None:
+        chosen = Path(os.environ[BIN_VARIABLE])
+        return chosen if (chosen / "pg_ctl").exists() and (chosen / "initdb").exists() else None
     on_path = shutil.which("pg_ctl")
     if on_path and shutil.which("initdb"):
         return Path(os.path.realpath(on_path)).parent

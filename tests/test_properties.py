@@ -1,0 +1,51 @@
+"""Properties that must hold for any input: escaping, truncation, logfmt, routing."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.logs import kv, logfmt_value
+from bot.slack.blocks.mrkdwn import escape, truncate
+from bot.slack.listeners.commands import ROUTER
+
+ENTITY = re.compile(r"&(amp|lt|gt);")
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+@given(st.text())
+def test_escaped_text_has_no_mrkdwn_control_characters_and_round_trips(text: str) -> None:
+    safe = escape(text)
+    assert "<" not in safe
+    assert ">" not in safe
+    assert ENTITY.sub("", safe).count("&") == 0, "every & starts an entity"
+    assert unescape(safe) == text
+
+
+@given(st.text(), st.integers(min_value=10, max_value=3000))
+def test_truncated_escaped_text_fits_and_never_ends_mid_entity(text: str, limit: int) -> None:
+    cut = truncate(escape(text), limit)
+    assert len(cut) <= limit
+    body = cut.removesuffix("…")
+    assert ENTITY.sub("", body).count("&") == 0
+
+
+@given(st.dictionaries(st.from_regex(r"[a-z_]{1,12}", fullmatch=True), st.text(), max_size=5))
+def test_logfmt_lines_stay_on_one_line(fields: dict[str, str]) -> None:
+    line = kv(**fields)
+    assert "\n" not in line
+    for key, value in fields.items():
+        assert f"{key}={logfmt_value(value)}" in line
+
+
+@given(st.text())
+def test_any_command_text_routes_to_a_subcommand_or_to_help(text: str) -> None:
+    route = ROUTER.resolve(text)
+    assert (route.subcommand is None) != (route.subcommand in list(ROUTER))
+    if route.suggestion is not None:
+        assert route.suggestion in list(ROUTER)
