@@ -115,8 +115,9 @@ class RunningBot:
 def bot(settings: Settings, fake_slack: FakeSlack) -> Iterator[RunningBot]:
     runtime = build_runtime(settings)
     with serving(runtime.web_app(with_scheduler=False)) as url:
-        yield RunningBot(url, runtime, fake_slack,
-                         SlackSender(f"{url}/slack/events", SIGNING_SECRET, team_id=TEAM_ID))
+        sender = SlackSender(f"{url}/slack/events", SIGNING_SECRET, team_id=TEAM_ID,
+                             response_urls=fake_slack.response_url)
+        yield RunningBot(url, runtime, fake_slack, sender)
 
 
 @pytest.fixture
