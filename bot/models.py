@@ -2,7 +2,7 @@
 
 from importlib import import_module
 
-TABLE_MODULES = ("bot.people.models", "bot.slack.models")
+TABLE_MODULES = ("bot.people.models", "bot.slack.models", "bot.okrs.models")
 
 
 def load_all() -> None:

@@ -16,7 +16,12 @@ from bot.db import Base
 from bot.models import load_all
 from bot.people.models import Person, Workspace
 
-TABLES = {"workspaces", "people", "teams", "team_memberships", "slack_event_receipts"}
+TABLES = {
+    "workspaces", "people", "teams", "team_memberships", "slack_event_receipts",
+    "north_stars", "goals", "objectives", "metrics", "metric_thresholds", "action_triggers",
+    "metric_edges", "counter_metrics", "activities", "activity_objectives", "activity_goals",
+    "metric_activities", "metric_objectives", "measurements",
+}
 
 
 def tables(engine: Engine) -> set[str]:

@@ -59,10 +59,12 @@ class Team(Timestamped, Base):
     """A group of people with a channel their summaries go to."""
 
     __tablename__ = "teams"
-    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),
+                      UniqueConstraint("workspace_id", "key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    key: Mapped[str | None] = mapped_column(String(63))  # how plan files refer to the team
     name: Mapped[str] = mapped_column(String(255))
     slack_channel_id: Mapped[str | None] = mapped_column(String(32))
 
