@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ WHERE_TO_GET = {
     "HOST": "use an address to listen on, e.g. 127.0.0.1 or 0.0.0.0",
 }
 
+# A hostname, an IPv4 address or an IPv6 address; whether it can be bound is checked at start.
+HOST_PATTERN = re.compile(r"^([A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$")
 ECHOED = {"HOST", "PORT", "LOG_LEVEL", "SLACK_API_URL"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -51,7 +54,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///okr-bot.db"
     slack_api_url: str = SLACK_API_URL
     host: str = "127.0.0.1"
-    port: int = Field(default=3000, ge=1, le=65535)
+    port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port (the log says which)
     log_level: str = "INFO"
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
@@ -98,6 +101,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        value = value.strip()
+        if not HOST_PATTERN.match(value):
+            raise ValueError("is not an address to listen on")
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -149,7 +160,7 @@ def describe_errors(error: ValidationError) -> str:
         if detail["type"].startswith("value_error"):
             reason = detail["msg"].removeprefix("Value error, ")
         elif name == "PORT":
-            reason = "must be a whole number from 1 to 65535"
+            reason = "must be a whole number from 0 to 65535"
         else:
             reason = "is malformed: " + detail["msg"].lower()
         given = detail.get("input")

@@ -62,33 +62,51 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
 
-def make_engine(database_url: str, **kwargs: Any) -> Engine:
-    """An engine for the URL, with SQLite tuned for a threaded server."""
+# A request waits at most this long for the database, so Slack's 3 seconds hold: failing fast
+# with an apology beats a silent timeout.
+WAIT_SECONDS = 2
+
+
+def make_engine(database_url: str, *, foreign_keys: bool = True, **kwargs: Any) -> Engine:
+    """An engine for the URL, with SQLite tuned for a threaded server.
+
+    `foreign_keys=False` is for migrations on SQLite: rebuilding a table in batch mode drops
+    it, which would fire ON DELETE CASCADE with foreign keys on.
+    """
     if database_url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 15})
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": WAIT_SECONDS})
         engine = create_engine(database_url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(foreign_keys))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_timeout", WAIT_SECONDS)
     kwargs.setdefault("connect_args", {"connect_timeout": 5})
     return create_engine(database_url, **kwargs)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # pysqlite's own transaction handling breaks SAVEPOINT and transactional DDL; take it
-    # over (SQLAlchemy's documented recipe) so SQLite behaves like PostgreSQL here.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    # Foreign keys are off by default in SQLite; WAL lets readers run beside one writer.
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=15000")
-    cursor.close()
+def _sqlite_pragmas(foreign_keys: bool) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling breaks SAVEPOINT and transactional DDL; take it
+        # over (SQLAlchemy's documented recipe) so SQLite behaves like PostgreSQL here.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # Foreign keys are off by default in SQLite; WAL lets readers run beside one writer.
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={WAIT_SECONDS * 1000}")
+        cursor.close()
+
+    return on_connect
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock up front: a deferred transaction that reads, then writes
+    # after another connection committed, fails at once with "database is locked", and
+    # busy_timeout cannot help it.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -103,9 +121,10 @@ def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def ping(engine: Engine) -> None:
-    """Raise unless the database answers a trivial query."""
+    """Raise unless the database answers and carries okr-bot's schema (an empty SQLite file
+    created where the real one vanished is not a healthy database)."""
     with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+        connection.execute(text("SELECT version_num FROM alembic_version"))
 
 
 class UnitOfWork:

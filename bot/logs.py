@@ -11,13 +11,18 @@ from collections.abc import Iterable
 # Anything shaped like a Slack token is masked even if we were never told its value.
 TOKEN_PATTERN = re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+")
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9_./:@+-]+$")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def logfmt_value(value: object) -> str:
+    """A value as logfmt: bare when safe, else quoted with every control character escaped,
+    so nothing a person types can start a forged log line."""
     text = str(value)
     if text and _SAFE_VALUE.match(text):
         return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    escaped = "".join(_ESCAPES.get(c, f"\\x{ord(c):02x}" if ord(c) < 32 or ord(c) == 127 else c)
+                      for c in text)
+    return f'"{escaped}"'
 
 
 def kv(**fields: object) -> str:

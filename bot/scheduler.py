@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -53,9 +54,11 @@ def run_job(name: str, session_factory: sessionmaker[Session]) -> str:
     return outcome
 
 
-def start_scheduler(session_factory: sessionmaker[Session]) -> BackgroundScheduler:
+def start_scheduler(session_factory: sessionmaker[Session], *,
+                    executors: dict[str, Any] | None = None) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
         timezone=UTC,
+        executors=executors or {},
         # A job that missed its slot while we were down runs once on start, not once per miss.
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )

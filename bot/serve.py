@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,17 +54,29 @@ class Runtime:
             self.socket_mode.close()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        # Let lazy listeners that are still talking to Slack finish before the pool goes.
+        self.bolt_app.listener_runner.listener_executor.shutdown(wait=True)
         self.engine.dispose()
+
+
+# Answers that mean the token itself is wrong, as opposed to Slack or a proxy having a bad day.
+TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired",
+                          "account_inactive", "not_allowed_token_type"})
 
 
 def _slack_start_error(error: Exception, settings: Settings) -> Exception:
     """Turn a failed token check or connection into a one-line message for a person."""
     cause = error.__context__ if isinstance(error, BoltError) else error
     if isinstance(cause, SlackApiError):
-        code = cause.response.get("error", "unknown_error")
-        token = "SLACK_APP_TOKEN" if cause.response.api_url.endswith(
-            "apps.connections.open") else "SLACK_BOT_TOKEN"
-        return SettingsError(f"{token} was rejected by Slack ({code}): {WHERE_TO_GET[token]}")
+        response = cause.response
+        code = response.get("error") if isinstance(response.data, dict) else None
+        if response.status_code == 200 and code in TOKEN_ERRORS:
+            token = ("SLACK_APP_TOKEN" if response.api_url.endswith("apps.connections.open")
+                     else "SLACK_BOT_TOKEN")
+            return SettingsError(f"{token} was rejected by Slack ({code}): {WHERE_TO_GET[token]}")
+        return StartupError(f"Slack's Web API at {settings.slack_api_url} answered "
+                            f"{response.status_code} ({code or 'not JSON'}) at start-up; "
+                            "check SLACK_API_URL, or Slack's status, and try again")
     return StartupError(f"cannot reach Slack's Web API at {settings.slack_api_url} "
                         f"({type(cause).__name__}: {cause}); check the network or SLACK_API_URL")
 
@@ -74,6 +87,7 @@ def build_runtime(settings: Settings, **engine_options: Any) -> Runtime:
     schema.upgrade(settings.database_url)
     engine = make_engine(settings.database_url, **engine_options)
     session_factory = make_session_factory(engine)
+    runtime = None
     try:
         bolt_app = create_app(settings, session_factory=session_factory)
         runtime = Runtime(settings, engine, session_factory, bolt_app)
@@ -82,20 +96,36 @@ def build_runtime(settings: Settings, **engine_options: Any) -> Runtime:
                 bolt_app, settings.slack_app_token.get_secret_value())
             runtime.socket_mode.connect()
     except (BoltError, SlackApiError, OSError) as error:
+        if runtime is not None:
+            runtime.close()  # the Socket Mode client's threads, the listener pool
         engine.dispose()
         raise _slack_start_error(error, settings) from None
     return runtime
 
 
+def listen(settings: Settings) -> socket.socket:
+    """Bind HOST:PORT ourselves, so a busy port or a bad address is one clear line."""
+    try:
+        infos = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as error:
+        raise StartupError(f"cannot listen on {settings.host}:{settings.port} "
+                           f"({error.strerror or error}); check HOST and PORT") from None
+    return sock
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
 
+    sock = listen(settings)
     runtime = build_runtime(settings)
-    mode = "Socket Mode" if runtime.socket_mode else f"HTTP at {settings.host}:{settings.port}"
-    log.info("okr-bot serving Slack over %s", mode)
-    uvicorn.run(
-        runtime.web_app(), host=settings.host, port=settings.port,
-        log_config=None, access_log=False, server_header=False,
-        # Slack's 3 seconds include our shutdown too: do not hang on to slow clients.
-        timeout_graceful_shutdown=10,
-    )
+    host, port = sock.getsockname()[:2]
+    mode = "Socket Mode" if runtime.socket_mode else "HTTP"
+    log.info("okr-bot serving Slack over %s; listening on http://%s:%s", mode, host, port)
+    server = uvicorn.Server(uvicorn.Config(
+        runtime.web_app(), log_config=None, access_log=False, server_header=False,
+        timeout_graceful_shutdown=10))
+    server.run(sockets=[sock])

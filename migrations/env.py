@@ -5,6 +5,7 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import text
 
 from bot.db import Base, make_engine
 from bot.models import load_all
@@ -38,19 +39,36 @@ def run_offline() -> None:
         context.run_migrations()
 
 
+# Any fixed number: two okr-bot processes starting together must not both migrate.
+MIGRATION_LOCK = 7_265_010
+
+
 def run_online() -> None:
-    engine = make_engine(database_url())
+    # Foreign keys off on SQLite: a batch rebuild drops the old table, which would cascade.
+    engine = make_engine(database_url(), foreign_keys=False)
     try:
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if not sqlite:
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+                connection.commit()
             context.configure(
                 connection=connection,
                 target_metadata=target_metadata,
                 # SQLite cannot ALTER most things; batch mode rebuilds tables instead.
-                render_as_batch=connection.dialect.name == "sqlite",
+                render_as_batch=sqlite,
                 compare_type=True,
             )
             with context.begin_transaction():
                 context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+            else:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                   {"key": MIGRATION_LOCK})
+                connection.commit()
     finally:
         engine.dispose()
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -61,7 +64,7 @@ def test_serve_reads_dotenv_in_the_working_directory(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-dotenv\nPORT=not-a-port\n")
     result = run("serve", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip() == ("okr-bot: PORT must be a whole number from 1 to 65535 "
+    assert result.stderr.strip() == ("okr-bot: PORT must be a whole number from 0 to 65535 "
                                      "(got 'not-a-port')")
 
 
@@ -116,38 +119,67 @@ def fake() -> Iterator[FakeSlack]:
         yield fake
 
 
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"okr-bot serve exited with {process.returncode}:\n"
-                                 f"{process.stderr.read()}")
-        try:
-            if get(f"{url}/healthz", timeout=1).status == 200:
-                return
-        except OSError:
+LISTENING = re.compile(r"listening on (http://[\w.:\[\]-]+)")
+
+
+class Serving:
+    """`okr-bot serve` in a real process; its log lines are collected as they come."""
+
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen([str(OKR_BOT), "serve"], cwd=cwd, env=clean_env(env),
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self.lines.append(line.rstrip("\n"))
+
+    def url(self, timeout: float = 30) -> str:
+        """The address it listens on (PORT=0 lets the OS pick), once /healthz answers 200."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [LISTENING.search(line) for line in self.lines]
+            url = next((m.group(1) for m in found if m), None)
+            try:
+                if url and get(f"{url}/healthz", timeout=1).status == 200:
+                    return url
+            except OSError:
+                pass  # logged before uvicorn accepts connections; try again
+            if self.process.poll() is not None:
+                break
             time.sleep(0.1)
-    raise AssertionError("okr-bot serve did not become healthy")
+        self.stop()
+        raise AssertionError("okr-bot serve did not become healthy:\n" + self.log)
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=30)
+        self.reader.join(timeout=5)
+        return code
+
+    @property
+    def log(self) -> str:
+        return "\n".join(self.lines)
 
 
 def test_serve_end_to_end(tmp_path: Path, fake: FakeSlack) -> None:
     """What `make run` does, with valid-looking tokens and SLACK_API_URL at the fake Slack."""
-    port = free_port()
     env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-           "SLACK_API_URL": fake.base_url, "PORT": str(port), "LOG_LEVEL": "DEBUG"}
-    process = subprocess.Popen([str(OKR_BOT), "serve"], cwd=tmp_path, env=clean_env(env),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
+           "SLACK_API_URL": fake.base_url, "PORT": "0", "LOG_LEVEL": "DEBUG"}
+    serving = Serving(tmp_path, env)
     try:
-        wait_healthy(url, process)
+        url = serving.url()
         health = get(f"{url}/healthz")
         reply = SlackSender(f"{url}/slack/events", SIGNING_SECRET, team_id=TEAM_ID).command("help")
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
+        code = serving.stop()
+    stderr = serving.log
 
     # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status tells the truth.
-    assert process.returncode in (0, -signal.SIGTERM), stderr
+    assert code in (0, -signal.SIGTERM), stderr
     assert "Application shutdown complete" in stderr
     assert health.json == {"status": "ok", "database": "reachable", "mode": "http",
                            "version": __version__}
@@ -165,9 +197,42 @@ def test_serve_end_to_end(tmp_path: Path, fake: FakeSlack) -> None:
     assert SIGNING_SECRET not in stderr
 
 
+def test_serve_on_a_busy_port_says_so(tmp_path: Path, fake: FakeSlack) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", cwd=tmp_path, env={
+            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake.base_url, "PORT": str(port)})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"okr-bot: cannot listen on 127.0.0.1:{port} (Address already in use); "
+        "check HOST and PORT")
+
+
+def test_a_malformed_host_is_a_settings_error(tmp_path: Path) -> None:
+    result = run("serve", cwd=tmp_path, env={"HOST": "no such host"})
+    assert result.returncode == 2
+    assert result.stderr.startswith("okr-bot: HOST is not an address to listen on "
+                                    "(got 'no such host')")
+
+
+def test_slack_failing_at_start_up_is_not_blamed_on_the_token(tmp_path: Path,
+                                                              fake: FakeSlack) -> None:
+    fake.fail_next("auth.test", status=500, times=5)
+    result = run("serve", cwd=tmp_path, env={
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.base_url, "PORT": "0"})
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"okr-bot: Slack's Web API at {fake.base_url} answered 500")
+    assert "SLACK_BOT_TOKEN" not in last
+
+
 def test_serve_with_a_token_slack_rejects_says_which(tmp_path: Path, fake: FakeSlack) -> None:
     env = {"SLACK_BOT_TOKEN": "xoxb-revoked-token", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-           "SLACK_API_URL": fake.base_url, "PORT": str(free_port())}
+           "SLACK_API_URL": fake.base_url, "PORT": "0"}
     result = run("serve", cwd=tmp_path, env=env)
 
     assert result.returncode == 2

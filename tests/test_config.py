@@ -58,8 +58,8 @@ def test_slack_api_url_gets_its_trailing_slash() -> None:
     ("SLACK_BOT_TOKEN", "xoxp-user-token-value", "SLACK_BOT_TOKEN must be a bot token starting "
      "with xoxb-: copy the Bot User OAuth Token"),
     ("SLACK_APP_TOKEN", "xoxb-not-an-app-token", "SLACK_APP_TOKEN must be an app-level token"),
-    ("PORT", "abc", "PORT must be a whole number from 1 to 65535 (got 'abc')"),
-    ("PORT", "70000", "PORT must be a whole number from 1 to 65535"),
+    ("PORT", "abc", "PORT must be a whole number from 0 to 65535 (got 'abc')"),
+    ("PORT", "70000", "PORT must be a whole number from 0 to 65535"),
     ("DATABASE_URL", "mysql://u:hunter2@db/okr", "DATABASE_URL names an unsupported database"),
     ("DATABASE_URL", "not a url", "DATABASE_URL is not a database URL"),
     ("SLACK_API_URL", "ftp://slack", "SLACK_API_URL must be an http:// or https:// URL"),

@@ -138,19 +138,27 @@ def test_healthz_answers_503_when_the_database_is_unreachable() -> None:
     assert "okr" not in reply.body.replace("okr-bot", ""), "no credentials in the answer"
 
 
-def test_healthz_turns_503_when_a_sqlite_database_disappears(tmp_path) -> None:
-    folder = tmp_path / "data"
-    folder.mkdir()
-    engine = make_engine(f"sqlite:///{folder / 'okr-bot.db'}")
+def test_healthz_turns_503_when_the_sqlite_file_is_replaced_by_an_empty_one(tmp_path) -> None:
+    from bot import schema
+
+    database = tmp_path / "okr-bot.db"
+    schema.upgrade(f"sqlite:///{database}")
+    engine = make_engine(f"sqlite:///{database}")
     try:
         with serving(create_web_app(engine=engine, bolt_app=None)) as url:
             assert get(f"{url}/healthz").status == 200
             engine.dispose()  # drop pooled connections, as a restarted worker would
-            (folder / "okr-bot.db").unlink()
-            folder.rmdir()
+            for leftover in tmp_path.glob("okr-bot.db*"):
+                leftover.unlink()
+            # SQLite now creates an empty file on connect: reachable, but not our database.
             assert get(f"{url}/healthz").status == 503
     finally:
         engine.dispose()
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(bot: RunningBot) -> None:
+    declared = bot.slack.post(b"x", {"Content-Length": "5000000"}, sign=False)
+    assert declared.status == 413
 
 
 def test_non_utf8_body_is_refused_cleanly(bot: RunningBot) -> None:

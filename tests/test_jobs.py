@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
+from apscheduler.executors.debug import DebugExecutor
 from freezegun import freeze_time
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,16 +33,29 @@ def test_event_receipts_are_forgotten_after_a_day(database_url: str,
         assert session.scalars(select(SlackEventReceipt.event_id)).all() == ["Ev0SECOND"]
 
 
-def test_the_scheduler_runs_every_job_on_its_trigger(database_url: str,
-                                                     session_factory: sessionmaker[Session]
-                                                     ) -> None:
+def test_the_scheduler_runs_the_prune_job_every_hour(database_url: str,
+                                                    session_factory: sessionmaker[Session]
+                                                    ) -> None:
+    """APScheduler reads the frozen clock while its loop waits on real time: move the clock,
+    wake the scheduler, and the job runs (in the scheduler's thread, with DebugExecutor)."""
     schema.upgrade(database_url)
-    scheduler = start_scheduler(session_factory)
-    try:
-        scheduled = {job.id: job for job in scheduler.get_jobs()}
-        assert set(scheduled) == set(JOBS)
-        prune = scheduled["prune-event-receipts"]
-        assert prune.trigger.interval == timedelta(hours=1)
-        assert prune.next_run_time is not None
-    finally:
-        scheduler.shutdown(wait=False)
+    with freeze_time("2026-11-01T05:10:00Z") as frozen:
+        with session_factory.begin() as session:
+            session.add(SlackEventReceipt(event_id="Ev0OLD", event_type="app_home_opened"))
+        scheduler = start_scheduler(session_factory, executors={"default": DebugExecutor()})
+        try:
+            assert {job.id for job in scheduler.get_jobs()} == set(JOBS)
+            assert remaining(session_factory) == ["Ev0OLD"]
+            frozen.tick(timedelta(hours=25))
+            scheduler.wakeup()
+            deadline = time.monotonic() + 5
+            while remaining(session_factory) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert remaining(session_factory) == []
+        finally:
+            scheduler.shutdown(wait=False)
+
+
+def remaining(session_factory: sessionmaker[Session]) -> list[str]:
+    with session_factory() as session:
+        return list(session.scalars(select(SlackEventReceipt.event_id)))

@@ -44,8 +44,21 @@ def test_logfmt_lines_stay_on_one_line(fields: dict[str, str]) -> None:
 
 
 @given(st.text())
-def test_any_command_text_routes_to_a_subcommand_or_to_help(text: str) -> None:
+def test_logfmt_values_carry_no_control_characters(text: str) -> None:
+    rendered = logfmt_value(text)
+    assert not any(ord(c) < 32 or ord(c) == 127 for c in rendered)
+
+
+NAMES = {sub.name for sub in ROUTER} | {alias for sub in ROUTER for alias in sub.aliases}
+
+
+@given(st.text())
+def test_any_command_text_routes_to_its_subcommand_or_gets_help(text: str) -> None:
     route = ROUTER.resolve(text)
-    assert (route.subcommand is None) != (route.subcommand in list(ROUTER))
-    if route.suggestion is not None:
-        assert route.suggestion in list(ROUTER)
+    typed = text.strip().partition(" ")[0].lower()
+    if typed == "" or typed in NAMES:
+        assert route.subcommand is not None
+        assert typed in ("", route.subcommand.name, *route.subcommand.aliases)
+    else:
+        assert route.subcommand is None, "unknown input never runs a subcommand"
+        assert route.suggestion is None or route.suggestion in list(ROUTER)

@@ -2,25 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.people.models import Person, Workspace
 
 
+def _get_or_create(db_session: Session, query: Any, new: Callable[[], Any]) -> Any:
+    """Select, else insert; when a concurrent request inserted first, select its row.
+
+    Slack sends app_uninstalled and tokens_revoked together, and two people may open the
+    Home tab of a new workspace at once: both requests then race to create the same row.
+    """
+    row = db_session.scalar(query)
+    if row is not None:
+        return row
+    try:
+        with db_session.begin_nested():
+            row = new()
+            db_session.add(row)
+    except IntegrityError:
+        row = db_session.scalar(query)
+        if row is None:
+            raise
+    return row
+
+
 def get_or_create_workspace(*, db_session: Session, slack_team_id: str,
                             name: str | None = None) -> Workspace:
-    workspace = db_session.scalar(select(Workspace).where(Workspace.slack_team_id == slack_team_id))
-    if workspace is None:
-        workspace = Workspace(slack_team_id=slack_team_id, name=name)
-        db_session.add(workspace)
-        db_session.flush()
-    elif name and workspace.name != name:
+    workspace = _get_or_create(
+        db_session, select(Workspace).where(Workspace.slack_team_id == slack_team_id),
+        lambda: Workspace(slack_team_id=slack_team_id, name=name))
+    if name and workspace.name != name:
         workspace.name = name
     return workspace
 
@@ -39,13 +58,10 @@ def valid_time_zone(name: str | None) -> str:
 def upsert_person(*, db_session: Session, workspace: Workspace,
                   slack_user: Mapping[str, Any]) -> Person:
     """Create or refresh a person from a `users.info` user object."""
-    person = db_session.scalar(
-        select(Person).where(Person.workspace_id == workspace.id,
-                             Person.slack_user_id == slack_user["id"])
-    )
-    if person is None:
-        person = Person(workspace=workspace, slack_user_id=slack_user["id"])
-        db_session.add(person)
+    person = _get_or_create(
+        db_session, select(Person).where(Person.workspace_id == workspace.id,
+                                         Person.slack_user_id == slack_user["id"]),
+        lambda: Person(workspace_id=workspace.id, slack_user_id=slack_user["id"]))
     profile = slack_user.get("profile") or {}
     person.display_name = profile.get("display_name") or slack_user.get("name")
     person.real_name = profile.get("real_name") or slack_user.get("real_name")

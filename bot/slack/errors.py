@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -48,15 +49,20 @@ def handle_error(error: Exception, body: dict, context: BoltContext,
 
 
 def _respond_later(context: BoltContext, body: Any, reference: str) -> bool:
-    """Apologise through the request's response_url, if it has one."""
+    """Apologise through the request's response_url, if it has one, off the request thread
+    so the ack is not held up by a call to Slack."""
     respond = context.get("respond")
     has_url = isinstance(body, dict) and (body.get("response_url") or body.get("response_urls"))
     if respond is None or not has_url:
         return False
-    try:
-        respond(**apology_message(reference))
-    except Exception:  # the apology failing must not hide the original error
-        log.exception("could not send the apology for reference %s", reference)
+
+    def send() -> None:
+        try:
+            respond(**apology_message(reference))
+        except Exception:  # the apology failing must not hide the original error
+            log.exception("could not send the apology for reference %s", reference)
+
+    threading.Thread(target=send, name=f"apology-{reference}", daemon=True).start()
     return True
 
 
@@ -65,13 +71,18 @@ def reported(lazy_listener: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(lazy_listener)
     def run(*args: Any, **kwargs: Any) -> None:
+        context = kwargs.get("context")
         try:
             lazy_listener(*args, **kwargs)
         except Exception as error:
             reference = new_reference()
             _log_failure(error, kwargs.get("body"), reference)
-            context = kwargs.get("context")
             if context is not None:
                 _respond_later(context, kwargs.get("body"), reference)
+        finally:
+            # Whatever the listener left open (a session taken with db_session()) is undone;
+            # a listener commits its own work with `with unit_of_work as session`.
+            if context is not None and context.get("unit_of_work") is not None:
+                context["unit_of_work"].finish(commit=False)
 
     return run
