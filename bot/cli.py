@@ -1,8 +1,9 @@
-"""The `okr-bot` command line: serve, migrate, jobs, version."""
+"""The `okr-bot` command line: serve, migrate, plan, measure, jobs, version."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -61,6 +62,57 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    from bot.okrs.plan_export import NoSuchWorkspace
+
+    try:
+        return _plan(args)
+    except NoSuchWorkspace as error:
+        print(f"okr-bot: {error}", file=sys.stderr)
+        return 1
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from bot import plan_cli
+
+    if args.plan_command == "lint":
+        return plan_cli.cmd_lint(args)
+    if args.plan_command == "schema":
+        return plan_cli.cmd_schema(args)
+    database_url = _settings().database_url
+    if args.plan_command == "import":
+        # The file is checked before anything (the schema included) is written.
+        return plan_cli.cmd_import(args, database_url, prepare=_quiet_upgrade)
+    if args.plan_command == "chain":
+        return plan_cli.cmd_chain(args, database_url)
+    if args.plan_command == "why":
+        return plan_cli.cmd_why(args, database_url)
+    return plan_cli.cmd_export(args, database_url)
+
+
+def cmd_measure(args: argparse.Namespace) -> int:
+    from bot import plan_cli
+
+    database_url = _settings().database_url
+    _quiet_upgrade(database_url)
+    return plan_cli.cmd_measure(args, database_url)
+
+
+def _quiet_upgrade(database_url: str) -> None:
+    """Migrate before a command that needs the schema, without Alembic's chatter."""
+    import logging
+
+    from bot import schema
+
+    alembic = logging.getLogger("alembic")
+    level = alembic.level
+    alembic.setLevel(logging.WARNING)
+    try:
+        schema.upgrade(database_url)
+    finally:
+        alembic.setLevel(level)
+
+
 def cmd_version(_args: argparse.Namespace) -> int:
     print(f"okr-bot {__version__}")
     return 0
@@ -81,6 +133,10 @@ def parser() -> argparse.ArgumentParser:
     jobs.add_argument("action", choices=["list", "run"])
     jobs.add_argument("name", nargs="?", help="the job to run")
     jobs.set_defaults(run=cmd_jobs)
+    from bot import plan_cli
+
+    plan_cli.add_parser(sub).set_defaults(run=cmd_plan)
+    plan_cli.add_measure_parser(sub).set_defaults(run=cmd_measure)
     sub.add_parser("version", help="print the version").set_defaults(run=cmd_version)
     return top
 
@@ -105,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `okr-bot plan chain | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -68,7 +68,8 @@ def configure_logging(level: int | str = "INFO", secrets: Iterable[str] = ()) ->
     # Third-party chatter at INFO would drown the one line per request we promise;
     # at DEBUG a person is asking for everything.
     third_party = root.level if root.level <= logging.DEBUG else max(root.level, logging.WARNING)
-    for noisy in ("slack_bolt", "slack_sdk", "apscheduler", "uvicorn.access"):
+    for noisy in ("slack_bolt", "slack_sdk", "apscheduler", "uvicorn.access",
+                  "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(third_party)
 
 

@@ -66,7 +66,6 @@ class NorthStar(Timestamped, Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(KEY)
     name: Mapped[str] = mapped_column(String(300))
-    review: Mapped[Frequency | None] = mapped_column(enum_column(Frequency, "review"))
     active: Mapped[bool] = mapped_column(default=True)
     active_from: Mapped[date | None]
     active_until: Mapped[date | None]
