@@ -1,0 +1,92 @@
+"""From a plan to the causal chain's blueprints: which node sits below which, with its metric."""
+
+from __future__ import annotations
+
+from bot.okrs import plan as p
+from bot.okrs.chain import Blueprint, NodeId, NodeKind
+from bot.okrs.health import Bands, Measurement, MetricSpec
+from bot.okrs.kpi_tree import TreeInput
+
+
+def metric_spec(key: str, fields: p.MetricFields) -> MetricSpec:
+    bands = None
+    if fields.thresholds is not None:
+        t = fields.thresholds
+        bands = Bands(mode=t.mode, green=t.green, yellow=t.yellow, pace=t.pace,
+                      green_range=t.green_range, yellow_range=t.yellow_range)
+    return MetricSpec(key=key, name=fields.name, direction=fields.direction,
+                      baseline=fields.baseline, target=fields.target, unit=fields.unit,
+                      start=fields.start, due=fields.due, frequency=fields.frequency,
+                      bands=bands)
+
+
+def measurements(fields: p.MetricFields) -> tuple[Measurement, ...]:
+    return tuple(Measurement(value=m.value, measured_at=m.at) for m in fields.measurements)
+
+
+def blueprints(plan: p.Plan) -> list[Blueprint]:
+    """Every node of the plan, each with its children down the chain."""
+    kpi_keys = {kpi.key for kpi in plan.kpis}
+    kr_keys = {kr.key for o in plan.objectives for kr in o.key_results}
+
+    def metric_ref(key: str) -> NodeId:
+        return (NodeKind.KPI, key) if key in kpi_keys else (NodeKind.KEY_RESULT, key)
+
+    measured_by: dict[NodeId, list[NodeId]] = {}
+    for kpi in plan.kpis:
+        for key in kpi.measures.activities:
+            measured_by.setdefault((NodeKind.ACTIVITY, key), []).append((NodeKind.KPI, kpi.key))
+        for key in kpi.measures.objectives:
+            measured_by.setdefault((NodeKind.OBJECTIVE, key), []).append((NodeKind.KPI, kpi.key))
+    driven_by: dict[NodeId, list[NodeId]] = {}
+    for activity in plan.activities:
+        for key in activity.objectives:
+            driven_by.setdefault((NodeKind.OBJECTIVE, key), []).append(
+                (NodeKind.ACTIVITY, activity.key))
+        for key in activity.goals:  # a skipped level: still shown where it hangs
+            driven_by.setdefault((NodeKind.GOAL, key), []).append(
+                (NodeKind.ACTIVITY, activity.key))
+
+    out: list[Blueprint] = []
+    star = plan.north_star
+    if star is not None:
+        out.append(Blueprint(
+            NodeKind.NORTH_STAR, star.key, star.name, star.owner, metric_spec(star.key, star),
+            measurements(star), children=tuple((NodeKind.GOAL, g.key) for g in plan.goals)))
+    for goal in plan.goals:
+        objectives = [(NodeKind.OBJECTIVE, o.key) for o in plan.objectives if o.goal == goal.key]
+        out.append(Blueprint(
+            NodeKind.GOAL, goal.key, goal.name, goal.owner,
+            metric_spec(goal.key, goal.metric) if goal.metric else None,
+            measurements(goal.metric) if goal.metric else (),
+            children=(*objectives, *driven_by.get((NodeKind.GOAL, goal.key), []))))
+    for objective in plan.objectives:
+        node: NodeId = (NodeKind.OBJECTIVE, objective.key)
+        results = [(NodeKind.KEY_RESULT, kr.key) for kr in objective.key_results]
+        out.append(Blueprint(
+            NodeKind.OBJECTIVE, objective.key, objective.name, objective.owner,
+            children=(*results, *driven_by.get(node, []), *measured_by.get(node, [])),
+            rollup=objective.rollup))
+        for kr in objective.key_results:
+            out.append(Blueprint(
+                NodeKind.KEY_RESULT, kr.key, kr.name, kr.owner or objective.owner,
+                metric_spec(kr.key, kr), measurements(kr),
+                counter_metrics=tuple(metric_ref(c) for c in kr.counter_metrics
+                                      if c in kpi_keys | kr_keys)))
+    for activity in plan.activities:
+        node = (NodeKind.ACTIVITY, activity.key)
+        out.append(Blueprint(NodeKind.ACTIVITY, activity.key, activity.name, activity.owner,
+                             children=tuple(measured_by.get(node, [])),
+                             activity_status=activity.status))
+    for kpi in plan.kpis:
+        inputs = kpi.formula.inputs if kpi.formula else []
+        out.append(Blueprint(
+            NodeKind.KPI, kpi.key, kpi.name, kpi.owner, metric_spec(kpi.key, kpi),
+            measurements(kpi),
+            children=tuple((NodeKind.KPI, i.metric) for i in inputs if i.metric in kpi_keys),
+            counter_metrics=tuple(metric_ref(c) for c in kpi.counter_metrics
+                                  if c in kpi_keys | kr_keys),
+            formula=tuple(TreeInput(key=i.metric, value=None, target=None, weight=i.weight,
+                                    transform=i.transform) for i in inputs),
+            formula_operator=kpi.formula.operator if kpi.formula else None))
+    return out
