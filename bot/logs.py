@@ -18,7 +18,7 @@ def logfmt_value(value: object) -> str:
     """A value as logfmt: bare when safe, else quoted with every control character escaped,
     so nothing a person types can start a forged log line."""
     text = str(value)
-    if text and _SAFE_VALUE.match(text):
+    if text and _SAFE_VALUE.fullmatch(text):  # fullmatch: `$` would let a trailing \n in
         return text
     escaped = "".join(_ESCAPES.get(c, f"\\x{ord(c):02x}" if ord(c) < 32 or ord(c) == 127 else c)
                       for c in text)
