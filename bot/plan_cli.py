@@ -168,13 +168,13 @@ def cmd_measure(args: argparse.Namespace, database_url: str) -> int:
     from bot.okrs.enums import Source
     from bot.okrs.models import Metric
     from bot.okrs.service import record_measurement
+    from bot.okrs.values import parse_value
     from bot.people.models import Workspace
 
     try:
-        value = float(args.value.replace(",", ""))
-    except ValueError:
-        print(f"okr-bot: {args.value!r} is not a number; expected e.g. 12, 12.5 or 1,200",
-              file=sys.stderr)
+        value = parse_value(args.value).value
+    except ValueError as error:
+        print(f"okr-bot: {error}", file=sys.stderr)
         return 1
     at = clock.now()
     if args.at:

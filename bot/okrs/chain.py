@@ -152,22 +152,60 @@ class _Builder:
         if kind in (NodeKind.KEY_RESULT, NodeKind.KPI):
             assert own is not None
             if own.status is Status.NO_DATA and blueprint.formula:
-                inputs = self.child_healths(blueprint, NodeKind.KPI)
-                if any(h.status is not Status.NO_DATA for h in inputs):
-                    derived = rollup(inputs, Rollup.WORST, noun="inputs")
-                    return replace(derived, reason=f"{derived.reason} (no value of its own)")
-            for counter in blueprint.counter_metrics:
-                if counter in self.blueprints and counter != blueprint.id:
-                    own = with_counter_metric(own, self.own_health(counter),
-                                              self.blueprints[counter].name)
-            return own
+                own = self.computed_health(blueprint, own)
+            return self.guarded(blueprint, own)
         # North Star and goals: their own measure when measured, else their children's.
         child_kind = NodeKind.GOAL if kind is NodeKind.NORTH_STAR else NodeKind.OBJECTIVE
         noun = "goals" if kind is NodeKind.NORTH_STAR else "objectives"
         children = rollup(self.child_healths(blueprint, child_kind), Rollup.WORST, noun=noun)
-        if own is not None and own.status is not Status.NO_DATA:
-            return own
-        return children
+        if own is None or own.status is Status.NO_DATA:
+            return children
+        own = self.guarded(blueprint, own)
+        if own.status is Status.GREEN and children.status is Status.RED:
+            # Its own number is fine today, but what should move it next is red: a warning.
+            detail = children.reason.split(": ", 1)[-1]
+            return replace(own, status=Status.YELLOW, rule="children_red",
+                           reason=f"yellow: {own.reason.split(': ', 1)[-1]}; but {detail}")
+        return own
+
+    def guarded(self, blueprint: Blueprint, health: Health) -> Health:
+        """A green metric whose counter-metric is red is not green (either side of a pair)."""
+        for counter in blueprint.counter_metrics:
+            if counter in self.blueprints and self.blueprints[counter].metric is not None:
+                health = with_counter_metric(health, self.own_health(counter),
+                                             self.blueprints[counter].name)
+        return health
+
+    def computed_health(self, blueprint: Blueprint, own: Health) -> Health:
+        """A KPI-tree parent with no value of its own: its value from its inputs' values."""
+        inputs = []
+        latest = None
+        for tree_input in blueprint.formula:
+            child_id = (NodeKind.KPI, tree_input.key)
+            if child_id not in self.blueprints or self.blueprints[child_id].metric is None:
+                return own
+            child = self.node(child_id)
+            inputs.append(replace(tree_input, value=child.health.value,
+                                  target=self.blueprints[child_id].metric.target))
+            times = [m.measured_at for m in self.blueprints[child_id].measurements
+                     if m.measured_at <= self.now]
+            if child.blueprint.formula and child.health.value is not None:
+                times.append(self.now)  # computed itself: as fresh as its own inputs
+            if times:
+                latest = max([latest, *times]) if latest else max(times)
+        metric = blueprint.metric
+        assert metric is not None
+        assert blueprint.formula_operator is not None
+        try:
+            result = evaluate(blueprint.formula_operator, inputs, direction=metric.direction)
+        except ValueError as error:
+            return replace(own, reason=f"no data: cannot compute from its inputs ({error})")
+        if result.value is None or latest is None:
+            return replace(own, reason=f"no data: {result.reason or 'inputs not measured yet'}")
+        health = metric_health(metric, (Measurement(value=result.value, measured_at=latest),),
+                               self.now)
+        word, _, detail = health.reason.partition(": ")
+        return replace(health, reason=f"{word}: {detail} (computed from its inputs)")
 
     def activity_health(self, blueprint: Blueprint) -> Health:
         status = blueprint.activity_status
@@ -230,11 +268,11 @@ def subtree(chain: Chain, node_id: NodeId, *, max_depth: int = 8) -> Subtree:
     return walk(node_id, 0, frozenset({node_id}))
 
 
-def _badness(node: ChainNode) -> tuple[int, int, float]:
+def _badness(node: ChainNode) -> tuple[int, float, int]:
     health = node.health
     rank = {Status.RED: 3, Status.YELLOW: 2, Status.NO_DATA: 1, Status.GREEN: 0}[health.status]
     progress = health.progress if health.progress is not None else 1.0
-    return (rank, int(health.stale), -progress)
+    return (rank, -progress, int(health.stale))
 
 
 @dataclass(frozen=True)
@@ -245,7 +283,7 @@ class BrokenLink:
 
 def first_broken_link(chain: Chain, root: NodeId) -> BrokenLink | None:
     """The highest red node below `root` (or root itself) whose red children explain it;
-    failing that, the highest red node at all."""
+    failing that, the highest red leaf, which is its own explanation."""
     level: list[NodeId] = [root]
     seen: set[NodeId] = set()
     highest_red: ChainNode | None = None
@@ -259,7 +297,8 @@ def first_broken_link(chain: Chain, root: NodeId) -> BrokenLink | None:
                                  if c.health.status is Status.RED)
             if red_children:
                 return BrokenLink(node, red_children)
-            highest_red = highest_red or node
+            if not chain.children.get(node.id):
+                highest_red = highest_red or node  # a red leaf explains itself
         seen.update(level)
         level = [c for n in level for c in chain.children.get(n, []) if c not in seen]
     return BrokenLink(highest_red, ()) if highest_red else None

@@ -205,6 +205,12 @@ def rollup(children: Sequence[Health], mode: Rollup, noun: str = "key results") 
         reason = (f"{STATUS_WORDS[status]}: {tally} of {total} {noun}{unmeasured} "
                   f"(average {score:.2f})")
         rule = "rollup_average"
+    if mode is Rollup.WORST and status is Status.GREEN and len(measured) < total:
+        # Worst of what we know is not the worst there is: unmeasured key results keep an
+        # objective from showing green.
+        missing = total - len(measured)
+        status, rule = Status.YELLOW, "rollup_incomplete"
+        reason = f"yellow: {missing} of {total} {noun} not measured yet, the rest green (worst of)"
     if stale and status is Status.GREEN:
         # Staleness is never green, in a roll-up as in a metric.
         stale_count = sum(child.stale for child in children)

@@ -31,7 +31,9 @@ LongText = Annotated[str, Field(max_length=3000)]
 
 
 class PlanModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    # NaN and infinity are never a measurement, a baseline or a target.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False,
+                              allow_inf_nan=False)
 
 
 class Thresholds(PlanModel):
@@ -103,9 +105,10 @@ class MetricFields(PlanModel):
 class NorthStarRecord(PlanModel):
     """A North Star the company used before; kept so history reads right."""
 
+    key: Key | None = Field(default=None, description="its key while it was active, if it had one")
     name: Text
-    active_from: date
-    active_until: date
+    active_from: date | None = None
+    active_until: date | None = None
 
 
 class NorthStar(MetricFields):
@@ -134,6 +137,11 @@ class Goal(PlanModel):
 
 
 class KeyResult(MetricFields):
+    """A key result is a number with a start point, a goal and a date: all three required."""
+
+    baseline: float
+    target: float
+    due: date
     key: Key
     owner: SlackUserId | None = Field(default=None, description="defaults to the objective's")
     counter_metrics: list[Key] = Field(default_factory=list)
@@ -228,7 +236,7 @@ class Team(PlanModel):
 class Plan(PlanModel):
     """A whole plan file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True,
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
                               json_schema_extra={"$id": "https://okr-bot.dev/plan.schema.json"})
 
     version: Literal[1] = 1

@@ -26,6 +26,7 @@ from bot.okrs.models import (
     NorthStar,
     Objective,
 )
+from bot.okrs.plan_import import history_key
 from bot.people.models import Person, Team, Workspace
 
 
@@ -114,10 +115,11 @@ class _Exporter:
             return None
         metric = next((m for m in self.of_kind(MetricKind.NORTH_STAR)
                        if m.north_star_id == active.id), None)
-        history = [p.NorthStarRecord(name=n.name, active_from=n.active_from,
-                                     active_until=n.active_until)
-                   for n in self.north_stars if not n.active and n.active_from
-                   and n.active_until]
+        # A key the import derived from name and date is left out, as the plan left it out.
+        history = [p.NorthStarRecord(
+            key=None if n.key == history_key(n.name, n.active_from) else n.key,
+            name=n.name, active_from=n.active_from, active_until=n.active_until)
+            for n in self.north_stars if not n.active]
         fields = self.metric_fields(metric) if metric else {"key": active.key,
                                                             "name": active.name}
         extra = {"owner": metric.owner, "review": metric.review} if metric else {}

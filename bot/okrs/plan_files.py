@@ -74,8 +74,64 @@ def parse_plan(text: str) -> LoadedPlan:
     try:
         plan = Plan.model_validate(data)
     except ValidationError as error:
-        return LoadedPlan(None, validation_errors(error), [])
+        # Report what the schema found and the broken references in the same pass, so one
+        # round of fixes is enough.
+        return LoadedPlan(None, validation_errors(error) + reference_errors(data), [])
     return LoadedPlan(plan, [], lint(plan))
+
+
+def _items(data: dict[str, Any], section: str) -> list[tuple[int, dict[str, Any]]]:
+    value = data.get(section)
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)] \
+        if isinstance(value, list) else []
+
+
+def _keys(items: list[tuple[int, dict[str, Any]]]) -> set[str]:
+    return {item["key"] for _, item in items if isinstance(item.get("key"), str)}
+
+
+def reference_errors(data: dict[str, Any]) -> list[PlanError]:
+    """Keys referenced but never defined, read from the raw file (when the schema already
+    failed, lint cannot run; these are the errors it would have added)."""
+    goals, objectives = _items(data, "goals"), _items(data, "objectives")
+    activities, kpis = _items(data, "activities"), _items(data, "kpis")
+    goal_keys, objective_keys = _keys(goals), _keys(objectives)
+    activity_keys, kpi_keys = _keys(activities), _keys(kpis)
+    kr_keys = {kr.get("key") for _, o in objectives for kr in o.get("key_results") or []
+               if isinstance(kr, dict)}
+    metric_keys = kpi_keys | kr_keys | goal_keys | {
+        (data.get("north_star") or {}).get("key") if isinstance(data.get("north_star"), dict)
+        else None}
+    errors: list[PlanError] = []
+
+    def check(path: str, value: Any, known: set[Any], what: str) -> None:
+        values = value if isinstance(value, list) else [value]
+        for index, key in enumerate(values):
+            if isinstance(key, str) and key not in known:
+                where = f"{path}[{index}]" if isinstance(value, list) else path
+                errors.append(PlanError(where, f"no {what} with key '{key}'"))
+
+    for i, objective in objectives:
+        if "goal" in objective:
+            check(f"objectives[{i}].goal", objective["goal"], goal_keys, "goal")
+    for i, activity in activities:
+        check(f"activities[{i}].objectives", activity.get("objectives") or [], objective_keys,
+              "objective")
+        check(f"activities[{i}].goals", activity.get("goals") or [], goal_keys, "goal")
+    for i, kpi in kpis:
+        measures = kpi.get("measures") if isinstance(kpi.get("measures"), dict) else {}
+        check(f"kpis[{i}].measures.activities", measures.get("activities") or [],
+              activity_keys, "activity")
+        check(f"kpis[{i}].measures.objectives", measures.get("objectives") or [],
+              objective_keys, "objective")
+        formula = kpi.get("formula") if isinstance(kpi.get("formula"), dict) else {}
+        for j, formula_input in enumerate(formula.get("inputs") or []):
+            if isinstance(formula_input, dict):
+                check(f"kpis[{i}].formula.inputs[{j}].metric", formula_input.get("metric"),
+                      metric_keys, "metric")
+        check(f"kpis[{i}].counter_metrics", kpi.get("counter_metrics") or [], metric_keys,
+              "metric")
+    return errors
 
 
 def load_plan(path: str | Path) -> LoadedPlan:

@@ -48,6 +48,7 @@ class ImportReport:
     unchanged: int = 0
     measurements_added: int = 0
     not_in_plan: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -59,6 +60,7 @@ class ImportReport:
         if self.measurements_added:
             out.append(f"add {self.measurements_added} measurement(s)")
         out += [f"kept, not in plan: {line}" for line in self.not_in_plan]
+        out += [f"conflict: {line}" for line in self.conflicts]
         out.append(f"{len(self.created)} created, {len(self.updated)} updated, "
                    f"{self.unchanged} unchanged, {self.measurements_added} measurement(s) added")
         return out
@@ -132,7 +134,10 @@ class _Importer:
         for uid in sorted(mentioned - named - rows.keys()):
             self._person(rows, uid, {})
         for person in plan.people:
-            fields = {"real_name": person.name, "time_zone": valid_time_zone(person.time_zone)}
+            # Only what the plan says: a person listed by id alone keeps what Slack told us.
+            fields = {"real_name": person.name} if person.name else {}
+            if person.time_zone:
+                fields["time_zone"] = valid_time_zone(person.time_zone)
             self._person(rows, person.slack_user_id, fields)
         for person in plan.people:
             manager_id = rows[person.manager].id if person.manager else None
@@ -217,17 +222,28 @@ class _Importer:
         wanted = list(measurements)
         if not wanted:
             return
-        have = set(self.session.scalars(
-            select(Measurement.measured_at).where(Measurement.metric_id == metric.id)))
+        have = {row.measured_at: row for row in self.session.scalars(
+            select(Measurement).where(Measurement.metric_id == metric.id))}
         for measurement in wanted:
             at = measurement.at.astimezone(UTC)
-            if at in have:
-                continue
-            self.session.add(Measurement(metric_id=metric.id, value=measurement.value,
-                                         measured_at=at, source=Source.PLAN,
-                                         note=measurement.note))
-            have.add(at)
-            self.report.measurements_added += 1
+            row = have.get(at)
+            if row is None:
+                row = Measurement(metric_id=metric.id, value=measurement.value, measured_at=at,
+                                  source=Source.PLAN, note=measurement.note)
+                self.session.add(row)
+                have[at] = row
+                self.report.measurements_added += 1
+            elif (row.value, row.note) != (measurement.value, measurement.note):
+                when = at.isoformat().replace("+00:00", "Z")
+                if row.source is Source.PLAN:  # the plan's own value: the plan is the truth
+                    self.report.updated.append(
+                        f"measurement {metric.key} at {when} ({row.value:g} → "
+                        f"{measurement.value:g})")
+                    row.value, row.note = measurement.value, measurement.note
+                else:  # someone reported it in Slack or by API: theirs stands
+                    self.report.conflicts.append(
+                        f"measurement {metric.key} at {when}: kept {row.value:g} "
+                        f"({row.source.value}), the plan says {measurement.value:g}")
 
     def metric_links(self, plan: p.Plan, objectives: dict[str, Objective],
                      activities: dict[str, Activity]) -> None:
@@ -264,7 +280,7 @@ class _Importer:
     def north_star(self, plan: p.Plan) -> NorthStar | None:
         existing = self.keyed(NorthStar)
         for record in plan.north_star.history if plan.north_star else []:
-            key = history_key(record.name, record.active_from)
+            key = record.key or history_key(record.name, record.active_from)
             self.upsert(NorthStar, "past north star", key, existing, name=record.name,
                         active=False, active_from=record.active_from,
                         active_until=record.active_until)
@@ -341,14 +357,22 @@ class _Importer:
             {plan.north_star.key} if plan.north_star else set())
         kinds = [("goal", goals), ("objective", objectives), ("activity", activities),
                  ("metric", {k: m for k, m in self.metrics.items()
-                             if m.kind in (MetricKind.KPI, MetricKind.KEY_RESULT)})]
-        return [f"{label} {key}" for label, rows in kinds for key in sorted(rows)
-                if key not in named]
+                             if m.kind in (MetricKind.KPI, MetricKind.KEY_RESULT)}),
+                 ("goal metric", {k: m for k, m in self.metrics.items()
+                                  if m.kind is MetricKind.GOAL})]
+        with_metric = {g.key for g in plan.goals if g.metric}
+        unnamed = [f"{label} {key}" for label, rows in kinds for key in sorted(rows)
+                   if key not in (with_metric if label == "goal metric" else named)]
+        if plan.north_star is None:
+            unnamed += [f"north star {row.key} (still active)" for row in
+                        self.session.scalars(select(NorthStar).where(
+                            NorthStar.workspace_id == self.workspace.id, NorthStar.active))]
+        return unnamed
 
 
 def history_key(name: str, active_from: Any) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
-    return f"{slug}-{active_from.isoformat()}"
+    return f"{slug}-{active_from.isoformat()}" if active_from else slug
 
 
 def import_plan(*, db_session: Session, plan: p.Plan) -> ImportReport:

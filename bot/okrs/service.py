@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.okrs.enums import Source
-from bot.okrs.health import Bands, Health, MetricSpec, metric_health
+from bot.okrs.health import Bands, Health, MetricSpec, metric_health, with_counter_metric
 from bot.okrs.health import Measurement as Point
-from bot.okrs.models import Measurement, Metric
-from bot.okrs.triggers import Firing, TriggerRule, fired_now
+from bot.okrs.models import CounterMetric, Measurement, Metric
+from bot.okrs.triggers import Firing, TriggerRule, firings
 
 
 def spec_of(metric: Metric) -> MetricSpec:
@@ -25,10 +25,28 @@ def spec_of(metric: Metric) -> MetricSpec:
         bands = Bands(mode=t.mode, green=t.green, yellow=t.yellow, pace=t.pace,
                       green_range=green if None not in green else None,
                       yellow_range=yellow if None not in yellow else None)
+    # A key result runs from its objective's start unless it says otherwise: pace needs both.
+    start = metric.starts_on or (metric.objective.starts_on if metric.objective else None)
     return MetricSpec(key=metric.key, name=metric.name, direction=metric.direction,
                       baseline=metric.baseline, target=metric.target, unit=metric.unit,
-                      start=metric.starts_on, due=metric.due_on, frequency=metric.frequency,
+                      start=start, due=metric.due_on, frequency=metric.frequency,
                       bands=bands)
+
+
+def points(db_session: Session, metric_id: int) -> list[Point]:
+    rows = db_session.execute(
+        select(Measurement.value, Measurement.measured_at)
+        .where(Measurement.metric_id == metric_id)
+        .order_by(Measurement.measured_at, Measurement.id))
+    return [Point(value=value, measured_at=at) for value, at in rows]
+
+
+def counter_metrics_of(db_session: Session, metric: Metric) -> list[Metric]:
+    """Both sides of every pair the metric is in: a pair declared on either side guards both."""
+    declared = select(CounterMetric.counter_metric_id).where(CounterMetric.metric_id == metric.id)
+    declaring = select(CounterMetric.metric_id).where(CounterMetric.counter_metric_id == metric.id)
+    return list(db_session.scalars(select(Metric).where(
+        Metric.id.in_(declared.union(declaring)))))
 
 
 @dataclass(frozen=True)
@@ -44,20 +62,21 @@ def record_measurement(*, db_session: Session, metric: Metric, value: float, at:
                        source: Source, now: datetime, author: str | None = None,
                        note: str | None = None) -> Recorded:
     """Store one measurement and say what it changed. The caller owns the transaction."""
-    history = list(db_session.scalars(
-        select(Measurement).where(Measurement.metric_id == metric.id)
-        .order_by(Measurement.measured_at, Measurement.id)))
-    before = [m for m in history if m.measured_at <= at]
+    before = [p for p in points(db_session, metric.id) if p.measured_at <= at]
     old_value = before[-1].value if before else None
     db_session.add(Measurement(metric_id=metric.id, value=value, measured_at=at,
                                source=source, author=author, note=note))
     db_session.flush()
-    points = [Point(value=m.value, measured_at=m.measured_at) for m in history]
-    points.append(Point(value=value, measured_at=at))
-    points.sort(key=lambda point: point.measured_at)
+    series = points(db_session, metric.id)
     spec = spec_of(metric)
+    health = metric_health(spec, series, now)
+    for counter in counter_metrics_of(db_session, metric):
+        counter_health = metric_health(spec_of(counter), points(db_session, counter.id), now)
+        health = with_counter_metric(health, counter_health, counter.name)
     rules = [TriggerRule(kind=t.kind, action=t.action, value=t.value, periods=t.periods,
                          period=t.period) for t in metric.triggers]
-    return Recorded(metric=metric, old_value=old_value, new_value=value,
-                    health=metric_health(spec, points, now),
-                    fired=fired_now(rules, points, metric.frequency, spec=spec))
+    # Only what this measurement set off: a backfill does not re-announce later crossings.
+    fired = [f for f in firings(rules, series, metric.frequency, spec=spec)
+             if f.measured_at == at and f.value == value]
+    return Recorded(metric=metric, old_value=old_value, new_value=value, health=health,
+                    fired=fired)

@@ -85,12 +85,13 @@ def test_objective_health_is_the_worst_of_its_key_results() -> None:
 
 def test_the_first_broken_link_is_the_highest_red_node_its_children_explain() -> None:
     plan = example("ai-feature-launch.yml")
-    # The North Star and the conversion goal on pace; onboarding's activation lagging.
+    # The North Star and the conversion goal on pace; onboarding's activation stalled.
     plan = measured(plan, "ai-engaged-users", ("2026-06-29T08:00:00+00:00", 11600))
+    plan = measured(plan, "first-week-activation", ("2026-06-30T08:00:00+00:00", 9.0))
     chain = build_chain(blueprints(plan), JULY_1)
     star = chain.north_star
     assert star.health.status is Status.GREEN
-    assert chain.nodes[(NodeKind.GOAL, "trial-conversion")].health.status is Status.GREEN
+    assert chain.nodes[(NodeKind.GOAL, "trial-conversion")].health.status is Status.YELLOW
 
     broken = first_broken_link(chain, star.id)
 
@@ -102,7 +103,9 @@ def test_the_first_broken_link_is_the_highest_red_node_its_children_explain() ->
 
 
 def test_a_red_node_with_no_red_children_is_the_broken_link_itself() -> None:
-    chain = build_chain(blueprints(example("ai-feature-launch.yml")), JULY_1)
+    plan = measured(example("ai-feature-launch.yml"), "first-week-activation",
+                    ("2026-06-30T08:00:00+00:00", 9.0))
+    chain = build_chain(blueprints(plan), JULY_1)
     broken = first_broken_link(chain, (NodeKind.KEY_RESULT, "first-week-activation"))
     assert broken is not None
     assert broken.node.key == "first-week-activation"
@@ -151,6 +154,41 @@ def test_a_kpi_tree_miss_is_traced_to_the_driver_that_explains_it() -> None:
     keys = [s.node.key for s in steps]
     assert keys[0] == "revenue"
     assert keys[-1] == "lead-conversion", keys  # …but conversion, which explains the miss
+
+
+def test_the_goal_shows_yellow_when_its_measure_is_on_pace_but_an_objective_is_red() -> None:
+    plan = measured(example("ai-feature-launch.yml"), "first-week-activation",
+                    ("2026-06-30T08:00:00+00:00", 9.0))
+    chain = build_chain(blueprints(plan), JULY_1)
+    goal = chain.nodes[(NodeKind.GOAL, "trial-conversion")]
+    assert goal.health.status is Status.YELLOW
+    assert goal.health.reason.startswith("yellow: on the expected pace")
+    assert "but 1 of 1 objectives red" in goal.health.reason
+
+
+def test_an_objective_with_unmeasured_key_results_is_not_green() -> None:
+    plan = measured(example("ai-feature-launch.yml"), "first-week-activation",
+                    ("2026-06-30T08:00:00+00:00", 17.0))  # ahead of pace
+    chain = build_chain(blueprints(plan), JULY_1)
+    assert chain.nodes[(NodeKind.KEY_RESULT, "first-week-activation")].health.status \
+        is Status.GREEN
+    objective = chain.nodes[(NodeKind.OBJECTIVE, "ai-onboarding")]
+    assert objective.health.status is Status.YELLOW
+    assert objective.health.reason == ("yellow: 3 of 4 key results not measured yet, "
+                                       "the rest green (worst of)")
+
+
+def test_a_kpi_tree_parent_is_computed_from_its_inputs() -> None:
+    plan = example("b2b-saas.yml")
+    by_key = {k.key: k for k in plan.kpis}
+    at = "2026-06-29T08:00:00+00:00"
+    for key in ("existing-revenue", "churn-rate"):
+        plan = measured(plan, key, (at, by_key[key].target))
+    chain = build_chain(blueprints(plan), JULY_1)
+    retained = chain.nodes[(NodeKind.KPI, "retained-revenue")]
+    expected = by_key["existing-revenue"].target * (1 - by_key["churn-rate"].target)
+    assert retained.health.value == expected
+    assert retained.health.reason.endswith("(computed from its inputs)")
 
 
 def test_a_closed_key_result_is_judged_on_its_final_value_not_called_stale() -> None:

@@ -419,9 +419,12 @@ def test_worst_of_roll_up_names_the_count() -> None:
     assert not health.stale
 
 
-def test_worst_of_ignores_no_data_unless_all_are() -> None:
+def test_worst_of_is_never_green_while_a_child_is_unmeasured() -> None:
     health = rollup([judged(Status.GREEN), judged(Status.NO_DATA)], Rollup.WORST, noun="KPIs")
-    assert health.reason == "green: 1 of 2 KPIs green, 1 with no data (worst of)"
+    assert (health.status, health.reason) == (
+        Status.YELLOW, "yellow: 1 of 2 KPIs not measured yet, the rest green (worst of)")
+    red = rollup([judged(Status.RED), judged(Status.NO_DATA)], Rollup.WORST, noun="KPIs")
+    assert red.reason == "red: 1 of 2 KPIs red, 1 with no data (worst of)"
     none = rollup([judged(Status.NO_DATA)] * 2, Rollup.WORST)
     assert (none.status, none.reason) == (Status.NO_DATA, "no data: none of 2 key results "
                                                           "measured yet")

@@ -151,7 +151,10 @@ def test_why_walks_from_the_north_star_to_what_explains_it(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(("args", "says"), [
     (("measure", "no-such-key", "3"), "no metric with key 'no-such-key'"),
-    (("measure", "onboarding-completion", "abc"), "'abc' is not a number"),
+    (("measure", "onboarding-completion", "abc"), '"abc" is not a number; expected a value '
+                                                  "like 12, 12.5, 12%, 1,200, 1.2k or $3.5M"),
+    (("measure", "onboarding-completion", "nan"), "is not a number"),
+    (("measure", "onboarding-completion", "1,5"), "has a misplaced comma"),
     (("measure", "onboarding-completion", "3", "--at", "yesterday"), "needs a date, time and zone"),
     (("measure", "onboarding-completion", "3", "--at", "2999-01-01T00:00:00+00:00"),
      "is in the future"),
@@ -168,3 +171,15 @@ def test_bad_input_gets_one_clear_line(tmp_path: Path, args: tuple[str, ...], sa
 def test_the_schema_command_prints_the_committed_schema(tmp_path: Path) -> None:
     result = okr_bot("plan", "schema", cwd=tmp_path)
     assert result.stdout == (ROOT / "docs" / "plan.schema.json").read_text()
+
+
+def test_a_backfilled_value_does_not_re_announce_a_later_crossing(tmp_path: Path) -> None:
+    okr_bot("plan", "import", str(AI_PLAN), cwd=tmp_path)
+    first = okr_bot("measure", "onboarding-completion", "4.5", cwd=tmp_path)
+    assert "trigger: Emergency review" in first.stdout
+
+    backfill = okr_bot("measure", "onboarding-completion", "14.9", "--at",
+                       "2026-06-30T08:00:00+00:00", cwd=tmp_path)
+
+    assert backfill.returncode == 0, backfill.stderr
+    assert "trigger:" not in backfill.stdout

@@ -166,3 +166,84 @@ def test_import_is_one_transaction(db: sessionmaker[Session]) -> None:
         session.rollback()
     with db() as session:
         assert session.scalar(select(func.count()).select_from(Metric)) == 0
+
+
+def test_after_a_north_star_change_export_then_import_changes_nothing(
+        db: sessionmaker[Session]) -> None:
+    plan = example("ai-feature-launch.yml")
+    run_import(db, plan)
+    successor = plan.north_star.model_copy(update={"key": "weekly-ai-power-users",
+                                                   "name": "Weekly AI power users",
+                                                   "measurements": []})
+    run_import(db, plan.model_copy(update={"north_star": successor}))
+
+    first = exported(db)
+    assert [r.key for r in first.north_star.history] == [plan.north_star.key]
+    report = run_import(db, first)
+
+    assert not report.changed, report.lines()
+    assert exported(db) == first
+
+
+def test_a_measurement_edited_in_the_plan_is_updated_and_said(db: sessionmaker[Session]) -> None:
+    plan = example("ai-feature-launch.yml")
+    run_import(db, plan)
+    star = plan.north_star
+    last = star.measurements[-1]
+    edited = star.model_copy(update={"measurements": [
+        *star.measurements[:-1], last.model_copy(update={"value": last.value + 100})]})
+
+    report = run_import(db, plan.model_copy(update={"north_star": edited}))
+
+    assert report.updated == [f"measurement {star.key} at 2026-06-29T08:00:00Z "
+                              f"({last.value:g} → {last.value + 100:g})"]
+    assert exported(db).north_star.measurements[-1].value == last.value + 100
+
+
+def test_a_measurement_someone_reported_is_not_overwritten_by_the_plan(
+        db: sessionmaker[Session]) -> None:
+    plan = example("ai-feature-launch.yml")
+    run_import(db, plan)
+    with db.begin() as session:
+        row = session.scalars(select(Measurement).join(Metric).where(
+            Metric.key == plan.north_star.key).order_by(Measurement.measured_at.desc())).first()
+        row.source, row.value = Source.SLACK, 9999
+
+    report = run_import(db, plan)
+
+    assert report.conflicts == [f"measurement {plan.north_star.key} at 2026-06-29T08:00:00Z: "
+                                "kept 9999 (slack), the plan says 10100"]
+    assert exported(db).north_star.measurements[-1].value == 9999
+
+
+def test_a_person_listed_by_id_alone_keeps_what_slack_said(db: sessionmaker[Session]) -> None:
+    from bot.people.models import Person
+
+    plan = example("ai-feature-launch.yml")
+    run_import(db, plan)
+    someone = plan.people[0]
+    bare = plan.model_copy(update={"people": [
+        p.model_copy(update={"name": None, "time_zone": None}) if p is someone else p
+        for p in plan.people]})
+
+    run_import(db, bare)
+
+    with db() as session:
+        row = session.scalars(select(Person).where(
+            Person.slack_user_id == someone.slack_user_id)).one()
+        assert (row.real_name, row.time_zone) == (someone.name, someone.time_zone)
+
+
+def test_removing_the_north_star_or_a_goal_metric_is_listed_not_applied(
+        db: sessionmaker[Session]) -> None:
+    plan = example("ai-feature-launch.yml")
+    run_import(db, plan)
+    goal = plan.goals[0]
+    trimmed = plan.model_copy(update={
+        "north_star": None,
+        "goals": [goal.model_copy(update={"metric": None}), *plan.goals[1:]]})
+
+    report = run_import(db, trimmed)
+
+    assert f"goal metric {goal.key}" in report.not_in_plan
+    assert f"north star {plan.north_star.key} (still active)" in report.not_in_plan
