@@ -6,6 +6,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.slack.blocks.help import help_message
 from bot.slack.router import CommandRequest, Router, Subcommand
+from bot.slack.subcommands.update import okr_update
 
 COMMAND = "/okr"
 
@@ -22,6 +23,14 @@ ROUTER.add(Subcommand(
     example="/okr help",
     handler=okr_help,
     aliases=("?", "commands"),
+))
+ROUTER.add(Subcommand(
+    name="update",
+    summary="Records a new value for a key result or KPI you own (or manage). Shows old → new, "
+            "the new status and any action a threshold calls for.",
+    usage="/okr update <key result or KPI> <value> [note]",
+    example="/okr update first-week-activation 14.5% tours live for all trials",
+    handler=okr_update,
 ))
 
 

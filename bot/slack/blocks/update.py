@@ -1,0 +1,64 @@
+"""What `/okr update` answers: old → new, the new status and reason, and the triggers it fired."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.okrs.health import format_value
+from bot.okrs.service import Recorded
+from bot.okrs.targets import Candidate
+from bot.slack.blocks.mrkdwn import context, escape, section
+from bot.slack.blocks.visuals import status_mark
+
+CHOICES_SHOWN = 10
+
+
+def ephemeral(text: str, blocks: list[dict]) -> dict:
+    return {"response_type": "ephemeral", "text": text, "blocks": blocks}
+
+
+def problem(message: str) -> dict:
+    """A refusal or a bad input in plain words (escaped here): what was expected."""
+    return ephemeral(message, [section(f":warning: {escape(message)}")])
+
+
+def refusal(*, metric_name: str, owner: str | None) -> dict:
+    """Not yours to update: says who may, with a real mention of the owner."""
+    owner_part = f" (<@{owner}>)" if owner else ""
+    mrkdwn = (f":no_entry: Only the owner of *{escape(metric_name)}*{owner_part}, their manager "
+              "or a workspace admin can update it. Nothing was recorded.")
+    return ephemeral(f"Only the owner of {metric_name}, their manager or a workspace admin "
+                     "can update it. Nothing was recorded.", [section(mrkdwn)])
+
+
+def recorded(result: Recorded, *, author: str, note: str) -> dict:
+    metric, health = result.metric, result.health
+    unit = metric.unit
+    old = format_value(result.old_value, unit) if result.old_value is not None else "nothing yet"
+    new = format_value(result.new_value, unit)
+    lines = [
+        f"*{escape(metric.name)}* (`{escape(metric.key)}`)",
+        f"{escape(old)} → *{escape(new)}*",
+        f"{status_mark(health.status, health.stale)} {escape(health.reason)}",
+    ]
+    blocks = [section("\n".join(lines))]
+    for firing in result.fired:
+        blocks.append(section(f":rotating_light: *Action:* {escape(firing.rule.action)}\n"
+                              f"_{escape(firing.reason)}_"))
+    credit = f"Updated by <@{author}> from Slack"
+    if note:
+        credit += f" · “{escape(note)}”"
+    blocks.append(context(credit))
+    text = f"{metric.name}: {old} → {new} ({health.status.value})"
+    return ephemeral(text, blocks)
+
+
+def choices(typed: str, found: Sequence[Candidate]) -> dict:
+    shown = [f"• `{escape(c.key)}` — {escape(c.name)}" for c in found[:CHOICES_SHOWN]]
+    more = len(found) - CHOICES_SHOWN
+    if more > 0:
+        shown.append(f"…and {more} more: type more of the name or use the key")
+    message = (f"“{escape(typed)}” fits {len(found)} key results and KPIs. Which one? "
+               "Use its key, e.g. `/okr update "
+               f"{escape(found[0].key)} <value>`")
+    return ephemeral(f"“{typed}” is ambiguous", [section(message), section("\n".join(shown))])

@@ -1,0 +1,67 @@
+"""`/okr update <key result or KPI> <value> [note]`: record a measurement from Slack."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from bot import clock
+from bot.okrs.enums import MetricKind, Source
+from bot.okrs.models import Metric
+from bot.okrs.service import record_measurement
+from bot.okrs.targets import Candidate, resolve
+from bot.okrs.values import parse_value, split_update_args
+from bot.people.models import Workspace
+from bot.people.permissions import may_act_for
+from bot.slack.blocks import update as blocks
+from bot.slack.router import CommandRequest
+
+UPDATABLE = (MetricKind.KEY_RESULT, MetricKind.KPI)
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def candidates(request: CommandRequest, workspace_id: int, typed: str) -> list[Candidate]:
+    """Key results and KPIs whose key or name could be what was typed (a bounded query)."""
+    pattern = _like(typed.strip().lower())
+    rows = request.db_session.scalars(select(Metric).where(
+        Metric.workspace_id == workspace_id, Metric.kind.in_(UPDATABLE),
+        or_(Metric.key.ilike(f"{pattern}%", escape="\\"),
+            Metric.name.ilike(f"{pattern}%", escape="\\"),
+            Metric.name.ilike(f"% {pattern}%", escape="\\"))).limit(200))
+    return [Candidate(key=m.key, name=m.name, item=m) for m in rows]
+
+
+def okr_update(request: CommandRequest) -> dict:
+    try:
+        typed, value_text, note = split_update_args(request.args)
+    except ValueError as error:
+        return blocks.problem(str(error))
+    workspace = request.db_session.scalar(
+        select(Workspace).where(Workspace.slack_team_id == request.team_id))
+    if workspace is None:
+        return blocks.problem("This workspace has no plan yet: import one with "
+                              "`okr-bot plan import` (see docs/plan-format.md).")
+    match = resolve(typed, candidates(request, workspace.id, typed))
+    if match.ambiguous:
+        return blocks.choices(typed, match.choices)
+    metric: Metric | None = match.found
+    if metric is None:
+        return blocks.problem(f"No key result or KPI matches “{typed}”. Use its key or the "
+                              "start of its name, e.g. /okr update first-week-activation 14.5")
+    if not may_act_for(db_session=request.db_session, workspace_id=workspace.id,
+                       actor_slack_id=request.user_id, owner_slack_id=metric.owner):
+        return blocks.refusal(metric_name=metric.name, owner=metric.owner)
+    try:
+        parsed = parse_value(value_text)
+    except ValueError as error:
+        return blocks.problem(f"{error}. Nothing was recorded.")
+    if parsed.percent and metric.unit not in ("%", ""):
+        return blocks.problem(f"{metric.name} is measured in {metric.unit}, not %: "
+                              f"send the number alone. Nothing was recorded.")
+    now = clock.now()
+    result = record_measurement(db_session=request.db_session, metric=metric,
+                                value=parsed.value, at=now, now=now, source=Source.SLACK,
+                                author=request.user_id, note=note or None)
+    return blocks.recorded(result, author=request.user_id, note=note)

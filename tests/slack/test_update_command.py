@@ -1,0 +1,147 @@
+"""`/okr update` over signed HTTP: who may, what each bad value gets, what is stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.okrs.enums import Source
+from bot.okrs.models import Measurement, Metric
+from bot.okrs.plan_files import load_plan
+from bot.okrs.plan_import import import_plan
+from bot.people.models import Person
+from tests.conftest import TEAM_ID, RunningBot
+from tests.fakes.web_api_contract import validate_blocks
+
+ROOT = Path(__file__).resolve().parents[2]
+MAYA, MANAGER, PRIYA, OUTSIDER = "U0AIPM001", "U0AIVP001", "U0AIUX001", "U0NOBODY1"
+
+
+@pytest.fixture
+def planned(bot: RunningBot) -> RunningBot:
+    plan = load_plan(ROOT / "examples" / "ai-feature-launch.yml").plan
+    with bot.session_factory.begin() as session:
+        import_plan(db_session=session, plan=plan.model_copy(update={"workspace": TEAM_ID}))
+    return bot
+
+
+def slack_measurements(bot: RunningBot, key: str) -> list[Measurement]:
+    with bot.session_factory() as session:
+        return list(session.scalars(select(Measurement).join(Metric).where(
+            Metric.key == key, Measurement.source == Source.SLACK)))
+
+
+def text_of(reply) -> str:
+    return "\n".join(str(block) for block in reply.json["blocks"])
+
+
+def test_the_owner_records_a_value_and_sees_old_to_new_and_the_status(
+        planned: RunningBot) -> None:
+    reply = planned.slack.command("update first-week-activation 16.5% tours live",
+                                  user_id=MAYA)
+
+    assert reply.status == 200
+    assert reply.json["response_type"] == "ephemeral"
+    assert validate_blocks(reply.json["blocks"]) == []
+    shown = text_of(reply)
+    assert "*First-week activation*" in shown
+    assert "13.8% → *16.5%*" in shown
+    assert "Updated by <@U0AIPM001> from Slack" in shown
+    [stored] = slack_measurements(planned, "first-week-activation")
+    assert (stored.value, stored.author, stored.note) == (16.5, MAYA, "tours live")
+    assert stored.measured_at.tzinfo is not None
+
+
+def test_a_threshold_crossed_shows_the_triggers_action(planned: RunningBot) -> None:
+    reply = planned.slack.command("update onboarding-completion 4.2", user_id=MAYA)
+    assert ":rotating_light: *Action:* Emergency review: check for technical issues" \
+        in text_of(reply)
+
+
+@pytest.mark.parametrize("actor", [MANAGER, PRIYA])
+def test_the_owners_manager_may_update_and_a_report_may_not(planned: RunningBot,
+                                                            actor: str) -> None:
+    reply = planned.slack.command("update first-week-activation 15", user_id=actor)
+    stored = slack_measurements(planned, "first-week-activation")
+    if actor == MANAGER:
+        assert "→ *15%*" in text_of(reply)
+        assert len(stored) == 1
+    else:
+        assert "Only the owner of *First-week activation* (<@U0AIPM001>), their manager or a " \
+            "workspace admin can update it. Nothing was recorded." in text_of(reply)
+        assert stored == []
+
+
+def test_a_workspace_admin_may_update(planned: RunningBot) -> None:
+    with planned.session_factory.begin() as session:
+        session.scalars(select(Person).where(Person.slack_user_id == PRIYA)).one().is_admin = True
+    planned.slack.command("update first-week-activation 15", user_id=PRIYA)
+    assert len(slack_measurements(planned, "first-week-activation")) == 1
+
+
+def test_a_stranger_is_refused_and_nothing_is_recorded(planned: RunningBot) -> None:
+    reply = planned.slack.command("update first-week-activation 15", user_id=OUTSIDER)
+    assert "Nothing was recorded" in text_of(reply)
+    assert slack_measurements(planned, "first-week-activation") == []
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("abc", "“abc” is not a number"),
+    ("1,20", "has a misplaced comma"),
+    ("12%%", "is not a number"),
+    ("nan", "is not a number"),
+    ("1e309", "is not a number"),
+])
+def test_every_bad_value_explains_the_format_and_records_nothing(planned: RunningBot,
+                                                                 value: str, says: str) -> None:
+    reply = planned.slack.command(f"update first-week-activation {value}", user_id=MAYA)
+    shown = text_of(reply)
+    assert "expected a value like 12, 12.5, 12%, 1,200, 1.2k or $3.5M" in shown
+    assert "Nothing was recorded" in shown
+    assert slack_measurements(planned, "first-week-activation") == []
+
+
+@pytest.mark.parametrize(("typed", "value"), [("12", 12), ("12.5", 12.5), ("12%", 12),
+                                              ("1,200", 1200), ("1.2k", 1200), ("-3", -3)])
+def test_accepted_value_forms(planned: RunningBot, typed: str, value: float) -> None:
+    planned.slack.command(f"update first-week-activation {typed}", user_id=MAYA)
+    assert [m.value for m in slack_measurements(planned, "first-week-activation")] == [value]
+
+
+def test_a_missing_value_gets_the_usage(planned: RunningBot) -> None:
+    reply = planned.slack.command("update first-week-activation", user_id=MAYA)
+    assert "expected: /okr update &lt;key result or KPI&gt; &lt;value&gt; [note]" \
+        in text_of(reply)
+
+
+def test_an_ambiguous_name_gets_a_pick_list_and_records_nothing(planned: RunningBot) -> None:
+    reply = planned.slack.command("update answer 3", user_id=MAYA)
+    shown = text_of(reply)
+    assert "fits 4 key results and KPIs. Which one?" in shown
+    assert "`answer-latency` — p95 answer latency" in shown
+    assert validate_blocks(reply.json["blocks"]) == []
+    with planned.session_factory() as session:
+        assert session.scalars(select(Measurement).where(
+            Measurement.source == Source.SLACK)).all() == []
+
+
+def test_an_unknown_name_says_how_to_name_it(planned: RunningBot) -> None:
+    reply = planned.slack.command("update xyzzy 3", user_id=MAYA)
+    assert "No key result or KPI matches “xyzzy”" in text_of(reply)
+
+
+def test_a_quoted_name_and_a_note_with_mrkdwn_injection_are_escaped(planned: RunningBot) -> None:
+    reply = planned.slack.command('update "First-week activation" 16 <!channel> see <http://x|y>',
+                                  user_id=MAYA)
+    shown = text_of(reply)
+    assert "&lt;!channel&gt; see &lt;http://x|y&gt;" in shown
+    assert "<!channel>" not in reply.body
+    [stored] = slack_measurements(planned, "first-week-activation")
+    assert stored.note == "<!channel> see <http://x|y>", "stored as typed, escaped when shown"
+
+
+def test_update_without_a_plan_says_how_to_get_one(bot: RunningBot) -> None:
+    reply = bot.slack.command("update anything 3")
+    assert "This workspace has no plan yet" in str(reply.json["blocks"])
