@@ -114,17 +114,17 @@ def load_chain(database_url: str, workspace: str | None) -> Any:
     """The workspace's causal chain with health at every node, as of now."""
     from bot import clock
     from bot.db import make_engine, make_session_factory
-    from bot.okrs.blueprints import blueprints
     from bot.okrs.chain import build_chain
-    from bot.okrs.plan_export import export_plan
+    from bot.okrs.chain_loader import load_blueprints
+    from bot.okrs.plan_export import find_workspace
 
     engine = make_engine(database_url)
     try:
         with make_session_factory(engine)() as session:
-            plan = export_plan(db_session=session, slack_team_id=workspace)
+            found = find_workspace(db_session=session, slack_team_id=workspace)
+            return build_chain(load_blueprints(session, found.id), clock.now())
     finally:
         engine.dispose()
-    return build_chain(blueprints(plan), clock.now())
 
 
 def cmd_chain(args: argparse.Namespace, database_url: str) -> int:

@@ -209,6 +209,12 @@ class _Exporter:
 
 def export_plan(*, db_session: Session, slack_team_id: str | None = None) -> p.Plan:
     """The plan of the given workspace (or of the only one there is)."""
+    workspace = find_workspace(db_session=db_session, slack_team_id=slack_team_id)
+    return _Exporter(db_session, workspace).plan(workspace)
+
+
+def find_workspace(*, db_session: Session, slack_team_id: str | None = None) -> Workspace:
+    """The given workspace, or the only one there is; NoSuchWorkspace otherwise."""
     query = select(Workspace)
     if slack_team_id:
         query = query.where(Workspace.slack_team_id == slack_team_id)
@@ -217,4 +223,4 @@ def export_plan(*, db_session: Session, slack_team_id: str | None = None) -> p.P
         known = ", ".join(w.slack_team_id for w in db_session.scalars(select(Workspace)))
         which = f"workspace {slack_team_id}" if slack_team_id else "a single workspace"
         raise NoSuchWorkspace(f"cannot find {which}; the database has: {known or 'none'}")
-    return _Exporter(db_session, workspaces[0]).plan(workspaces[0])
+    return workspaces[0]

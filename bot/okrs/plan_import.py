@@ -38,7 +38,7 @@ from bot.okrs.models import (
 )
 from bot.people.enums import TeamRole
 from bot.people.models import Person, Team, TeamMembership, Workspace
-from bot.people.service import get_or_create_workspace, valid_time_zone
+from bot.people.service import bump_data_version, get_or_create_workspace, valid_time_zone
 
 
 @dataclass
@@ -378,4 +378,7 @@ def history_key(name: str, active_from: Any) -> str:
 def import_plan(*, db_session: Session, plan: p.Plan) -> ImportReport:
     """Upsert `plan` into its workspace. The caller owns the transaction (and may roll back)."""
     workspace = get_or_create_workspace(db_session=db_session, slack_team_id=plan.workspace)
-    return _Importer(db_session, workspace).run(plan)
+    report = _Importer(db_session, workspace).run(plan)
+    if report.changed:
+        bump_data_version(db_session=db_session, workspace_id=workspace.id)
+    return report

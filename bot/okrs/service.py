@@ -14,6 +14,7 @@ from bot.okrs.health import Bands, Health, MetricSpec, metric_health, with_count
 from bot.okrs.health import Measurement as Point
 from bot.okrs.models import CounterMetric, Measurement, Metric
 from bot.okrs.triggers import Firing, TriggerRule, firings
+from bot.people.service import bump_data_version
 
 
 def spec_of(metric: Metric) -> MetricSpec:
@@ -66,6 +67,7 @@ def record_measurement(*, db_session: Session, metric: Metric, value: float, at:
     old_value = before[-1].value if before else None
     db_session.add(Measurement(metric_id=metric.id, value=value, measured_at=at,
                                source=source, author=author, note=note))
+    bump_data_version(db_session=db_session, workspace_id=metric.workspace_id)
     db_session.flush()
     series = points(db_session, metric.id)
     spec = spec_of(metric)

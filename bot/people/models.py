@@ -21,6 +21,8 @@ class Workspace(Timestamped, Base):
     name: Mapped[str | None] = mapped_column(String(255))
     uninstalled_at: Mapped[datetime | None]
     tokens_revoked_at: Mapped[datetime | None]
+    # Bumped by every write to the plan or its measurements, so a cached chain knows it is old.
+    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     people: Mapped[list[Person]] = relationship(back_populates="workspace")
     teams: Mapped[list[Team]] = relationship(back_populates="workspace")

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,6 +71,12 @@ def upsert_person(*, db_session: Session, workspace: Workspace,
     person.deactivated = bool(slack_user.get("deleted"))
     db_session.flush()
     return person
+
+
+def bump_data_version(*, db_session: Session, workspace_id: int) -> None:
+    """Tell cached chains of this workspace that the plan or a measurement changed."""
+    db_session.execute(update(Workspace).where(Workspace.id == workspace_id)
+                       .values(data_version=Workspace.data_version + 1))
 
 
 def mark_uninstalled(*, db_session: Session, slack_team_id: str, at: datetime) -> Workspace:

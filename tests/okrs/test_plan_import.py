@@ -247,3 +247,33 @@ def test_removing_the_north_star_or_a_goal_metric_is_listed_not_applied(
 
     assert f"goal metric {goal.key}" in report.not_in_plan
     assert f"north star {plan.north_star.key} (still active)" in report.not_in_plan
+
+
+@pytest.mark.parametrize("name", [p.name for p in EXAMPLES])
+def test_the_chain_read_from_the_database_is_the_chain_of_the_plan(
+        db: sessionmaker[Session], engine, name: str) -> None:
+    """The loader reads a fixed number of statements, whatever the plan's size."""
+    from datetime import datetime
+
+    from sqlalchemy import event
+
+    from bot.okrs.blueprints import blueprints
+    from bot.okrs.chain import build_chain
+    from bot.okrs.chain_loader import load_blueprints
+    from bot.okrs.plan_export import find_workspace
+
+    plan = example(name)
+    run_import(db, plan)
+    now = datetime(2026, 7, 1, 9, tzinfo=UTC)
+    statements: list[str] = []
+    with db() as session:
+        workspace = find_workspace(db_session=session)
+        event.listen(engine, "before_cursor_execute",
+                     lambda *args: statements.append(args[2]))
+        from_database = build_chain(load_blueprints(session, workspace.id), now)
+    from_plan = build_chain(blueprints(plan), now)
+
+    assert from_database.children == from_plan.children
+    assert {k: n.health for k, n in from_database.nodes.items()} == \
+        {k: n.health for k, n in from_plan.nodes.items()}
+    assert len(statements) == 12
