@@ -84,7 +84,7 @@ def blueprints(plan: p.Plan) -> list[Blueprint]:
         out.append(Blueprint(
             NodeKind.OBJECTIVE, objective.key, objective.name, objective.owner,
             children=(*results, *driven_by.get(node, []), *measured_by.get(node, [])),
-            rollup=objective.rollup))
+            rollup=objective.rollup, timeframe=(objective.start, objective.end)))
         for kr in objective.key_results:
             out.append(Blueprint(
                 NodeKind.KEY_RESULT, kr.key, kr.name, kr.owner or objective.owner,

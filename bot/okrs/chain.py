@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from bot.okrs.enums import ActivityStatus, Direction, Operator, Rollup, Status
@@ -56,6 +56,7 @@ class Blueprint:
     counter_metrics: tuple[NodeId, ...] = ()
     formula: tuple[TreeInput, ...] = ()  # KPI-tree inputs (values filled in by build_chain)
     formula_operator: Operator | None = None
+    timeframe: tuple[date, date] | None = None  # objectives: start and end
 
     @property
     def id(self) -> NodeId:

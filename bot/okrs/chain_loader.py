@@ -158,7 +158,8 @@ def load_blueprints(db_session: Session, workspace_id: int) -> list[Blueprint]:
         children += tuple((NodeKind.KPI, metrics[link.metric_id].key)
                           for link in measures_objectives[objective.id])
         out.append(Blueprint(NodeKind.OBJECTIVE, objective.key, objective.name,
-                             objective.owner, children=children, rollup=objective.rollup))
+                             objective.owner, children=children, rollup=objective.rollup,
+                             timeframe=(objective.starts_on, objective.ends_on)))
     for metric in by_kind[MetricKind.KEY_RESULT]:
         out.append(metric_blueprint(metric, NodeKind.KEY_RESULT))
     for activity in activities:
@@ -208,19 +209,21 @@ class ChainCache:
 
     def __init__(self, seconds: float = CACHE_SECONDS) -> None:
         self.seconds = seconds
-        self._entries: dict[int, _Entry] = {}
+        self._entries: dict[tuple[str, int], _Entry] = {}
         self._lock = threading.Lock()
 
     def chain(self, db_session: Session, workspace: Workspace, now: datetime) -> Chain:
+        # Keyed by database too: one process may serve (or test) more than one.
+        key = (str(db_session.get_bind().url), workspace.id)
         with self._lock:
-            entry = self._entries.get(workspace.id)
+            entry = self._entries.get(key)
         fresh = (entry is not None and entry.version == workspace.data_version
                  and time.monotonic() - entry.built < self.seconds)
         if fresh:
             return entry.chain
         chain = build_chain(load_blueprints(db_session, workspace.id), now)
         with self._lock:
-            self._entries[workspace.id] = _Entry(workspace.data_version, time.monotonic(), chain)
+            self._entries[key] = _Entry(workspace.data_version, time.monotonic(), chain)
         return chain
 
     def clear(self) -> None:

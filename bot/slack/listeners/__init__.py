@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import commands, events
+from bot.slack.listeners import actions, commands, events
 
-SURFACES = (commands, events)
+SURFACES = (commands, actions, events)
 
 
 def register_listeners(app: App) -> None:

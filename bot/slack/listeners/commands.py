@@ -6,6 +6,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.slack.blocks.help import help_message
 from bot.slack.router import CommandRequest, Router, Subcommand
+from bot.slack.subcommands.status import okr_status
 from bot.slack.subcommands.update import okr_update
 
 COMMAND = "/okr"
@@ -23,6 +24,15 @@ ROUTER.add(Subcommand(
     example="/okr help",
     handler=okr_help,
     aliases=("?", "commands"),
+))
+ROUTER.add(Subcommand(
+    name="status",
+    summary="An objective's key results and health, with its causal chain: the goal and North "
+            "Star it moves, the activities and KPIs that drive it, and the first broken link. "
+            "Without a name: your own objective.",
+    usage="/okr status [objective]",
+    example="/okr status onboarding",
+    handler=okr_status,
 ))
 ROUTER.add(Subcommand(
     name="update",

@@ -1,0 +1,136 @@
+"""`/okr status`: an objective's key results and health, with its causal chain. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.okrs.chain import BrokenLink, Chain, ChainNode, NodeKind, path_up
+from bot.okrs.enums import BandMode, Direction
+from bot.okrs.health import Bands, MetricSpec, format_value
+from bot.slack.blocks.mrkdwn import context, escape, header, section, truncate
+from bot.slack.blocks.visuals import progress_bar, progress_label, sparkline, status_mark
+
+SHARE_ACTION = "share_in_channel"
+LIST_LIMIT = 3000
+MAX_KEY_RESULTS = 20
+
+
+def _mark(node: ChainNode) -> str:
+    return status_mark(node.health.status, node.health.stale)
+
+
+def _days(start: date | None, end: date | None, today: date) -> str:
+    if end is None:
+        return ""
+    span = f"{start:%-d %b} → {end:%-d %b %Y}" if start else f"due {end:%-d %b %Y}"
+    left = (end - today).days
+    if left > 1:
+        return f"{span} · {left} days left"
+    if left in (0, 1):
+        return f"{span} · {'ends today' if left == 0 else '1 day left'}"
+    return f"{span} · ended {-left} days ago"
+
+
+def _value_line(node: ChainNode) -> str:
+    spec = node.blueprint.metric
+    if spec is None:
+        return ""
+    values = [m.value for m in node.blueprint.measurements]
+    current = format_value(values[-1], spec.unit) if values else "—"
+    target = format_value(spec.target, spec.unit) if spec.target is not None else "—"
+    progress = node.health.progress
+    bar = f"`{progress_bar(progress)}` {progress_label(progress)} · " if progress is not None \
+        else ""
+    line = sparkline(values)
+    return f"{bar}{escape(current)} / {escape(target)}{f'  {line}' if line else ''}"
+
+
+def thresholds_text(spec: MetricSpec) -> str:
+    """How the metric is judged, in a few words: 'green ≥ 90% of target, on pace'."""
+    bands: Bands | None = spec.bands
+    if bands is None:
+        return "pace: green ≥ 90%, yellow ≥ 70% of the expected progress" \
+            if spec.start and spec.due else "green at target, yellow ≥ 80%"
+    if spec.direction is Direction.WITHIN_RANGE and bands.green_range:
+        low, high = bands.green_range
+        return f"green within {format_value(low, spec.unit)}–{format_value(high, spec.unit)}"
+    at_least = "≤" if spec.direction is Direction.LOWER_IS_BETTER else "≥"
+    if bands.mode is BandMode.ABSOLUTE:
+        parts = [f"green {at_least} {format_value(bands.green, spec.unit)}"
+                 if bands.green is not None else "",
+                 f"yellow {at_least} {format_value(bands.yellow, spec.unit)}"
+                 if bands.yellow is not None else ""]
+        return ", ".join(p for p in parts if p)
+    of = "of the expected progress" if bands.pace else "of target"
+    shares = [f"{name} ≥ {share:.0%}" for name, share in (("green", bands.green),
+                                                          ("yellow", bands.yellow))
+              if share is not None]
+    return f"{', '.join(shares)} {of}"
+
+
+def _chain_line(node: ChainNode, broken: BrokenLink | None, *, detail: str = "") -> str:
+    flag = " ⛓ *first broken link*" if broken is not None and broken.node.id == node.id else ""
+    owner = f" · <@{node.owner}>" if node.owner else ""
+    extra = f" · {detail}" if detail else ""
+    return (f"{_mark(node)} *{escape(node.label)}:* {escape(node.name)}{owner}{flag}\n"
+            f"      _{escape(node.health.reason)}_{extra}")
+
+
+def _capped(lines: Sequence[str], title: str, more_hint: str) -> dict:
+    text = title
+    shown = 0
+    for line in lines:
+        if len(text) + len(line) + 60 > LIST_LIMIT:
+            break
+        text += "\n" + line
+        shown += 1
+    if shown < len(lines):
+        text += f"\n…and {len(lines) - shown} more: {more_hint}"
+    return section(truncate(text))
+
+
+def status_message(chain: Chain, objective: ChainNode, *, today: date,
+                   broken: BrokenLink | None, shareable: str | None = None) -> dict:
+    """The ephemeral reply. `shareable` is the command text the Share button re-runs."""
+    children = chain.children_of(objective.id)
+    key_results = [c for c in children if c.kind is NodeKind.KEY_RESULT]
+    activities = [c for c in children if c.kind is NodeKind.ACTIVITY]
+    kpis = {c.id: c for c in children if c.kind is NodeKind.KPI}
+    for activity in activities:
+        kpis.update({k.id: k for k in chain.children_of(activity.id)
+                     if k.kind is NodeKind.KPI})
+    timeframe = objective.blueprint.timeframe
+    span = _days(timeframe[0], timeframe[1], today) if timeframe else ""
+    blocks: list[dict] = [
+        header(objective.name),
+        section(f"{_mark(objective)} *Objective health:* {escape(objective.health.reason)}\n"
+                f"Owner <@{objective.owner}>" + (f" · {span}" if span else "")),
+        {"type": "divider"},
+        section(f"*Key results* ({len(key_results)})"),
+    ]
+    for kr in key_results[:MAX_KEY_RESULTS]:
+        blocks.append(section(f"{_mark(kr)} *{escape(kr.name)}* (`{escape(kr.key)}`)\n"
+                              f"{_value_line(kr)}\n_{escape(kr.health.reason)}_"))
+    if len(key_results) > MAX_KEY_RESULTS:
+        blocks.append(context(f"…and {len(key_results) - MAX_KEY_RESULTS} more key results"))
+    above = path_up(chain, objective.id)[1:]
+    blocks.append({"type": "divider"})
+    blocks.append(_capped([_chain_line(n, broken) for n in reversed(above)],
+                          "*Causal chain — what it moves* ⬆", "see `/okr tree`"))
+    below = [_chain_line(a, broken) for a in activities]
+    below += [_chain_line(k, broken, detail=escape(thresholds_text(k.blueprint.metric)))
+              for k in kpis.values() if k.blueprint.metric is not None]
+    if below:
+        blocks.append(_capped(below, "*What drives it* ⬇ (activities, then KPIs)",
+                              "see `/okr tree " + escape(objective.key) + "`"))
+    if broken is not None and broken.explained_by:
+        causes = ", ".join(escape(c.name) for c in broken.explained_by[:5])
+        blocks.append(context(f"⛓ First broken link: {escape(broken.node.name)}, "
+                              f"explained by {causes}"))
+    if shareable is not None:
+        blocks.append({"type": "actions", "elements": [{
+            "type": "button", "action_id": SHARE_ACTION, "value": shareable[:2000],
+            "text": {"type": "plain_text", "text": "Share in channel"}}]})
+    return {"response_type": "ephemeral", "text": f"{objective.name}: "
+            f"{objective.health.status.value}", "blocks": blocks}

@@ -1,0 +1,55 @@
+"""`/okr status [objective]`: key results, health and the causal chain of one objective."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot import clock
+from bot.okrs.chain import ChainNode, NodeKind, first_broken_link
+from bot.okrs.chain_loader import CHAINS
+from bot.okrs.targets import Candidate, resolve
+from bot.people.models import Workspace
+from bot.slack.blocks import update as replies
+from bot.slack.blocks.mrkdwn import escape, section
+from bot.slack.blocks.status import status_message
+from bot.slack.router import CommandRequest
+
+
+def _objective_choices(typed: str, found: list[ChainNode], why: str) -> dict:
+    lines = [f"• `{escape(n.key)}` — {escape(n.name)}" for n in found[:10]]
+    if len(found) > 10:
+        lines.append(f"…and {len(found) - 10} more: type more of the name")
+    return replies.ephemeral(why, [section(escape(why)), section("\n".join(lines))])
+
+
+def okr_status(request: CommandRequest) -> dict:
+    workspace = request.db_session.scalar(
+        select(Workspace).where(Workspace.slack_team_id == request.team_id))
+    if workspace is None:
+        return replies.problem("This workspace has no plan yet: import one with "
+                               "`okr-bot plan import` (see docs/plan-format.md).")
+    now = clock.now()
+    chain = CHAINS.chain(request.db_session, workspace, now)
+    objectives = [n for n in chain.nodes.values() if n.kind is NodeKind.OBJECTIVE]
+    typed = request.args.strip()
+    if not typed:
+        mine = [n for n in objectives if n.owner == request.user_id]
+        if not mine:
+            return replies.problem("You own no objectives. Name one: /okr status <objective>")
+        if len(mine) > 1:
+            return _objective_choices("", mine, f"You own {len(mine)} objectives. Which one? "
+                                                "/okr status <objective>")
+        objective = mine[0]
+    else:
+        match = resolve(typed, [Candidate(n.key, n.name, n) for n in objectives])
+        if match.ambiguous:
+            return _objective_choices(typed, [c.item for c in match.choices],
+                                      f"“{typed}” fits {len(match.choices)} objectives. "
+                                      "Which one?")
+        if match.found is None:
+            return replies.problem(f"No objective matches “{typed}”. Use its key or the start "
+                                   "of its name, e.g. /okr status onboarding")
+        objective = match.found
+    return status_message(chain, objective, today=now.date(),
+                          broken=first_broken_link(chain, objective.id),
+                          shareable=f"status {objective.key}")

@@ -1,0 +1,111 @@
+"""`/okr status` over signed HTTP, on the AI example plan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.okrs.plan_files import load_plan
+from bot.okrs.plan_import import import_plan
+from tests.conftest import TEAM_ID, RunningBot
+from tests.fakes.web_api_contract import validate_blocks
+
+ROOT = Path(__file__).resolve().parents[2]
+MAYA = "U0AIPM001"
+
+
+@pytest.fixture
+def planned(bot: RunningBot) -> RunningBot:
+    plan = load_plan(ROOT / "examples" / "ai-feature-launch.yml").plan
+    with bot.session_factory.begin() as session:
+        import_plan(db_session=session, plan=plan.model_copy(update={"workspace": TEAM_ID}))
+    return bot
+
+
+def texts(reply) -> list[str]:
+    out = []
+    for block in reply.json["blocks"]:
+        text = block.get("text")
+        if isinstance(text, dict):
+            out.append(text["text"])
+        for element in block.get("elements", []):
+            if isinstance(element.get("text"), str):
+                out.append(element["text"])
+    return out
+
+
+def test_status_onboarding_shows_key_results_then_the_chain_in_order(planned: RunningBot) -> None:
+    reply = planned.slack.command("status onboarding", user_id=MAYA)
+
+    assert reply.status == 200
+    assert reply.elapsed < 3
+    assert validate_blocks(reply.json["blocks"]) == []
+    assert len(reply.json["blocks"]) <= 50
+    shown = "\n".join(texts(reply))
+    assert reply.json["blocks"][0]["text"]["text"] == \
+        "Optimize onboarding experience for AI features"
+    order = ["Drop-off after first AI feature trial", "First-week activation",
+             "Self-service adoption (tutorial completion)", "Customer effort score",
+             "*North Star:* Monthly AI Feature Engaged Users",
+             "*Goal:* Increase trial-to-paid conversion for AI features",
+             "*Activity:* Implement in-app onboarding tours for AI features",
+             "*KPI:* AI feature onboarding completion rate"]
+    positions = [shown.index(item) for item in order]
+    assert positions == sorted(positions), "key results, then up the chain, then down"
+    activation = next(t for t in texts(reply) if "*First-week activation*" in t)
+    assert "13.8% / 20%" in activation
+    for word in ("green", "yellow", "red", "no data"):
+        if f"_{word}:" in activation:
+            break
+    else:
+        pytest.fail(f"no status reason in {activation!r}")
+    assert "Owner <@U0AIPM001>" in shown
+
+
+def test_status_without_a_name_shows_the_callers_own_objective(planned: RunningBot) -> None:
+    reply = planned.slack.command("status", user_id=MAYA)
+    assert reply.json["blocks"][0]["text"]["text"] == \
+        "Optimize onboarding experience for AI features"
+
+
+def test_status_of_someone_with_no_objectives_says_how_to_name_one(planned: RunningBot) -> None:
+    reply = planned.slack.command("status", user_id="U0NOBODY1")
+    assert "You own no objectives" in texts(reply)[0]
+
+
+def test_an_unknown_objective_says_so_and_an_ambiguous_one_offers_choices(
+        planned: RunningBot) -> None:
+    unknown = planned.slack.command("status xyzzy", user_id=MAYA)
+    assert "No objective matches “xyzzy”" in texts(unknown)[0]
+    ambiguous = planned.slack.command("status ai", user_id=MAYA)
+    assert "fits" in texts(ambiguous)[0]
+    assert "Which one?" in texts(ambiguous)[0]
+
+
+def test_a_fresh_update_shows_in_the_next_status(planned: RunningBot) -> None:
+    planned.slack.command("status onboarding", user_id=MAYA)  # warms the cache
+    planned.slack.command("update first-week-activation 18.25", user_id=MAYA)
+    reply = planned.slack.command("status onboarding", user_id=MAYA)
+    activation = next(t for t in texts(reply) if "*First-week activation*" in t)
+    assert "18.2% / 20%" in activation or "18.25% / 20%" in activation
+
+
+def test_share_in_channel_posts_the_same_status_visibly(planned: RunningBot) -> None:
+    reply = planned.slack.command("status onboarding", user_id=MAYA)
+    [button] = [e for b in reply.json["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert button["text"]["text"] == "Share in channel"
+
+    clicked = planned.slack.block_actions([{**button, "block_id": "share", "type": "button",
+                                            "action_ts": "1.2"}],
+                                          user_id=MAYA,
+                                          response_url=planned.fake.response_url("share"))
+
+    assert clicked.status == 200
+    [posted] = planned.fake.wait_for_response()
+    body = posted["json"]
+    assert body["response_type"] == "in_channel"
+    assert body["blocks"][0]["text"]["text"] == "Optimize onboarding experience for AI features"
+    assert all(b["type"] != "actions" for b in body["blocks"])
+    assert "Shared by <@U0AIPM001>" in json.dumps(body["blocks"])
