@@ -8,6 +8,7 @@ from bot.slack.blocks.help import help_message
 from bot.slack.router import CommandRequest, Router, Subcommand
 from bot.slack.subcommands.status import okr_status
 from bot.slack.subcommands.update import okr_update
+from bot.slack.subcommands.views import okr_at_risk, okr_mine, okr_tree, okr_why
 
 COMMAND = "/okr"
 
@@ -33,6 +34,37 @@ ROUTER.add(Subcommand(
     usage="/okr status [objective]",
     example="/okr status onboarding",
     handler=okr_status,
+))
+ROUTER.add(Subcommand(
+    name="tree",
+    summary="The causal chain from the North Star (or any node) down to activities and KPIs, "
+            "with a status at every node.",
+    usage="/okr tree [node]",
+    example="/okr tree trial-conversion",
+    handler=okr_tree,
+))
+ROUTER.add(Subcommand(
+    name="why",
+    summary="Top-down diagnosis: the goal that lags most, its worst objective, and the "
+            "activity or KPI that explains it, with the evidence at each step.",
+    usage="/okr why [node]",
+    example="/okr why",
+    handler=okr_why,
+))
+ROUTER.add(Subcommand(
+    name="mine",
+    summary="Everything you own, with its status.",
+    usage="/okr mine",
+    example="/okr mine",
+    handler=okr_mine,
+))
+ROUTER.add(Subcommand(
+    name="at-risk",
+    summary="Everything yellow, red or stale, closest to the North Star first.",
+    usage="/okr at-risk",
+    example="/okr at-risk",
+    handler=okr_at_risk,
+    aliases=("risks",),
 ))
 ROUTER.add(Subcommand(
     name="update",

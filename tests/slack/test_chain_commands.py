@@ -1,0 +1,120 @@
+"""`/okr tree`, `/okr why`, `/okr mine`, `/okr at-risk` over signed HTTP, and Slack's limits on a
+large generated plan."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.okrs import plan as p
+from bot.okrs.plan_files import load_plan
+from bot.okrs.plan_import import import_plan
+from tests.conftest import TEAM_ID, RunningBot
+from tests.fakes.web_api_contract import validate_blocks
+
+ROOT = Path(__file__).resolve().parents[2]
+MAYA = "U0AIPM001"
+
+
+def example() -> p.Plan:
+    plan = load_plan(ROOT / "examples" / "ai-feature-launch.yml").plan
+    return plan.model_copy(update={"workspace": TEAM_ID})
+
+
+@pytest.fixture
+def planned(bot: RunningBot) -> RunningBot:
+    with bot.session_factory.begin() as session:
+        import_plan(db_session=session, plan=example())
+    return bot
+
+
+def shown(reply) -> str:
+    return json.dumps(reply.json["blocks"], ensure_ascii=False)
+
+
+def within_limits(reply) -> None:
+    assert reply.status == 200
+    assert validate_blocks(reply.json["blocks"]) == []
+    assert len(reply.json["blocks"]) <= 50
+
+
+def test_tree_reads_from_the_north_star_down(planned: RunningBot) -> None:
+    reply = planned.slack.command("tree", user_id=MAYA)
+    within_limits(reply)
+    text = shown(reply)
+    order = ["North Star *Monthly AI Feature Engaged Users*",
+             "Goal *Increase trial-to-paid conversion for AI features*",
+             "Objective *Optimize onboarding experience for AI features*",
+             "Key result *First-week activation*"]
+    positions = [text.index(item) for item in order]
+    assert positions == sorted(positions)
+
+
+def test_why_walks_down_to_what_explains_the_north_star(planned: RunningBot) -> None:
+    planned.slack.command("update onboarding-completion 4.1", user_id=MAYA)
+    reply = planned.slack.command("why", user_id=MAYA)
+    within_limits(reply)
+    text = shown(reply)
+    assert text.index("North Star") < text.index("Goal *Increase trial-to-paid") \
+        < text.index("Objective *Optimize onboarding")
+    assert "*What explains it:* KPI *AI feature onboarding completion rate*" in text
+    assert "4.1%" in text
+
+
+def test_mine_lists_what_the_caller_owns(planned: RunningBot) -> None:
+    reply = planned.slack.command("mine", user_id=MAYA)
+    within_limits(reply)
+    text = shown(reply)
+    assert "Objective *Optimize onboarding experience for AI features*" in text
+    assert "KPI *AI feature onboarding completion rate*" in text
+    assert "Cut wrong and unhelpful AI answers" not in text  # someone else's
+
+
+def test_at_risk_orders_by_closeness_to_the_north_star(planned: RunningBot) -> None:
+    reply = planned.slack.command("at-risk", user_id=MAYA)
+    within_limits(reply)
+    text = shown(reply)
+    assert text.index("North Star") < text.index("Key result *First-week activation*")
+
+
+def test_tree_of_an_unknown_node_says_so(planned: RunningBot) -> None:
+    assert "Nothing in the plan matches “xyzzy”" in shown(planned.slack.command("tree xyzzy"))
+
+
+def generated_plan(objectives: int = 200, key_results: int = 5) -> p.Plan:
+    """A large plan with long, hostile names, to test Slack's limits."""
+    owner = "U0OWNER01"
+    start = date(2026, 10, 1)
+    goals = [p.Goal(key=f"goal-{g}", name=f"Goal {g} <!channel> " + "x" * 200, owner=owner)
+             for g in range(5)]
+    measured = datetime(2026, 11, 1, tzinfo=UTC)
+    objs = [p.Objective(
+        key=f"objective-{i}", name=f"Objective {i} " + "long name " * 25,
+        goal=f"goal-{i % 5}", owner=owner, start=start, end=start + timedelta(days=85),
+        key_results=[p.KeyResult(
+            key=f"kr-{i}-{k}", name=f"Key result {k} of {i} & <b>", baseline=0, target=100,
+            due=start + timedelta(days=85), frequency="weekly",
+            measurements=[p.Measurement(value=10 * k, at=measured)])
+            for k in range(key_results)])
+        for i in range(objectives)]
+    north_star = p.NorthStar(key="ns", name="Engaged users", baseline=1, target=2, owner=owner)
+    return p.Plan(workspace=TEAM_ID, north_star=north_star, goals=goals, objectives=objs)
+
+
+@pytest.mark.parametrize("command", ["tree", "mine", "at-risk", "why",
+                                     "status objective-199"])
+def test_every_view_stays_within_slacks_limits_on_a_large_plan(bot: RunningBot,
+                                                               command: str) -> None:
+    with bot.session_factory.begin() as session:
+        import_plan(db_session=session, plan=generated_plan())
+
+    reply = bot.slack.command(command, user_id="U0OWNER01")
+
+    within_limits(reply)
+    text = shown(reply)
+    assert "<!channel>" not in text
+    if command in ("tree", "mine", "at-risk"):
+        assert "…and " in text, "a long list ends with how many more there are"
