@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,20 @@ def okr_bot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
            if not k.startswith("SLACK_") and k not in ("DATABASE_URL", "LOG_LEVEL")}
     return subprocess.run([str(OKR_BOT), *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=120, check=False)
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The AI plan imported once; tests that only need it there get a copy of the file."""
+    folder = tmp_path_factory.mktemp("imported")
+    assert okr_bot("plan", "import", str(AI_PLAN), cwd=folder).returncode == 0
+    return folder / "okr-bot.db"
+
+
+@pytest.fixture
+def with_plan(imported: Path, tmp_path: Path) -> Path:
+    shutil.copy(imported, tmp_path / "okr-bot.db")
+    return tmp_path
 
 
 def test_import_then_export_gives_back_the_same_plan(tmp_path: Path) -> None:
@@ -73,8 +88,8 @@ kpis:
 """
 
 
-def test_a_plan_with_three_mistakes_gets_all_three_and_changes_nothing(tmp_path: Path) -> None:
-    okr_bot("plan", "import", str(AI_PLAN), cwd=tmp_path)
+def test_a_plan_with_three_mistakes_gets_all_three_and_changes_nothing(with_plan: Path) -> None:
+    tmp_path = with_plan
     before = okr_bot("plan", "export", cwd=tmp_path).stdout
     broken = tmp_path / "broken.yml"
     broken.write_text(THREE_MISTAKES)
@@ -107,8 +122,8 @@ def test_lint_errors_block_an_import(tmp_path: Path) -> None:
 
 
 def test_with_measurements_added_the_chain_reads_top_down_with_a_status_and_reason_at_every_node(
-        tmp_path: Path) -> None:
-    okr_bot("plan", "import", str(AI_PLAN), cwd=tmp_path)
+        with_plan: Path) -> None:
+    tmp_path = with_plan
     for key, value in (("onboarding-completion", "17.5"), ("first-week-activation", "16"),
                        ("ai-engaged-users", "12400"), ("trial-conversion", "3.9")):
         measured = okr_bot("measure", key, value, cwd=tmp_path)
@@ -131,8 +146,8 @@ def test_with_measurements_added_the_chain_reads_top_down_with_a_status_and_reas
     assert "17.5%" in completion
 
 
-def test_why_walks_from_the_north_star_to_what_explains_it(tmp_path: Path) -> None:
-    okr_bot("plan", "import", str(AI_PLAN), cwd=tmp_path)
+def test_why_walks_from_the_north_star_to_what_explains_it(with_plan: Path) -> None:
+    tmp_path = with_plan
     collapsed = okr_bot("measure", "onboarding-completion", "4.5", cwd=tmp_path)
     assert collapsed.stdout.splitlines()[1].startswith("  red: ")
     assert collapsed.stdout.splitlines()[2] == (
@@ -160,9 +175,8 @@ def test_why_walks_from_the_north_star_to_what_explains_it(tmp_path: Path) -> No
      "is in the future"),
     (("plan", "chain", "no-such-key"), "no node with key 'no-such-key'"),
 ])
-def test_bad_input_gets_one_clear_line(tmp_path: Path, args: tuple[str, ...], says: str) -> None:
-    okr_bot("plan", "import", str(AI_PLAN), cwd=tmp_path)
-    result = okr_bot(*args, cwd=tmp_path)
+def test_bad_input_gets_one_clear_line(with_plan: Path, args: tuple[str, ...], says: str) -> None:
+    result = okr_bot(*args, cwd=with_plan)
     assert result.returncode == 1
     assert says in result.stderr
     assert "Traceback" not in result.stderr
@@ -173,8 +187,8 @@ def test_the_schema_command_prints_the_committed_schema(tmp_path: Path) -> None:
     assert result.stdout == (ROOT / "docs" / "plan.schema.json").read_text()
 
 
-def test_a_backfilled_value_does_not_re_announce_a_later_crossing(tmp_path: Path) -> None:
-    okr_bot("plan", "import", str(AI_PLAN), cwd=tmp_path)
+def test_a_backfilled_value_does_not_re_announce_a_later_crossing(with_plan: Path) -> None:
+    tmp_path = with_plan
     first = okr_bot("measure", "onboarding-completion", "4.5", cwd=tmp_path)
     assert "trigger: Emergency review" in first.stdout
 
