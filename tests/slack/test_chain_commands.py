@@ -118,3 +118,23 @@ def test_every_view_stays_within_slacks_limits_on_a_large_plan(bot: RunningBot,
     assert "<!channel>" not in text
     if command in ("tree", "mine", "at-risk"):
         assert "…and " in text, "a long list ends with how many more there are"
+
+
+@pytest.mark.parametrize(("args", "includes", "excludes"), [
+    ("", "Objective *Optimize onboarding experience", "Cut wrong and unhelpful AI answers"),
+    ("<@U0AIVP001|lars>", "Cut wrong and unhelpful AI answers", None),
+    ("<#C0AILAUNCH|ai-launch>", "Objective *Optimize onboarding experience", None),
+    ("AI Launch", "Objective *Optimize onboarding experience", None),
+])
+def test_team_by_manager_person_channel_or_name(planned: RunningBot, args: str,
+                                                includes: str, excludes: str | None) -> None:
+    reply = planned.slack.command(f"team {args}".strip(), user_id=MAYA)
+    within_limits(reply)
+    text = shown(reply)
+    assert includes in text
+    if excludes:
+        assert excludes not in text
+
+
+def test_team_that_does_not_exist(planned: RunningBot) -> None:
+    assert "No team matches “nope”" in shown(planned.slack.command("team nope", user_id=MAYA))

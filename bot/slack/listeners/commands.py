@@ -8,7 +8,13 @@ from bot.slack.blocks.help import help_message
 from bot.slack.router import CommandRequest, Router, Subcommand
 from bot.slack.subcommands.status import okr_status
 from bot.slack.subcommands.update import okr_update
-from bot.slack.subcommands.views import okr_at_risk, okr_mine, okr_tree, okr_why
+from bot.slack.subcommands.views import (
+    okr_at_risk,
+    okr_mine,
+    okr_team,
+    okr_tree,
+    okr_why,
+)
 
 COMMAND = "/okr"
 
@@ -57,6 +63,14 @@ ROUTER.add(Subcommand(
     usage="/okr mine",
     example="/okr mine",
     handler=okr_mine,
+))
+ROUTER.add(Subcommand(
+    name="team",
+    summary="What a team owns, with its status: yours (you and the people you manage), an "
+            "@person's, a #channel's team or a team by name.",
+    usage="/okr team [@person | #channel | team name]",
+    example="/okr team #ai-launch",
+    handler=okr_team,
 ))
 ROUTER.add(Subcommand(
     name="at-risk",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from bot import clock
 from bot.okrs.chain import (
@@ -18,12 +21,13 @@ from bot.okrs.chain_loader import CHAINS
 from bot.okrs.enums import Status
 from bot.okrs.health import severity
 from bot.okrs.targets import Candidate, resolve
-from bot.people.models import Workspace
+from bot.people.models import Person, Team, TeamMembership, Workspace
 from bot.slack.blocks import chain_views
 from bot.slack.blocks import update as replies
 from bot.slack.router import CommandRequest
 
 TREE_DEPTH = 3
+Manager = aliased(Person)
 
 
 def _chain(request: CommandRequest) -> Chain | dict:
@@ -96,3 +100,49 @@ def okr_at_risk(request: CommandRequest) -> dict:
     return chain_views.list_message("At risk: yellow, red or stale", at_risk,
                                     shareable="at-risk",
                                     empty="Nothing is yellow, red or stale. 🎉")
+
+
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def okr_team(request: CommandRequest) -> dict:
+    """What a person, a channel's team or a named team owns, with its status."""
+    chain = _chain(request)
+    if isinstance(chain, dict):
+        return chain
+    typed = request.args.strip()
+    members: set[str]
+    if not typed or (person := MENTION.match(typed)):
+        who = person.group(1) if typed else request.user_id
+        # A person's team: the people they manage, and themselves.
+        members = {who, *request.db_session.scalars(
+            select(Person.slack_user_id).join(Manager, Person.manager_id == Manager.id).where(
+                Manager.slack_user_id == who))}
+        title = f"Team of {'you' if who == request.user_id else 'that person'}"
+    else:
+        channel = CHANNEL.match(typed)
+        query = select(Team).join(Workspace, Team.workspace_id == Workspace.id).where(
+            Workspace.slack_team_id == request.team_id)
+        if channel:
+            teams = list(request.db_session.scalars(
+                query.where(Team.slack_channel_id == channel.group(1))))
+        else:
+            found = resolve(typed, [Candidate(t.key or t.name, t.name, t)
+                                    for t in request.db_session.scalars(query)])
+            teams = [found.found] if found.found else []
+        if not teams:
+            return replies.problem(f"No team matches “{typed}”. Name a team, a #channel with a "
+                                   "team, or an @person.")
+        team = teams[0]
+        members = set(request.db_session.scalars(
+            select(Person.slack_user_id).join(TeamMembership,
+                                              TeamMembership.person_id == Person.id)
+            .where(TeamMembership.team_id == team.id)))
+        title = f"Team {team.name}"
+    order = [NodeKind.OBJECTIVE, NodeKind.KEY_RESULT, NodeKind.ACTIVITY, NodeKind.KPI,
+             NodeKind.GOAL, NodeKind.NORTH_STAR]
+    owned = sorted((n for n in chain.nodes.values() if n.owner in members),
+                   key=lambda n: (order.index(n.kind), -severity(n.health.status)))
+    return chain_views.list_message(title, owned, shareable=f"team {typed}".strip(),
+                                    empty="This team owns nothing in the plan yet.")
