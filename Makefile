@@ -36,3 +36,9 @@ fake-slack: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info
+
+## Time /okr status and /okr tree against a no-op command on a generated workspace, on SQLite
+## and a throwaway PostgreSQL server; prints one table (about 3 minutes; see docs/performance.md).
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench.commands --backend both
