@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.okrs.chain import Blueprint, Chain, NodeId, NodeKind, build_chain
 from bot.okrs.enums import MetricKind
-from bot.okrs.health import Bands, Measurement, MetricSpec
+from bot.okrs.health import Measurement, MetricSpec
 from bot.okrs.kpi_tree import TreeInput
 from bot.okrs.models import (
     Activity,
@@ -37,19 +37,11 @@ from bot.okrs.models import (
     Objective,
 )
 from bot.okrs.models import Measurement as MeasurementRow
+from bot.okrs.service import bands_of
 from bot.people.models import Workspace
 
 RECENT = 12  # measurements per metric: enough for a sparkline and a trend
 CACHE_SECONDS = 60.0
-
-
-def _bands(row: MetricThresholds | None) -> Bands | None:
-    if row is None:
-        return None
-    green, yellow = (row.green_low, row.green_high), (row.yellow_low, row.yellow_high)
-    return Bands(mode=row.mode, green=row.green, yellow=row.yellow, pace=row.pace,
-                 green_range=green if None not in green else None,
-                 yellow_range=yellow if None not in yellow else None)
 
 
 def _grouped(rows: list, key: Callable) -> dict:
@@ -66,7 +58,7 @@ def load_blueprints(db_session: Session, workspace_id: int) -> list[Blueprint]:
         .outerjoin(MetricThresholds, MetricThresholds.metric_id == Metric.id)
         .where(Metric.workspace_id == ws).order_by(Metric.position, Metric.id)).all()
     metrics = {m.id: m for m, _ in metric_rows}
-    bands = {m.id: _bands(t) for m, t in metric_rows}
+    bands = {m.id: bands_of(t) for m, t in metric_rows}
 
     def in_workspace(model, column):
         return select(model).join(Metric, column == Metric.id).where(Metric.workspace_id == ws)

@@ -12,20 +12,23 @@ from sqlalchemy.orm import Session
 from bot.okrs.enums import Source
 from bot.okrs.health import Bands, Health, MetricSpec, metric_health, with_counter_metric
 from bot.okrs.health import Measurement as Point
-from bot.okrs.models import CounterMetric, Measurement, Metric
+from bot.okrs.models import CounterMetric, Measurement, Metric, MetricThresholds
 from bot.okrs.triggers import Firing, TriggerRule, firings
 from bot.people.service import bump_data_version
 
 
+def bands_of(row: MetricThresholds | None) -> Bands | None:
+    """A thresholds row as the health engine's Bands."""
+    if row is None:
+        return None
+    green, yellow = (row.green_low, row.green_high), (row.yellow_low, row.yellow_high)
+    return Bands(mode=row.mode, green=row.green, yellow=row.yellow, pace=row.pace,
+                 green_range=green if None not in green else None,
+                 yellow_range=yellow if None not in yellow else None)
+
+
 def spec_of(metric: Metric) -> MetricSpec:
-    bands = None
-    if metric.thresholds is not None:
-        t = metric.thresholds
-        green = (t.green_low, t.green_high)
-        yellow = (t.yellow_low, t.yellow_high)
-        bands = Bands(mode=t.mode, green=t.green, yellow=t.yellow, pace=t.pace,
-                      green_range=green if None not in green else None,
-                      yellow_range=yellow if None not in yellow else None)
+    bands = bands_of(metric.thresholds)
     # A key result runs from its objective's start unless it says otherwise: pace needs both.
     start = metric.starts_on or (metric.objective.starts_on if metric.objective else None)
     return MetricSpec(key=metric.key, name=metric.name, direction=metric.direction,
