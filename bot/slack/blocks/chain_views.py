@@ -7,14 +7,10 @@ from collections.abc import Sequence
 from bot.okrs.chain import BrokenLink, ChainNode, Step, Subtree
 from bot.slack.blocks.mrkdwn import context, escape, header, section
 from bot.slack.blocks.status import SHARE_ACTION
-from bot.slack.blocks.visuals import status_mark
+from bot.slack.blocks.status import mark as _mark
 
 SECTION_BUDGET = 2900  # under Slack's 3000 characters, with room for "…and N more"
 MAX_BLOCKS = 45  # under Slack's 50 per message, with room for a header and a button
-
-
-def _mark(node: ChainNode) -> str:
-    return status_mark(node.health.status, node.health.stale)
 
 
 def node_line(node: ChainNode, *, indent: int = 0, broken: BrokenLink | None = None) -> str:

@@ -16,7 +16,7 @@ LIST_LIMIT = 3000
 MAX_KEY_RESULTS = 20
 
 
-def _mark(node: ChainNode) -> str:
+def mark(node: ChainNode) -> str:
     return status_mark(node.health.status, node.health.stale)
 
 
@@ -73,7 +73,7 @@ def _chain_line(node: ChainNode, broken: BrokenLink | None, *, detail: str = "")
     flag = " ⛓ *first broken link*" if broken is not None and broken.node.id == node.id else ""
     owner = f" · <@{node.owner}>" if node.owner else ""
     extra = f" · {detail}" if detail else ""
-    return (f"{_mark(node)} *{escape(node.label)}:* {escape(node.name)}{owner}{flag}\n"
+    return (f"{mark(node)} *{escape(node.label)}:* {escape(node.name)}{owner}{flag}\n"
             f"      _{escape(node.health.reason)}_{extra}")
 
 
@@ -104,13 +104,13 @@ def status_message(chain: Chain, objective: ChainNode, *, today: date,
     span = _days(timeframe[0], timeframe[1], today) if timeframe else ""
     blocks: list[dict] = [
         header(objective.name),
-        section(f"{_mark(objective)} *Objective health:* {escape(objective.health.reason)}\n"
+        section(f"{mark(objective)} *Objective health:* {escape(objective.health.reason)}\n"
                 f"Owner <@{objective.owner}>" + (f" · {span}" if span else "")),
         {"type": "divider"},
         section(f"*Key results* ({len(key_results)})"),
     ]
     for kr in key_results[:MAX_KEY_RESULTS]:
-        blocks.append(section(f"{_mark(kr)} *{escape(kr.name)}* (`{escape(kr.key)}`)\n"
+        blocks.append(section(f"{mark(kr)} *{escape(kr.name)}* (`{escape(kr.key)}`)\n"
                               f"{_value_line(kr)}\n_{escape(kr.health.reason)}_"))
     if len(key_results) > MAX_KEY_RESULTS:
         blocks.append(context(f"…and {len(key_results) - MAX_KEY_RESULTS} more key results"))

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot import clock
 from bot.okrs.chain import ChainNode, NodeKind, first_broken_link
-from bot.okrs.chain_loader import CHAINS
 from bot.okrs.targets import Candidate, resolve
-from bot.people.models import Workspace
 from bot.slack.blocks import update as replies
 from bot.slack.blocks.mrkdwn import escape, section
 from bot.slack.blocks.status import status_message
 from bot.slack.router import CommandRequest
+from bot.slack.subcommands.common import chain_or_reply
 
 
 def _objective_choices(typed: str, found: list[ChainNode], why: str) -> dict:
@@ -23,13 +20,10 @@ def _objective_choices(typed: str, found: list[ChainNode], why: str) -> dict:
 
 
 def okr_status(request: CommandRequest) -> dict:
-    workspace = request.db_session.scalar(
-        select(Workspace).where(Workspace.slack_team_id == request.team_id))
-    if workspace is None:
-        return replies.problem("This workspace has no plan yet: import one with "
-                               "`okr-bot plan import` (see docs/plan-format.md).")
+    chain = chain_or_reply(request)
+    if isinstance(chain, dict):
+        return chain
     now = clock.now()
-    chain = CHAINS.chain(request.db_session, workspace, now)
     objectives = [n for n in chain.nodes.values() if n.kind is NodeKind.OBJECTIVE]
     typed = request.args.strip()
     if not typed:

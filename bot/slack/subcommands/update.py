@@ -10,10 +10,10 @@ from bot.okrs.models import Metric
 from bot.okrs.service import record_measurement
 from bot.okrs.targets import Candidate, resolve
 from bot.okrs.values import parse_value, split_update_args
-from bot.people.models import Workspace
 from bot.people.permissions import may_act_for
 from bot.slack.blocks import update as blocks
 from bot.slack.router import CommandRequest
+from bot.slack.subcommands.common import workspace_or_reply
 
 UPDATABLE = (MetricKind.KEY_RESULT, MetricKind.KPI)
 
@@ -38,11 +38,9 @@ def okr_update(request: CommandRequest) -> dict:
         typed, value_text, note = split_update_args(request.args)
     except ValueError as error:
         return blocks.problem(str(error))
-    workspace = request.db_session.scalar(
-        select(Workspace).where(Workspace.slack_team_id == request.team_id))
-    if workspace is None:
-        return blocks.problem("This workspace has no plan yet: import one with "
-                              "`okr-bot plan import` (see docs/plan-format.md).")
+    workspace = workspace_or_reply(request)
+    if isinstance(workspace, dict):
+        return workspace
     match = resolve(typed, candidates(request, workspace.id, typed))
     if match.ambiguous:
         return blocks.choices(typed, match.choices)

@@ -7,7 +7,6 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from bot import clock
 from bot.okrs.chain import (
     Chain,
     ChainNode,
@@ -17,7 +16,6 @@ from bot.okrs.chain import (
     path_up,
     subtree,
 )
-from bot.okrs.chain_loader import CHAINS
 from bot.okrs.enums import Status
 from bot.okrs.health import severity
 from bot.okrs.targets import Candidate, resolve
@@ -25,18 +23,28 @@ from bot.people.models import Person, Team, TeamMembership, Workspace
 from bot.slack.blocks import chain_views
 from bot.slack.blocks import update as replies
 from bot.slack.router import CommandRequest
+from bot.slack.subcommands.common import chain_or_reply
 
 TREE_DEPTH = 3
 Manager = aliased(Person)
 
 
-def _chain(request: CommandRequest) -> Chain | dict:
-    workspace = request.db_session.scalar(
-        select(Workspace).where(Workspace.slack_team_id == request.team_id))
-    if workspace is None:
-        return replies.problem("This workspace has no plan yet: import one with "
-                               "`okr-bot plan import` (see docs/plan-format.md).")
-    return CHAINS.chain(request.db_session, workspace, clock.now())
+OWNED_ORDER = [NodeKind.OBJECTIVE, NodeKind.KEY_RESULT, NodeKind.ACTIVITY, NodeKind.KPI,
+               NodeKind.GOAL, NodeKind.NORTH_STAR]
+
+
+def _owned_by(chain: Chain, owners: set[str]) -> list[ChainNode]:
+    """What these people own: objectives first, the worst first within each kind."""
+    return sorted((n for n in chain.nodes.values() if n.owner in owners),
+                  key=lambda n: (OWNED_ORDER.index(n.kind), -severity(n.health.status)))
+
+
+def _chain_and_node(request: CommandRequest) -> tuple[Chain, ChainNode] | dict:
+    chain = chain_or_reply(request)
+    if isinstance(chain, dict):
+        return chain
+    node = _node(chain, request.args.strip())
+    return node if isinstance(node, dict) else (chain, node)
 
 
 def _node(chain: Chain, typed: str) -> ChainNode | dict:
@@ -57,40 +65,32 @@ def _node(chain: Chain, typed: str) -> ChainNode | dict:
 
 
 def okr_tree(request: CommandRequest) -> dict:
-    chain = _chain(request)
-    if isinstance(chain, dict):
-        return chain
-    node = _node(chain, request.args.strip())
-    if isinstance(node, dict):
-        return node
+    found = _chain_and_node(request)
+    if isinstance(found, dict):
+        return found
+    chain, node = found
     return chain_views.tree_message(subtree(chain, node.id), first_broken_link(chain, node.id),
                                     max_depth=TREE_DEPTH, shareable=f"tree {node.key}")
 
 
 def okr_why(request: CommandRequest) -> dict:
-    chain = _chain(request)
-    if isinstance(chain, dict):
-        return chain
-    node = _node(chain, request.args.strip())
-    if isinstance(node, dict):
-        return node
+    found = _chain_and_node(request)
+    if isinstance(found, dict):
+        return found
+    chain, node = found
     return chain_views.why_message(diagnose(chain, node.id), shareable=f"why {node.key}")
 
 
 def okr_mine(request: CommandRequest) -> dict:
-    chain = _chain(request)
+    chain = chain_or_reply(request)
     if isinstance(chain, dict):
         return chain
-    order = [NodeKind.OBJECTIVE, NodeKind.KEY_RESULT, NodeKind.ACTIVITY, NodeKind.KPI,
-             NodeKind.GOAL, NodeKind.NORTH_STAR]
-    mine = sorted((n for n in chain.nodes.values() if n.owner == request.user_id),
-                  key=lambda n: (order.index(n.kind), -severity(n.health.status)))
-    return chain_views.list_message("What you own", mine, shareable="mine",
-                                    empty="You own nothing in the plan yet.")
+    return chain_views.list_message("What you own", _owned_by(chain, {request.user_id}),
+                                    shareable="mine", empty="You own nothing in the plan yet.")
 
 
 def okr_at_risk(request: CommandRequest) -> dict:
-    chain = _chain(request)
+    chain = chain_or_reply(request)
     if isinstance(chain, dict):
         return chain
     at_risk = [n for n in chain.nodes.values()
@@ -108,7 +108,7 @@ CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 def okr_team(request: CommandRequest) -> dict:
     """What a person, a channel's team or a named team owns, with its status."""
-    chain = _chain(request)
+    chain = chain_or_reply(request)
     if isinstance(chain, dict):
         return chain
     typed = request.args.strip()
@@ -140,9 +140,6 @@ def okr_team(request: CommandRequest) -> dict:
                                               TeamMembership.person_id == Person.id)
             .where(TeamMembership.team_id == team.id)))
         title = f"Team {team.name}"
-    order = [NodeKind.OBJECTIVE, NodeKind.KEY_RESULT, NodeKind.ACTIVITY, NodeKind.KPI,
-             NodeKind.GOAL, NodeKind.NORTH_STAR]
-    owned = sorted((n for n in chain.nodes.values() if n.owner in members),
-                   key=lambda n: (order.index(n.kind), -severity(n.health.status)))
-    return chain_views.list_message(title, owned, shareable=f"team {typed}".strip(),
+    return chain_views.list_message(title, _owned_by(chain, members),
+                                    shareable=f"team {typed}".strip(),
                                     empty="This team owns nothing in the plan yet.")
