@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -102,15 +103,28 @@ def _sqlite_pragmas(foreign_keys: bool) -> Any:
     return on_connect
 
 
+READ_ONLY = "okr_bot_read_only"  # execution option: this connection only reads
+
+
 def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front: a deferred transaction that reads, then writes
     # after another connection committed, fails at once with "database is locked", and
-    # busy_timeout cannot help it.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # busy_timeout cannot help it. A read-only connection takes a plain (deferred) BEGIN: in
+    # WAL mode it reads one snapshot and never holds writers up.
+    read_only = connection.get_execution_options().get(READ_ONLY)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@functools.lru_cache(maxsize=32)
+def read_only_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for work that only reads, such as rebuilding a cached chain in the background:
+    on SQLite they do not take the write lock, so a long read never makes a write wait."""
+    return sessionmaker(bind=engine.execution_options(**{READ_ONLY: True}),
+                        expire_on_commit=False)
 
 
 @contextmanager
@@ -147,6 +161,18 @@ class UnitOfWork:
         if self._session is None:
             self._session = self._session_factory()
         return self._session
+
+    @property
+    def engine(self) -> Engine:
+        return self._session_factory.kw["bind"]
+
+    def only_reads(self) -> None:
+        """Declare, before the session is first used, that this unit of work only reads: on
+        SQLite its transaction then does not take the write lock, so reads run side by side
+        and never hold a writer up."""
+        if self._session is not None:
+            raise RuntimeError("only_reads() must come before the session is first used")
+        self._session_factory = read_only_session_factory(self.engine)
 
     def finish(self, *, commit: bool) -> None:
         """Commit (or roll back) and close; later calls do nothing."""

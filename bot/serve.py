@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from bot import schema
 from bot.config import WHERE_TO_GET, Settings, SettingsError, StartupError
 from bot.db import make_engine, make_session_factory
+from bot.okrs.chain_cache import CHAINS
 from bot.scheduler import start_scheduler
 from bot.slack.app import create_app
 from bot.slack.server import create_web_app
@@ -37,17 +38,22 @@ class Runtime:
     socket_mode: OkrSocketModeHandler | None = None
     scheduler: BackgroundScheduler | None = field(default=None, repr=False)
 
-    def web_app(self, *, with_scheduler: bool = True) -> Starlette:
+    def web_app(self, *, with_scheduler: bool = True, warm_chains: bool = True) -> Starlette:
+        def start() -> None:
+            if warm_chains:
+                # Read every workspace's chain in the background, so the first commands
+                # after a start or a deploy do not wait for it.
+                CHAINS.warm(self.engine)
+            if with_scheduler:
+                self.scheduler = start_scheduler(self.session_factory)
+
         return create_web_app(
             engine=self.engine,
             bolt_app=None if self.socket_mode else self.bolt_app,
             mode="socket" if self.socket_mode else "http",
-            on_startup=self._start_scheduler if with_scheduler else None,
+            on_startup=start,
             on_shutdown=self.close,
         )
-
-    def _start_scheduler(self) -> None:
-        self.scheduler = start_scheduler(self.session_factory)
 
     def close(self) -> None:
         if self.socket_mode is not None:
@@ -87,6 +93,9 @@ def build_runtime(settings: Settings, **engine_options: Any) -> Runtime:
     schema.upgrade(settings.database_url)
     engine = make_engine(settings.database_url, **engine_options)
     session_factory = make_session_factory(engine)
+    # A write that moves a workspace's data (an update, a check-in) has its chain rebuilt at
+    # once in the background, so the next /okr command finds it ready.
+    CHAINS.refresh_after_commit(session_factory)
     runtime = None
     try:
         bolt_app = create_app(settings, session_factory=session_factory)

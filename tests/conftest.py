@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings, load_settings
 from bot.db import make_engine, make_session_factory
 from bot.serve import Runtime, build_runtime
-from tests.fakes import FakeSlack, SlackSender
+from bot.slack.blocks.working import WORKING_TEXT
+from tests.fakes import FakeSlack, SlackReply, SlackSender
 from tests.support.postgres import REQUIRE_VARIABLE, PostgresServer, find_bin_dir
 from tests.support.server import serving
 
@@ -116,6 +117,16 @@ class RunningBot:
     @property
     def session_factory(self) -> sessionmaker[Session]:
         return self.runtime.session_factory
+
+    def answer(self, reply: SlackReply, timeout: float = 30) -> dict:
+        """What the person ends up seeing: the reply itself, or, when it only said it is
+        working on it, the answer okr-bot posts to the response_url after it."""
+        assert reply.status == 200, reply.body
+        if reply.json is None or reply.json.get("text") != WORKING_TEXT:
+            return reply.json
+        posted = self.fake.wait_for_response(1, timeout=timeout)[-1]["json"]
+        assert posted.get("replace_original") is True, posted
+        return posted
 
 
 @pytest.fixture

@@ -1,24 +1,18 @@
-"""A workspace's causal chain from the database, in a fixed number of queries, cached.
+"""A workspace's causal chain from the database, in a fixed number of queries.
 
-Every `/okr` command reads the chain. Building it costs one query per table (twelve, however
-large the plan) plus the last few measurements of each metric; the result is cached per
-workspace and reused until the workspace's data version moves (every import and measurement
-bumps it) or a minute passes (pace and staleness move with the clock).
+Reading it costs one query per table (twelve, however large the plan) plus one for the last
+few measurements of each metric. bot/okrs/chain_cache.py keeps the built chains.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, true
+from sqlalchemy.orm import Session, aliased
 
-from bot.okrs.chain import Blueprint, Chain, NodeId, NodeKind, build_chain
+from bot.okrs.chain import Blueprint, NodeId, NodeKind
 from bot.okrs.enums import MetricKind
 from bot.okrs.health import Measurement, MetricSpec
 from bot.okrs.kpi_tree import TreeInput
@@ -38,10 +32,8 @@ from bot.okrs.models import (
 )
 from bot.okrs.models import Measurement as MeasurementRow
 from bot.okrs.service import bands_of
-from bot.people.models import Workspace
 
 RECENT = 12  # measurements per metric: enough for a sparkline and a trend
-CACHE_SECONDS = 60.0
 
 
 def _grouped(rows: list, key: Callable) -> dict:
@@ -172,55 +164,33 @@ def load_blueprints(db_session: Session, workspace_id: int) -> list[Blueprint]:
 
 
 def _recent_measurements(db_session: Session, workspace_id: int) -> dict[int, list[Measurement]]:
-    """The last RECENT measurements of every metric of the workspace, oldest first."""
-    ranked = (select(MeasurementRow.metric_id, MeasurementRow.value, MeasurementRow.measured_at,
-                     func.row_number().over(
-                         partition_by=MeasurementRow.metric_id,
-                         order_by=(MeasurementRow.measured_at.desc(),
-                                   MeasurementRow.id.desc())).label("recency"))
-              .join(Metric, Metric.id == MeasurementRow.metric_id)
-              .where(Metric.workspace_id == workspace_id).subquery())
-    rows = db_session.execute(select(ranked.c.metric_id, ranked.c.value, ranked.c.measured_at)
-                              .where(ranked.c.recency <= RECENT)
-                              .order_by(ranked.c.metric_id, ranked.c.measured_at))
+    """The last RECENT measurements of every metric of the workspace, oldest first.
+
+    One statement that walks the (metric_id, measured_at) index backwards RECENT rows per
+    metric, instead of ranking every measurement the workspace ever had: LATERAL on
+    PostgreSQL, a correlated `IN (… LIMIT n)` on SQLite (which has no LATERAL). Five times
+    faster on SQLite at 250,000 measurements (bench/, docs/performance.md)."""
+    newest_first = (MeasurementRow.measured_at.desc(), MeasurementRow.id.desc())
+    if db_session.get_bind().dialect.name == "postgresql":
+        latest = (select(MeasurementRow.value, MeasurementRow.measured_at)
+                  .where(MeasurementRow.metric_id == Metric.id)
+                  .order_by(*newest_first).limit(RECENT).lateral("latest"))
+        statement = (select(Metric.id, latest.c.value, latest.c.measured_at)
+                     .select_from(Metric).join(latest, true())
+                     .where(Metric.workspace_id == workspace_id)
+                     .order_by(Metric.id, latest.c.measured_at))
+    else:
+        inner = aliased(MeasurementRow)
+        latest_ids = (select(inner.id).where(inner.metric_id == Metric.id)
+                      .order_by(inner.measured_at.desc(), inner.id.desc())
+                      .limit(RECENT).correlate(Metric))
+        statement = (select(MeasurementRow.metric_id, MeasurementRow.value,
+                            MeasurementRow.measured_at)
+                     .select_from(Metric)
+                     .join(MeasurementRow, MeasurementRow.id.in_(latest_ids.scalar_subquery()))
+                     .where(Metric.workspace_id == workspace_id)
+                     .order_by(MeasurementRow.metric_id, MeasurementRow.measured_at))
     recent: dict[int, list[Measurement]] = defaultdict(list)
-    for metric_id, value, measured_at in rows:
+    for metric_id, value, measured_at in db_session.execute(statement):
         recent[metric_id].append(Measurement(value=value, measured_at=measured_at))
     return recent
-
-
-@dataclass
-class _Entry:
-    version: int
-    built: float
-    chain: Chain
-
-
-class ChainCache:
-    """Chains per workspace, good while the data version holds and for CACHE_SECONDS."""
-
-    def __init__(self, seconds: float = CACHE_SECONDS) -> None:
-        self.seconds = seconds
-        self._entries: dict[tuple[str, int], _Entry] = {}
-        self._lock = threading.Lock()
-
-    def chain(self, db_session: Session, workspace: Workspace, now: datetime) -> Chain:
-        # Keyed by database too: one process may serve (or test) more than one.
-        key = (str(db_session.get_bind().url), workspace.id)
-        with self._lock:
-            entry = self._entries.get(key)
-        fresh = (entry is not None and entry.version == workspace.data_version
-                 and time.monotonic() - entry.built < self.seconds)
-        if fresh:
-            return entry.chain
-        chain = build_chain(load_blueprints(db_session, workspace.id), now)
-        with self._lock:
-            self._entries[key] = _Entry(workspace.data_version, time.monotonic(), chain)
-        return chain
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-CHAINS = ChainCache()

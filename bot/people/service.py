@@ -73,10 +73,16 @@ def upsert_person(*, db_session: Session, workspace: Workspace,
     return person
 
 
+BUMPED = "okr_bot_bumped_workspaces"  # Session.info: workspaces whose data version moved
+
+
 def bump_data_version(*, db_session: Session, workspace_id: int) -> None:
-    """Tell cached chains of this workspace that the plan or a measurement changed."""
+    """Tell cached chains of this workspace that the plan or a measurement changed. The
+    session remembers it, so a server can rebuild the chain once the write commits
+    (bot/okrs/chain_cache.py `refresh_after_commit`)."""
     db_session.execute(update(Workspace).where(Workspace.id == workspace_id)
                        .values(data_version=Workspace.data_version + 1))
+    db_session.info.setdefault(BUMPED, set()).add(workspace_id)
 
 
 def mark_uninstalled(*, db_session: Session, slack_team_id: str, at: datetime) -> Workspace:

@@ -21,6 +21,8 @@ class CommandRequest:
     team_id: str
     channel_id: str | None
     unit_of_work: Any  # bot.db.UnitOfWork; typed loosely to keep this module free of the database
+    # What one step of answering looked up and the next may reuse (the caller's workspace).
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def db_session(self) -> Any:
@@ -39,6 +41,9 @@ class Subcommand:
     example: str
     handler: Handler
     aliases: tuple[str, ...] = ()
+    # Reads the workspace's causal chain: when it is not built yet, the command is
+    # acknowledged first and answered through response_url (bot/slack/listeners/commands.py).
+    reads_chain: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 
+from bot.okrs.chain_cache import CHAINS
 from bot.slack.blocks.help import help_message
+from bot.slack.blocks.working import working
+from bot.slack.errors import reported
 from bot.slack.router import CommandRequest, Router, Subcommand
+from bot.slack.subcommands.common import answerable_now
 from bot.slack.subcommands.status import okr_status
 from bot.slack.subcommands.update import okr_update
 from bot.slack.subcommands.views import (
@@ -40,6 +44,7 @@ ROUTER.add(Subcommand(
     usage="/okr status [objective]",
     example="/okr status onboarding",
     handler=okr_status,
+    reads_chain=True,
 ))
 ROUTER.add(Subcommand(
     name="tree",
@@ -48,6 +53,7 @@ ROUTER.add(Subcommand(
     usage="/okr tree [node]",
     example="/okr tree trial-conversion",
     handler=okr_tree,
+    reads_chain=True,
 ))
 ROUTER.add(Subcommand(
     name="why",
@@ -56,6 +62,7 @@ ROUTER.add(Subcommand(
     usage="/okr why [node]",
     example="/okr why",
     handler=okr_why,
+    reads_chain=True,
 ))
 ROUTER.add(Subcommand(
     name="mine",
@@ -63,6 +70,7 @@ ROUTER.add(Subcommand(
     usage="/okr mine",
     example="/okr mine",
     handler=okr_mine,
+    reads_chain=True,
 ))
 ROUTER.add(Subcommand(
     name="team",
@@ -71,6 +79,7 @@ ROUTER.add(Subcommand(
     usage="/okr team [@person | #channel | team name]",
     example="/okr team #ai-launch",
     handler=okr_team,
+    reads_chain=True,
 ))
 ROUTER.add(Subcommand(
     name="at-risk",
@@ -79,6 +88,7 @@ ROUTER.add(Subcommand(
     example="/okr at-risk",
     handler=okr_at_risk,
     aliases=("risks",),
+    reads_chain=True,
 ))
 ROUTER.add(Subcommand(
     name="update",
@@ -90,16 +100,47 @@ ROUTER.add(Subcommand(
 ))
 
 
+DEFERRED = "okr_deferred"  # context key: this command is answered by answer_later
+
+
+def _request(command: dict, context: BoltContext, args: str) -> CommandRequest:
+    return CommandRequest(args=args, user_id=command["user_id"], team_id=command["team_id"],
+                          channel_id=command.get("channel_id"),
+                          unit_of_work=context["unit_of_work"])
+
+
 def answer_okr(ack: Ack, command: dict, context: BoltContext) -> None:
+    """Route and answer in the ack, unless the chain must be built first: then say so at once
+    and let answer_later post the answer through response_url."""
     route = ROUTER.resolve(command.get("text") or "")
     if route.subcommand is None:
         ack(**help_message(ROUTER, unknown=route.typed, suggestion=route.suggestion))
         return
-    request = CommandRequest(args=route.args, user_id=command["user_id"],
-                             team_id=command["team_id"], channel_id=command.get("channel_id"),
-                             unit_of_work=context["unit_of_work"])
+    request = _request(command, context, route.args)
+    if route.subcommand.reads_chain:
+        request.unit_of_work.only_reads()
+        if not answerable_now(request):
+            workspace = request.memo["workspace"]
+            context[DEFERRED] = workspace.id  # copied into answer_later's context by Bolt
+            ack(**working())
+            return
     ack(**route.subcommand.handler(request))
 
 
+@reported
+def answer_later(command: dict, context: BoltContext, respond: Respond) -> None:
+    """The answer to a command whose chain had to be built, in place of "working on it"."""
+    workspace_id = context.get(DEFERRED)
+    if workspace_id is None:
+        return  # answered in the ack
+    route = ROUTER.resolve(command.get("text") or "")
+    assert route.subcommand is not None
+    unit_of_work = context["unit_of_work"]
+    CHAINS.ensure(unit_of_work.engine, workspace_id)
+    with unit_of_work:
+        reply = route.subcommand.handler(_request(command, context, route.args))
+    respond(replace_original=True, **reply)
+
+
 def register(app: App) -> None:
-    app.command(COMMAND)(answer_okr)
+    app.command(COMMAND)(ack=answer_okr, lazy=[answer_later])

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot import clock
 from bot.okrs.chain import Chain
-from bot.okrs.chain_loader import CHAINS
+from bot.okrs.chain_cache import CHAINS
 from bot.people.models import Workspace
 from bot.slack.blocks import update as replies
 from bot.slack.router import CommandRequest
@@ -16,9 +16,12 @@ NO_PLAN_TEXT = ("This workspace has no plan yet: import one with `okr-bot plan i
 
 
 def workspace_or_reply(request: CommandRequest) -> Workspace | dict:
-    """The caller's workspace, or the reply that says it has no plan yet."""
-    workspace = request.db_session.scalar(
-        select(Workspace).where(Workspace.slack_team_id == request.team_id))
+    """The caller's workspace, or the reply that says it has no plan yet (looked up once per
+    request)."""
+    if "workspace" not in request.memo:
+        request.memo["workspace"] = request.db_session.scalar(
+            select(Workspace).where(Workspace.slack_team_id == request.team_id))
+    workspace = request.memo["workspace"]
     return workspace if workspace is not None else replies.problem(NO_PLAN_TEXT)
 
 
@@ -27,3 +30,15 @@ def chain_or_reply(request: CommandRequest) -> Chain | dict:
     if isinstance(workspace, dict):
         return workspace
     return CHAINS.chain(request.db_session, workspace, clock.now())
+
+
+def answerable_now(request: CommandRequest) -> bool:
+    """Whether a command that reads the chain can answer within Slack's 3 seconds: the chain
+    is built for the current data, or building it is quick (or there is no plan, which is just
+    as quick to say)."""
+    workspace = workspace_or_reply(request)
+    if isinstance(workspace, dict):
+        return True
+    session = request.db_session
+    return (CHAINS.cached(session, workspace) is not None
+            or CHAINS.quick_to_build(session, workspace))

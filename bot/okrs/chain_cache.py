@@ -1,0 +1,257 @@
+"""Built chains per workspace, kept warm so `/okr` commands rarely wait for one.
+
+Building a chain is the slow part of every `/okr` read (about 1.5 s on a workspace with
+1,000 objectives and 250,000 measurements: docs/performance.md); showing one from memory takes
+milliseconds. So:
+
+* A chain is good for as long as its workspace's data version holds (every import, `/okr
+  update` and check-in bumps it).
+* Past `REFRESH_SECONDS` it is still served, and a fresh one is built in the background from
+  the same blueprints (pace and staleness move with the clock; the data did not), without
+  reading the database.
+* When a write commits in the server, the chain is rebuilt in the background at once
+  (`refresh_after_commit`), so the next command finds it ready. A command that still finds no
+  chain for the current version (a cold start, a plan imported from another process) is
+  acknowledged first and answered through `response_url` (bot/slack/listeners/commands.py).
+* One build per workspace at a time: a request that arrives during a build waits for it
+  instead of starting a second one.
+* After a build the garbage collector is told the chain is long-lived (`gc.freeze`), so full
+  collections stop walking its few hundred thousand objects on every request's behalf.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import clock
+from bot.db import read_only_session_factory
+from bot.logs import structured
+from bot.okrs.chain import Blueprint, Chain, build_chain
+from bot.okrs.chain_loader import load_blueprints
+from bot.okrs.models import Metric
+from bot.people.models import Workspace
+from bot.people.service import BUMPED
+
+log = logging.getLogger(__name__)
+
+REFRESH_SECONDS = 60.0
+# A build this quick is done in the request, within Slack's 3 seconds; a slower one is
+# acknowledged first. Without a build to go by, the plan's size decides: the benchmark's
+# 550-metric workspace builds in 0.2–0.3 s, its 5,500-metric one in 1.5–2 s.
+QUICK_BUILD_SECONDS = 0.5
+QUICK_BUILD_METRICS = 600
+# Chains this large are worth keeping out of the garbage collector's full passes.
+FREEZE_FROM_NODES = 2000
+
+Key = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    version: int
+    built: float  # monotonic seconds
+    chain: Chain
+    blueprints: tuple[Blueprint, ...]
+    build_seconds: float  # reading and building it, last time it was read from the database
+
+
+def _key(engine: Engine, workspace_id: int) -> Key:
+    # Keyed by database too: one process may serve (or test) more than one.
+    return (engine.url.render_as_string(hide_password=True), workspace_id)
+
+
+class ChainCache:
+    def __init__(self, refresh_seconds: float = REFRESH_SECONDS,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.refresh_seconds = refresh_seconds
+        self._monotonic = monotonic
+        self._entries: dict[Key, _Entry] = {}
+        self._lock = threading.Lock()
+        self._build_locks: dict[Key, threading.Lock] = {}
+        self._queued: set[tuple[Key, str]] = set()
+        self._background: ThreadPoolExecutor | None = None
+        self.builds = 0  # how many chains were built, for tests and the benchmark
+
+    # -- what requests call ------------------------------------------------------------------
+    def cached(self, db_session: Session, workspace: Workspace) -> Chain | None:
+        """The chain for the workspace's current data version if one is built; None if it
+        would have to be built first. An old one is still returned, and refreshed behind."""
+        key = _key(db_session.get_bind(), workspace.id)
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None or entry.version < workspace.data_version:
+            return None
+        if self._monotonic() - entry.built >= self.refresh_seconds:
+            self._submit(key, "recompute", lambda: self._recompute(key, entry))
+        return entry.chain
+
+    def quick_to_build(self, db_session: Session, workspace: Workspace) -> bool:
+        """Whether building the workspace's chain in a request is safely within Slack's
+        3 seconds: judged by the last build, or, before any, by the number of metrics."""
+        key = _key(db_session.get_bind(), workspace.id)
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is not None:
+            return entry.build_seconds < QUICK_BUILD_SECONDS
+        metrics = db_session.scalar(select(func.count(Metric.id))
+                                    .where(Metric.workspace_id == workspace.id))
+        return (metrics or 0) <= QUICK_BUILD_METRICS
+
+    def chain(self, db_session: Session, workspace: Workspace, now: datetime) -> Chain:
+        """The chain for the workspace's current data version, built in this session if need
+        be (and once, however many requests ask at the same time)."""
+        found = self.cached(db_session, workspace)
+        if found is not None:
+            return found
+        key = _key(db_session.get_bind(), workspace.id)
+        with self._build_lock(key):
+            with self._lock:
+                entry = self._entries.get(key)
+            if entry is not None and entry.version >= workspace.data_version:
+                return entry.chain  # built by whoever held the lock before us
+            started = time.perf_counter()
+            blueprints = tuple(load_blueprints(db_session, workspace.id))
+            chain = build_chain(blueprints, now)
+            self._store(key, workspace.data_version, chain, blueprints,
+                        time.perf_counter() - started)
+        return chain
+
+    def ensure(self, engine: Engine, workspace_id: int) -> None:
+        """Build the workspace's chain now, in this thread, unless it is current."""
+        self._reload(engine, workspace_id)
+
+    # -- what the server calls ---------------------------------------------------------------
+    def refresh_soon(self, engine: Engine, workspace_id: int) -> None:
+        """Rebuild the workspace's chain in the background (after a write, at start-up)."""
+        key = _key(engine, workspace_id)
+        self._submit(key, "reload", lambda: self._reload(engine, workspace_id))
+
+    def warm(self, engine: Engine) -> None:
+        """Build every installed workspace's chain in the background (at start-up)."""
+
+        def warm_all() -> None:
+            with read_only_session_factory(engine)() as session:
+                ids = session.scalars(select(Workspace.id)
+                                      .where(Workspace.uninstalled_at.is_(None))).all()
+            for workspace_id in ids:
+                self._reload(engine, workspace_id)
+
+        self._submit((_key(engine, 0)[0], 0), "warm", warm_all)
+
+    def refresh_after_commit(self, session_factory: sessionmaker[Session]) -> None:
+        """After every commit of these sessions that bumped a workspace's data version
+        (`bot.people.service.bump_data_version` notes it), rebuild that workspace's chain."""
+        from sqlalchemy import event
+
+        def after_commit(session: Session) -> None:
+            bumped = session.info.pop(BUMPED, None)
+            if bumped:
+                for workspace_id in bumped:
+                    self.refresh_soon(session.get_bind(), workspace_id)
+
+        def after_rollback(session: Session) -> None:
+            session.info.pop(BUMPED, None)
+
+        event.listen(session_factory, "after_commit", after_commit)
+        event.listen(session_factory, "after_soft_rollback",
+                     lambda session, _transaction: after_rollback(session))
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until the background work queued so far is done (tests, benchmark)."""
+        done: Future[None] = self._executor().submit(lambda: None)
+        done.result(timeout=timeout)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    # -- inside ------------------------------------------------------------------------------
+    def _build_lock(self, key: Key) -> threading.Lock:
+        with self._lock:
+            return self._build_locks.setdefault(key, threading.Lock())
+
+    def _store(self, key: Key, version: int, chain: Chain, blueprints: tuple[Blueprint, ...],
+               build_seconds: float) -> None:
+        with self._lock:
+            current = self._entries.get(key)
+            if current is not None and current.version > version:
+                return  # a newer one landed meanwhile
+            self._entries[key] = _Entry(version, self._monotonic(), chain, blueprints,
+                                        build_seconds)
+            self.builds += 1
+        if len(chain.nodes) >= FREEZE_FROM_NODES:
+            self._submit(("gc", 0), "settle", _settle_garbage)
+
+    def _reload(self, engine: Engine, workspace_id: int) -> None:
+        key = _key(engine, workspace_id)
+        with self._build_lock(key):
+            # A read-only session: on SQLite it does not hold the write lock while it reads.
+            with read_only_session_factory(engine)() as session:
+                version = session.scalar(select(Workspace.data_version)
+                                         .where(Workspace.id == workspace_id))
+                if version is None:
+                    return
+                with self._lock:
+                    entry = self._entries.get(key)
+                if entry is not None and entry.version >= version:
+                    return
+                started = time.perf_counter()
+                blueprints = tuple(load_blueprints(session, workspace_id))
+            chain = build_chain(blueprints, clock.now())
+            seconds = time.perf_counter() - started
+            self._store(key, version, chain, blueprints, seconds)
+        structured(log, logging.INFO, "chain_built", workspace=workspace_id, version=version,
+                   nodes=len(chain.nodes), ms=round(seconds * 1000))
+
+    def _recompute(self, key: Key, entry: _Entry) -> None:
+        with self._build_lock(key):
+            with self._lock:
+                if self._entries.get(key) is not entry:
+                    return  # replaced since it was queued
+            self._store(key, entry.version, build_chain(entry.blueprints, clock.now()),
+                        entry.blueprints, entry.build_seconds)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._background is None:
+                self._background = ThreadPoolExecutor(max_workers=1,
+                                                      thread_name_prefix="okr-bot-chains")
+            return self._background
+
+    def _submit(self, key: Key, kind: str, work: Callable[[], None]) -> None:
+        """Queue `work` unless the same work for the same key is already queued."""
+        with self._lock:
+            if (key, kind) in self._queued:
+                return
+            self._queued.add((key, kind))
+
+        def run() -> None:
+            with self._lock:
+                self._queued.discard((key, kind))
+            try:
+                work()
+            except Exception:
+                log.exception("background chain work failed (%s)", kind)
+
+        self._executor().submit(run)
+
+
+def _settle_garbage() -> None:
+    """Collect what building left behind, then mark everything alive as permanent, so later
+    full collections skip the cached chains (docs/performance.md, "Garbage collection")."""
+    gc.unfreeze()  # so the chains this one replaced can be collected
+    gc.collect()
+    gc.freeze()
+
+
+CHAINS = ChainCache()

@@ -1,0 +1,171 @@
+"""Commands that would be slow are acknowledged first and answered through response_url; the
+chain is rebuilt in the background after a write, so the next command does not wait."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from bot.db import make_session_factory, read_only_session_factory
+from bot.okrs import chain_cache
+from bot.okrs.chain_cache import CHAINS
+from bot.okrs.plan_files import load_plan
+from bot.okrs.plan_import import import_plan
+from bot.people.models import Workspace
+from bot.slack.blocks.working import WORKING_TEXT
+from tests.conftest import TEAM_ID, RunningBot
+from tests.fakes.web_api_contract import validate_blocks
+
+ROOT = Path(__file__).resolve().parents[2]
+MAYA = "U0AIPM001"
+
+
+@pytest.fixture
+def every_build_is_slow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Judge every build too slow for a request, as a 5,000-key-result plan's is."""
+    monkeypatch.setattr(chain_cache, "QUICK_BUILD_SECONDS", 0.0)
+    monkeypatch.setattr(chain_cache, "QUICK_BUILD_METRICS", 0)
+
+
+@pytest.fixture
+def imported_elsewhere(bot: RunningBot) -> RunningBot:
+    """The AI example plan, imported as `okr-bot plan import` does from another process: the
+    server's sessions never see the write, so nothing rebuilds the chain ahead of a command."""
+    plan = load_plan(ROOT / "examples" / "ai-feature-launch.yml").plan
+    with make_session_factory(bot.runtime.engine).begin() as session:
+        import_plan(db_session=session, plan=plan.model_copy(update={"workspace": TEAM_ID}))
+    CHAINS.wait_idle()
+    return bot
+
+
+def workspace(bot: RunningBot) -> Workspace:
+    with bot.session_factory() as session:
+        return session.scalars(select(Workspace).where(Workspace.slack_team_id == TEAM_ID)).one()
+
+
+def shown(payload: dict) -> str:
+    return json.dumps(payload["blocks"], ensure_ascii=False)
+
+
+def test_a_slow_command_is_acknowledged_at_once_and_answered_through_response_url(
+        imported_elsewhere: RunningBot, every_build_is_slow: None) -> None:
+    bot = imported_elsewhere
+
+    reply = bot.slack.command("status onboarding", user_id=MAYA)
+
+    assert reply.status == 200
+    assert reply.json["response_type"] == "ephemeral"
+    assert reply.json["text"] == WORKING_TEXT
+    assert validate_blocks(reply.json["blocks"]) == []
+    [posted] = bot.fake.wait_for_response(1, timeout=30)
+    answer = posted["json"]
+    assert answer["replace_original"] is True
+    assert answer["response_type"] == "ephemeral"
+    assert validate_blocks(answer["blocks"]) == []
+    assert "Optimize onboarding experience for AI features" in shown(answer)
+    assert "*First-week activation*" in shown(answer)
+    assert bot.fake.problems == []
+
+
+def test_once_built_the_same_command_is_answered_in_the_acknowledgement(
+        imported_elsewhere: RunningBot, every_build_is_slow: None) -> None:
+    bot = imported_elsewhere
+    bot.answer(bot.slack.command("tree", user_id=MAYA))
+    bot.fake.responses.clear()
+
+    reply = bot.slack.command("tree", user_id=MAYA)
+
+    assert reply.json["text"] != WORKING_TEXT
+    assert "North Star *Monthly AI Feature Engaged Users*" in shown(reply.json)
+    assert bot.fake.responses == []
+
+
+def test_after_an_update_the_chain_is_rebuilt_in_the_background(
+        imported_elsewhere: RunningBot, every_build_is_slow: None) -> None:
+    bot = imported_elsewhere
+    bot.answer(bot.slack.command("status onboarding", user_id=MAYA))
+    builds = CHAINS.builds
+
+    bot.slack.command("update first-week-activation 16.5%", user_id=MAYA)
+    CHAINS.wait_idle()
+
+    assert CHAINS.builds == builds + 1
+    reply = bot.slack.command("status onboarding", user_id=MAYA)
+    assert reply.json["text"] != WORKING_TEXT, "the rebuilt chain answers at once"
+    assert "16.5%" in shown(reply.json)
+
+
+def test_a_refused_update_does_not_rebuild_the_chain(imported_elsewhere: RunningBot) -> None:
+    bot = imported_elsewhere
+    bot.answer(bot.slack.command("status onboarding", user_id=MAYA))
+    builds = CHAINS.builds
+
+    bot.slack.command("update first-week-activation abc", user_id=MAYA)
+    bot.slack.command("update first-week-activation 15", user_id="U0NOBODY1")
+    CHAINS.wait_idle()
+
+    assert CHAINS.builds == builds
+
+
+def test_an_old_chain_is_served_while_a_fresh_one_is_computed_behind_it(
+        imported_elsewhere: RunningBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    bot = imported_elsewhere
+    bot.answer(bot.slack.command("status onboarding", user_id=MAYA))
+    builds = CHAINS.builds
+    monkeypatch.setattr(CHAINS, "refresh_seconds", 0.0)
+
+    reply = bot.slack.command("status onboarding", user_id=MAYA)
+    CHAINS.wait_idle()
+
+    assert reply.json["text"] != WORKING_TEXT
+    assert CHAINS.builds > builds, "past its age, the chain is recomputed in the background"
+
+
+def test_starting_the_server_builds_every_workspaces_chain(
+        imported_elsewhere: RunningBot) -> None:
+    bot = imported_elsewhere
+    CHAINS.clear()
+    ws = workspace(bot)
+    with bot.session_factory() as session:
+        assert CHAINS.cached(session, ws) is None
+
+    CHAINS.warm(bot.runtime.engine)
+    CHAINS.wait_idle()
+
+    with bot.session_factory() as session:
+        chain = CHAINS.cached(session, ws)
+    assert chain is not None
+    assert chain.north_star is not None
+    assert chain.north_star.name == "Monthly AI Feature Engaged Users"
+
+
+def test_a_read_only_session_never_holds_a_writer_up(bot: RunningBot) -> None:
+    """On SQLite every other transaction takes the write lock first (BEGIN IMMEDIATE); the
+    background rebuild's read must not, or an update would wait for it and, after 2 s, fail
+    with "database is locked"."""
+    engine = bot.runtime.engine
+    reading = threading.Event()
+    release = threading.Event()
+
+    def long_read() -> None:
+        with read_only_session_factory(engine)() as session:
+            session.execute(text("SELECT count(*) FROM workspaces")).scalar_one()
+            reading.set()
+            release.wait(10)
+
+    reader = threading.Thread(target=long_read)
+    reader.start()
+    try:
+        assert reading.wait(10)
+        with bot.session_factory.begin() as session:  # raises if the read held the lock
+            session.add(Workspace(slack_team_id="T0WRITER1"))
+    finally:
+        release.set()
+        reader.join()
+    with bot.session_factory() as session:
+        assert session.scalar(select(Workspace.id)
+                              .where(Workspace.slack_team_id == "T0WRITER1")) is not None
