@@ -2,15 +2,17 @@
 objectives, KPI trees below KPIs. Traceable both ways, with health at every node. Pure.
 
 `build_chain` takes blueprints (what the plan says, with measurements) and computes each node's
-health bottom-up; `path_up`, `subtree`, `first_broken_link` and `diagnose` read the result.
+health bottom-up; `path_up`, `subtree`, `walk_down`, `first_broken_link` and `diagnose` read
+the result.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from bot.okrs.enums import ActivityStatus, Direction, Operator, Rollup, Status
 from bot.okrs.health import (
@@ -38,6 +40,7 @@ LABELS = {NodeKind.NORTH_STAR: "North Star", NodeKind.GOAL: "Goal",
           NodeKind.ACTIVITY: "Activity", NodeKind.KPI: "KPI"}
 
 NodeId = tuple[NodeKind, str]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -86,10 +89,36 @@ class Chain:
     nodes: dict[NodeId, ChainNode] = field(default_factory=dict)
     children: dict[NodeId, list[NodeId]] = field(default_factory=dict)
     parents: dict[NodeId, list[NodeId]] = field(default_factory=dict)
+    # Indexes computed once per chain (a cached chain answers many commands).
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()` the first time, the same value after: for indexes over a built chain,
+        which never changes. Two threads may both compute it; either result is the same."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]
+
+    def of_kind(self, kind: NodeKind) -> list[ChainNode]:
+        """The nodes of one kind, in the plan's order."""
+        return self.memo(f"kind:{kind}", lambda: [n for n in self.nodes.values()
+                                                  if n.kind is kind])
+
+    def owned_by(self, owner: str) -> list[ChainNode]:
+        by_owner = self.memo("owners", self._by_owner)
+        return by_owner.get(owner, [])
+
+    def _by_owner(self) -> dict[str, list[ChainNode]]:
+        out: dict[str, list[ChainNode]] = {}
+        for node in self.nodes.values():
+            if node.owner:
+                out.setdefault(node.owner, []).append(node)
+        return out
 
     @property
     def north_star(self) -> ChainNode | None:
-        return next((n for n in self.nodes.values() if n.kind is NodeKind.NORTH_STAR), None)
+        stars = self.of_kind(NodeKind.NORTH_STAR)
+        return stars[0] if stars else None
 
     def find(self, key: str) -> ChainNode | None:
         return next((n for n in self.nodes.values() if n.key == key), None)
@@ -267,6 +296,35 @@ def subtree(chain: Chain, node_id: NodeId, *, max_depth: int = 8) -> Subtree:
         return Subtree(chain.nodes[current], below, depth)
 
     return walk(node_id, 0, frozenset({node_id}))
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One node met walking down the chain: how deep, and (at the depth limit) how many
+    children were not walked into."""
+
+    node: ChainNode
+    depth: int
+    hidden: int = 0
+
+
+def walk_down(chain: Chain, node_id: NodeId, *, max_depth: int) -> Iterator[Visit]:
+    """The node and what lies below it, depth first in the plan's order, lazily: a caller
+    that shows the first screenful stops early and counts the rest without building them."""
+    path: set[NodeId] = set()
+
+    def visit(current: NodeId, depth: int) -> Iterator[Visit]:
+        below = [c for c in chain.children.get(current, []) if c in chain.nodes and c not in path]
+        if depth >= max_depth:
+            yield Visit(chain.nodes[current], depth, len(below))
+            return
+        yield Visit(chain.nodes[current], depth)
+        path.add(current)
+        for child in below:
+            yield from visit(child, depth + 1)
+        path.discard(current)
+
+    yield from visit(node_id, 0)
 
 
 def _badness(node: ChainNode) -> tuple[int, float, int]:

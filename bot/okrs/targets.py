@@ -26,20 +26,38 @@ class Match(Generic[T]):
         return self.found is None and len(self.choices) > 1
 
 
+class Lookup(Generic[T]):
+    """Candidates prepared once (case-folded keys, names and name words) for many `resolve`s:
+    a cached chain's thousand objectives are matched without folding each one per command."""
+
+    def __init__(self, candidates: Sequence[Candidate[T]]) -> None:
+        self._entries = [(c, c.key.casefold(), c.name.casefold(),
+                          tuple(c.name.casefold().split())) for c in candidates]
+        self._by_key: dict[str, list[Candidate[T]]] = {}
+        self._by_name: dict[str, list[Candidate[T]]] = {}
+        for candidate, key, name, _ in self._entries:
+            self._by_key.setdefault(key, []).append(candidate)
+            self._by_name.setdefault(name, []).append(candidate)
+
+    def resolve(self, typed: str) -> Match[T]:
+        """Exact key, then exact name, then a unique prefix of a key, a name or a word of the
+        name (case-insensitive). Several prefix matches come back as choices, closest first."""
+        wanted = typed.strip().casefold()
+        if not wanted:
+            return Match(None)
+        for exact in (self._by_key.get(wanted, []), self._by_name.get(wanted, [])):
+            if len(exact) == 1:
+                return Match(exact[0].item, tuple(exact))
+        prefixed = [c for c, key, name, words in self._entries
+                    if key.startswith(wanted) or name.startswith(wanted)
+                    or any(word.startswith(wanted) for word in words)]
+        if len(prefixed) == 1:
+            return Match(prefixed[0].item, tuple(prefixed))
+        prefixed.sort(key=lambda c: (len(c.key), c.key))
+        return Match(None, tuple(prefixed))
+
+
 def resolve(typed: str, candidates: Sequence[Candidate[T]]) -> Match[T]:
     """Exact key, then exact name, then a unique prefix of a key or of a name (case-insensitive).
     Several prefix matches are returned as choices, closest first."""
-    wanted = typed.strip().casefold()
-    if not wanted:
-        return Match(None)
-    for exact in (lambda c: c.key.casefold() == wanted, lambda c: c.name.casefold() == wanted):
-        hits = [c for c in candidates if exact(c)]
-        if len(hits) == 1:
-            return Match(hits[0].item, tuple(hits))
-    prefixed = [c for c in candidates
-                if c.key.casefold().startswith(wanted) or c.name.casefold().startswith(wanted)
-                or any(word.startswith(wanted) for word in c.name.casefold().split())]
-    if len(prefixed) == 1:
-        return Match(prefixed[0].item, tuple(prefixed))
-    prefixed.sort(key=lambda c: (len(c.key), c.key))
-    return Match(None, tuple(prefixed))
+    return Lookup(candidates).resolve(typed)

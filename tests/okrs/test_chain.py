@@ -8,7 +8,15 @@ from pathlib import Path
 
 from bot.okrs import plan as p
 from bot.okrs.blueprints import blueprints
-from bot.okrs.chain import NodeKind, build_chain, diagnose, first_broken_link, path_up, subtree
+from bot.okrs.chain import (
+    NodeKind,
+    build_chain,
+    diagnose,
+    first_broken_link,
+    path_up,
+    subtree,
+    walk_down,
+)
 from bot.okrs.enums import Status
 from bot.okrs.plan_files import load_plan
 
@@ -70,6 +78,39 @@ def test_top_down_an_objective_shows_its_key_results_then_its_work_and_kpis() ->
     assert NodeKind.ACTIVITY in kinds
     assert NodeKind.KPI in kinds
     assert kinds.index(NodeKind.ACTIVITY) < kinds.index(NodeKind.KPI)
+
+
+def test_walking_down_visits_what_subtree_holds_in_the_same_order_and_counts_the_cut() -> None:
+    chain = build_chain(blueprints(example("b2b-saas.yml")), JULY_1)
+    star = chain.north_star
+    assert star is not None
+
+    def flatten(tree, out):
+        out.append((tree.node.id, tree.depth))
+        for child in tree.children:
+            flatten(child, out)
+        return out
+
+    whole = flatten(subtree(chain, star.id), [])
+    assert [(v.node.id, v.depth) for v in walk_down(chain, star.id, max_depth=8)] == whole
+
+    cut = list(walk_down(chain, star.id, max_depth=1))
+    assert [v.depth for v in cut] == [0] + [1] * (len(cut) - 1)
+    assert [v.node.kind for v in cut[1:]] == [NodeKind.GOAL] * (len(cut) - 1)
+    for visit in cut[1:]:
+        assert visit.hidden == len(chain.children_of(visit.node.id)) > 0
+    assert cut[0].hidden == 0
+
+
+def test_a_chains_indexes_answer_like_a_scan() -> None:
+    chain = build_chain(blueprints(example("ai-feature-launch.yml")), JULY_1)
+    assert chain.of_kind(NodeKind.OBJECTIVE) == [
+        n for n in chain.nodes.values() if n.kind is NodeKind.OBJECTIVE]
+    assert chain.owned_by("U0AIPM001") == [
+        n for n in chain.nodes.values() if n.owner == "U0AIPM001"]
+    assert chain.owned_by("U0NOBODY1") == []
+    assert chain.north_star is not None
+    assert chain.north_star.kind is NodeKind.NORTH_STAR
 
 
 def test_objective_health_is_the_worst_of_its_key_results() -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from bot.okrs.chain import BrokenLink, ChainNode, Step, Subtree
+from bot.okrs.chain import BrokenLink, ChainNode, Step, Visit
 from bot.slack.blocks.mrkdwn import context, escape, header, section
 from bot.slack.blocks.status import SHARE_ACTION
 from bot.slack.blocks.status import mark as _mark
@@ -20,26 +20,45 @@ def node_line(node: ChainNode, *, indent: int = 0, broken: BrokenLink | None = N
             f"(`{escape(node.key)}`){flag} — _{escape(node.health.reason)}_")
 
 
-def packed(lines: Sequence[str], *, more_hint: str) -> list[dict]:
-    """Lines packed into as few sections as fit, within Slack's limits, then '…and N more'."""
-    blocks: list[dict] = []
-    current = ""
-    used = 0
-    for line in lines:
+class Packer:
+    """Lines packed into as few sections as fit within Slack's limits; `add` says False once
+    no more fit, so a caller can stop formatting and just count what is left."""
+
+    def __init__(self) -> None:
+        self.blocks: list[dict] = []
+        self.current = ""
+        self.full = False
+
+    def add(self, line: str) -> bool:
+        if self.full:
+            return False
         if len(line) > SECTION_BUDGET:
             line = line[:SECTION_BUDGET - 1] + "…"
-        if current and len(current) + len(line) + 1 > SECTION_BUDGET:
-            if len(blocks) + 1 >= MAX_BLOCKS:
-                break
-            blocks.append(section(current))
-            current = ""
-        current = f"{current}\n{line}" if current else line
+        if self.current and len(self.current) + len(line) + 1 > SECTION_BUDGET:
+            if len(self.blocks) + 1 >= MAX_BLOCKS:
+                self.full = True
+                return False
+            self.blocks.append(section(self.current))
+            self.current = ""
+        self.current = f"{self.current}\n{line}" if self.current else line
+        return True
+
+    def finish(self, *, left_out: int, more_hint: str) -> list[dict]:
+        blocks = [*self.blocks, *([section(self.current)] if self.current else [])]
+        if left_out:
+            blocks.append(context(f"…and {left_out} more: {more_hint}"))
+        return blocks
+
+
+def packed(lines: Sequence[str], *, more_hint: str) -> list[dict]:
+    """Lines packed into as few sections as fit, within Slack's limits, then '…and N more'."""
+    packer = Packer()
+    used = 0
+    for line in lines:
+        if not packer.add(line):
+            break
         used += 1
-    if current:
-        blocks.append(section(current))
-    if used < len(lines):
-        blocks.append(context(f"…and {len(lines) - used} more: {more_hint}"))
-    return blocks
+    return packer.finish(left_out=len(lines) - used, more_hint=more_hint)
 
 
 def share_button(command: str) -> dict:
@@ -55,24 +74,26 @@ def message(title: str, blocks: list[dict], *, fallback: str, shareable: str | N
     return {"response_type": "ephemeral", "text": fallback, "blocks": out}
 
 
-def tree_message(tree: Subtree, broken: BrokenLink | None, *, max_depth: int,
+def tree_message(root: ChainNode, visits: Iterable[Visit], broken: BrokenLink | None, *,
                  shareable: str | None) -> dict:
-    lines: list[str] = []
-
-    def walk(node: Subtree) -> None:
-        lines.append(node_line(node.node, indent=node.depth, broken=broken))
-        if node.depth < max_depth:
-            for child in node.children:
-                walk(child)
-        elif node.children:
-            lines.append(f"{chr(0x2003) * (node.depth + 1)}… {len(node.children)} below: "
-                         f"`/okr tree {escape(node.node.key)}`")
-
-    walk(tree)
-    blocks = packed(lines, more_hint="open a branch with `/okr tree <key>`")
-    return message(f"Causal chain from {tree.node.name}", blocks,
-                   fallback=f"{tree.node.name}: {tree.node.health.status.value}",
-                   shareable=shareable)
+    """The chain below `root` as `walk_down` visits it, one line per node (and one per branch
+    cut at the depth limit), formatted only as far as Slack's limits let it show."""
+    packer = Packer()
+    left_out = 0
+    for visit in visits:
+        lines = 1 + bool(visit.hidden)
+        if packer.full:
+            left_out += lines  # counted, never formatted
+            continue
+        left_out += not packer.add(node_line(visit.node, indent=visit.depth, broken=broken))
+        if visit.hidden:
+            left_out += not packer.add(
+                f"{chr(0x2003) * (visit.depth + 1)}… {visit.hidden} below: "
+                f"`/okr tree {escape(visit.node.key)}`")
+    blocks = packer.finish(left_out=left_out,
+                           more_hint="open a branch with `/okr tree <key>`")
+    return message(f"Causal chain from {root.name}", blocks,
+                   fallback=f"{root.name}: {root.health.status.value}", shareable=shareable)
 
 
 def why_message(steps: Sequence[Step], *, shareable: str | None) -> dict:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot import clock
-from bot.okrs.chain import ChainNode, NodeKind, first_broken_link
-from bot.okrs.targets import Candidate, resolve
+from bot.okrs.chain import Chain, ChainNode, NodeKind, first_broken_link
+from bot.okrs.targets import Candidate, Lookup
 from bot.slack.blocks import update as replies
 from bot.slack.blocks.mrkdwn import escape, section
 from bot.slack.blocks.status import status_message
@@ -19,15 +19,19 @@ def _objective_choices(typed: str, found: list[ChainNode], why: str) -> dict:
     return replies.ephemeral(why, [section(escape(why)), section("\n".join(lines))])
 
 
+def objective_lookup(chain: Chain) -> Lookup[ChainNode]:
+    return chain.memo("objective-lookup", lambda: Lookup(
+        [Candidate(n.key, n.name, n) for n in chain.of_kind(NodeKind.OBJECTIVE)]))
+
+
 def okr_status(request: CommandRequest) -> dict:
     chain = chain_or_reply(request)
     if isinstance(chain, dict):
         return chain
     now = clock.now()
-    objectives = [n for n in chain.nodes.values() if n.kind is NodeKind.OBJECTIVE]
     typed = request.args.strip()
     if not typed:
-        mine = [n for n in objectives if n.owner == request.user_id]
+        mine = [n for n in chain.owned_by(request.user_id) if n.kind is NodeKind.OBJECTIVE]
         if not mine:
             return replies.problem("You own no objectives. Name one: /okr status <objective>")
         if len(mine) > 1:
@@ -35,7 +39,7 @@ def okr_status(request: CommandRequest) -> dict:
                                                 "/okr status <objective>")
         objective = mine[0]
     else:
-        match = resolve(typed, [Candidate(n.key, n.name, n) for n in objectives])
+        match = objective_lookup(chain).resolve(typed)
         if match.ambiguous:
             return _objective_choices(typed, [c.item for c in match.choices],
                                       f"“{typed}” fits {len(match.choices)} objectives. "

@@ -14,11 +14,11 @@ from bot.okrs.chain import (
     diagnose,
     first_broken_link,
     path_up,
-    subtree,
+    walk_down,
 )
 from bot.okrs.enums import Status
 from bot.okrs.health import severity
-from bot.okrs.targets import Candidate, resolve
+from bot.okrs.targets import Candidate, Lookup, resolve
 from bot.people.models import Person, Team, TeamMembership, Workspace
 from bot.slack.blocks import chain_views
 from bot.slack.blocks import update as replies
@@ -35,8 +35,10 @@ OWNED_ORDER = [NodeKind.OBJECTIVE, NodeKind.KEY_RESULT, NodeKind.ACTIVITY, NodeK
 
 def _owned_by(chain: Chain, owners: set[str]) -> list[ChainNode]:
     """What these people own: objectives first, the worst first within each kind."""
-    return sorted((n for n in chain.nodes.values() if n.owner in owners),
-                  key=lambda n: (OWNED_ORDER.index(n.kind), -severity(n.health.status)))
+    position = chain.memo("positions", lambda: {n: i for i, n in enumerate(chain.nodes)})
+    return sorted((n for owner in owners for n in chain.owned_by(owner)),
+                  key=lambda n: (OWNED_ORDER.index(n.kind), -severity(n.health.status),
+                                 position[n.id]))
 
 
 def _chain_and_node(request: CommandRequest) -> tuple[Chain, ChainNode] | dict:
@@ -53,7 +55,8 @@ def _node(chain: Chain, typed: str) -> ChainNode | dict:
         if chain.north_star is None:
             return replies.problem("The plan has no North Star yet; name a node instead.")
         return chain.north_star
-    match = resolve(typed, [Candidate(n.key, n.name, n) for n in chain.nodes.values()])
+    match = chain.memo("node-lookup", lambda: Lookup(
+        [Candidate(n.key, n.name, n) for n in chain.nodes.values()])).resolve(typed)
     if match.ambiguous:
         names = ", ".join(f"{c.key}" for c in match.choices[:8])
         return replies.problem(f"“{typed}” fits {len(match.choices)} nodes: {names}. "
@@ -69,8 +72,10 @@ def okr_tree(request: CommandRequest) -> dict:
     if isinstance(found, dict):
         return found
     chain, node = found
-    return chain_views.tree_message(subtree(chain, node.id), first_broken_link(chain, node.id),
-                                    max_depth=TREE_DEPTH, shareable=f"tree {node.key}")
+    return chain_views.tree_message(node, walk_down(chain, node.id, max_depth=TREE_DEPTH),
+                                    chain.memo(f"broken-link:{node.kind}:{node.key}",
+                                               lambda: first_broken_link(chain, node.id)),
+                                    shareable=f"tree {node.key}")
 
 
 def okr_why(request: CommandRequest) -> dict:
