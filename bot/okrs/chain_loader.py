@@ -168,8 +168,9 @@ def _recent_measurements(db_session: Session, workspace_id: int) -> dict[int, li
 
     One statement that walks the (metric_id, measured_at) index backwards RECENT rows per
     metric, instead of ranking every measurement the workspace ever had: LATERAL on
-    PostgreSQL, a correlated `IN (… LIMIT n)` on SQLite (which has no LATERAL). Five times
-    faster on SQLite at 250,000 measurements (bench/, docs/performance.md)."""
+    PostgreSQL, a correlated `IN (… LIMIT n)` on SQLite (which has no LATERAL). On the
+    benchmark's SQLite workspace (250,000 measurements) the query alone went from 1.2–1.5 s to
+    0.2–0.3 s in one profiling run, the whole read from 1.6 s to 0.6 s."""
     newest_first = (MeasurementRow.measured_at.desc(), MeasurementRow.id.desc())
     if db_session.get_bind().dialect.name == "postgresql":
         latest = (select(MeasurementRow.value, MeasurementRow.measured_at)
