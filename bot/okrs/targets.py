@@ -43,3 +43,12 @@ def resolve(typed: str, candidates: Sequence[Candidate[T]]) -> Match[T]:
         return Match(prefixed[0].item, tuple(prefixed))
     prefixed.sort(key=lambda c: (len(c.key), c.key))
     return Match(None, tuple(prefixed))
+
+
+LIKE_ESCAPE = "\\"
+
+
+def like_escaped(typed: str) -> str:
+    """The text with SQL LIKE's wildcards (and the escape character) taken literally, for
+    prefix queries that narrow the candidates before `resolve` picks among them."""
+    return typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
