@@ -76,6 +76,12 @@ class BlockerEntry:
         return self.resolved_at is None
 
 
+@dataclass(frozen=True)
+class Resolution:
+    blocker: BlockerEntry
+    changed: bool  # False: it was resolved already, and nothing changed
+
+
 def label(number: int) -> str:
     return f"{PREFIX}{number}"
 

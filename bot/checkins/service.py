@@ -8,7 +8,7 @@ Neither touches the workspace's data version: the cached chain holds neither, an
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import (
@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.checkins.blockers import BlockedItem, BlockerEntry, check_text, ordered
+from bot.checkins.blockers import BlockedItem, BlockerEntry, Resolution, check_text, ordered
 from bot.checkins.confidence import Confidence, check_confidence
 from bot.checkins.models import Blocker, ConfidenceReport
 from bot.okrs.chain import NodeId, NodeKind
@@ -56,12 +56,6 @@ class NotAllowed(BlockerError):
     def __init__(self, blocker: BlockerEntry) -> None:
         super().__init__(f"you may not resolve {blocker.label}")
         self.blocker = blocker
-
-
-@dataclass(frozen=True)
-class Resolution:
-    blocker: BlockerEntry
-    changed: bool  # False: it was resolved already, and nothing changed
 
 
 def _entries() -> Select:
