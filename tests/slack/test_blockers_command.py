@@ -1,5 +1,5 @@
-"""`/okr blocker add | resolve` and `/okr blockers [mine | team]`, over signed HTTP on the AI
-example plan."""
+"""`/okr blocker add | resolve`, `/okr blockers [mine | team]` and the blockers and confidence
+in `/okr status`, over signed HTTP on the AI example plan."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from freezegun import freeze_time
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.checkins import service as checkin_service
 from bot.checkins.models import Blocker
@@ -404,12 +404,125 @@ def test_blocker_text_is_escaped_wherever_the_bot_shows_it(planned: RunningBot, 
                                              user_id=MAYA),
         "blockers": planned.slack.command("blockers", user_id=MAYA),
         "blockers mine": planned.slack.command("blockers mine", user_id=MAYA),
+        "status": planned.slack.command("status onboarding", user_id=MAYA),
         "blocker resolve": planned.slack.command("blocker resolve 1", user_id=MAYA),
     }
     for surface, reply in replies.items():
         within_limits(reply)
         assert escaped in shown(reply), surface
         assert raw not in reply.body, surface
+
+
+# -- /okr status ------------------------------------------------------------------------------
+def record_confidence(bot: RunningBot, key: str, value: int, by: str, at: datetime) -> None:
+    """As check-ins will: through the service, in a transaction of their own."""
+    with bot.session_factory.begin() as session:
+        metric = session.scalars(select(Metric).where(Metric.key == key)).one()
+        checkin_service.record_confidence(db_session=session, metric=metric, confidence=value,
+                                          reported_by=by, at=at, source=Source.CHECKIN)
+
+
+def section_of(reply, starts: str) -> str:
+    return next(b["text"]["text"] for b in reply.json["blocks"]
+                if b["type"] == "section" and b["text"]["text"].startswith(starts))
+
+
+def key_result(reply, name: str) -> str:
+    """The section of one key result: its mark, then its name."""
+    return next(b["text"]["text"] for b in reply.json["blocks"]
+                if b["type"] == "section"
+                and b["text"]["text"].partition(" ")[2].startswith(f"*{name}*"))
+
+
+def test_status_shows_the_open_blockers_on_the_objective_and_its_work(
+        planned: RunningBot) -> None:
+    with on(DAY0):
+        planned.slack.command("blocker add onboarding-tours design review slipped",
+                              user_id=PRIYA)  # B-1: an activity driving the objective
+        planned.slack.command("blocker add trial-drop-off no exit survey", user_id=MAYA)  # B-2
+        planned.slack.command("blocker add answer-grounding quota", user_id=KWAME)  # B-3 other
+        planned.slack.command("blocker add - the VPN", user_id=MAYA)  # B-4 general
+        planned.slack.command("blocker add onboarding-completion tracking broke",
+                              user_id=TOMAS)  # B-5: a KPI measuring it
+        planned.slack.command("blocker resolve B-5", user_id=TOMAS)
+
+    with on(DAY0 + timedelta(days=3, hours=1)):
+        reply = planned.slack.command("status onboarding", user_id=MAYA)
+
+    within_limits(reply)
+    blockers = section_of(reply, "*Open blockers* (2)")
+    assert labels_in_order(blockers) == ["B-2", "B-1"], "key result before activity"
+    assert "*B-2* · open 3 days · raised by <@U0AIPM001>\non ⚪ Key result *Drop-off after " \
+        "first AI feature trial* (`trial-drop-off`), owner <@U0AIPM001>\n>no exit survey" \
+        in blockers
+    assert "*B-1* · open 3 days · raised by <@U0AIUX001>\non " in blockers
+    assert "Activity *Implement in-app onboarding tours for AI features* (`onboarding-tours`), " \
+        "owner <@U0AIPM001>\n>design review slipped" in blockers
+    text = shown(reply)
+    assert "quota" not in text and "the VPN" not in text and "tracking broke" not in text
+    order = [text.index(s) for s in ("*Customer effort score*", "*Open blockers* (2)",
+                                     "*North Star:*")]
+    assert order == sorted(order), "after the key results, before the chain"
+
+
+def test_status_says_when_nothing_blocks_the_objective(planned: RunningBot) -> None:
+    reply = planned.slack.command("status onboarding", user_id=MAYA)
+    assert "No open blockers on this objective or the work under it." in shown(reply)
+
+
+def test_status_shows_each_key_results_latest_confidence(planned: RunningBot) -> None:
+    record_confidence(planned, "trial-drop-off", 4, MAYA, DAY0 - timedelta(days=7))
+    record_confidence(planned, "trial-drop-off", 6, LARS, DAY0)
+    record_confidence(planned, "first-week-activation", 7, MAYA, DAY0 + timedelta(days=1))
+    record_confidence(planned, "ai-opt-out", 2, OLIVIA, DAY0)  # another objective's
+
+    with on(DAY0 + timedelta(days=4, hours=1)):
+        reply = planned.slack.command("status onboarding", user_id=MAYA)
+
+    within_limits(reply)
+    assert key_result(reply, "Drop-off after first AI feature trial").endswith(
+        "\nConfidence *6/10* · <@U0AIVP001>, 4 days ago")
+    assert key_result(reply, "First-week activation").endswith(
+        "\nConfidence *7/10* · <@U0AIPM001>, 3 days ago")
+    assert key_result(reply, "Customer effort score").endswith("\n_no confidence yet_")
+    assert "2/10" not in shown(reply)
+
+
+def test_status_reads_blockers_and_confidence_in_a_fixed_number_of_statements(
+        planned: RunningBot) -> None:
+    def statements_of_a_warm_status() -> int:
+        planned.slack.command("status onboarding", user_id=MAYA)  # the chain is cached now
+        sent: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args) -> None:
+            if statement.lstrip().upper().startswith("SELECT"):
+                sent.append(statement)
+
+        event.listen(planned.runtime.engine, "before_cursor_execute", count)
+        try:
+            planned.slack.command("status onboarding", user_id=MAYA)
+        finally:
+            event.remove(planned.runtime.engine, "before_cursor_execute", count)
+        return len(sent)
+
+    few = statements_of_a_warm_status()
+    with planned.session_factory.begin() as session:
+        workspace_id = session.scalars(select(Workspace.id).where(
+            Workspace.slack_team_id == TEAM_ID)).one()
+        metrics = session.scalars(select(Metric).where(Metric.key.in_(
+            ["trial-drop-off", "first-week-activation", "tutorial-completion"]))).all()
+        for n in range(30):
+            metric = metrics[n % 3]
+            checkin_service.raise_blocker(db_session=session, workspace_id=workspace_id,
+                                          author=MAYA, text=f"b{n}", source=Source.SLACK,
+                                          now=DAY0, metric_id=metric.id)
+            checkin_service.record_confidence(db_session=session, metric=metric,
+                                              confidence=1 + n % 10, reported_by=MAYA,
+                                              at=DAY0 + timedelta(hours=n),
+                                              source=Source.CHECKIN)
+    many = statements_of_a_warm_status()
+    assert many == few
+    assert few <= 4, "the workspace, the blockers, the confidences (and the chain's check)"
 
 
 # -- help and manifest ------------------------------------------------------------------------

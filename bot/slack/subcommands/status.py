@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from bot import clock
+from bot.checkins import service as checkin_service
 from bot.okrs.chain import ChainNode, NodeKind, first_broken_link
 from bot.okrs.targets import Candidate, resolve
+from bot.people import service as people_service
 from bot.slack.blocks import update as replies
 from bot.slack.blocks.mrkdwn import escape, section
-from bot.slack.blocks.status import status_message
+from bot.slack.blocks.status import shown_nodes, status_message
 from bot.slack.router import CommandRequest
 from bot.slack.subcommands.common import chain_or_reply
 
@@ -44,6 +46,17 @@ def okr_status(request: CommandRequest) -> dict:
             return replies.problem(f"No objective matches “{typed}”. Use its key or the start "
                                    "of its name, e.g. /okr status onboarding")
         objective = match.found
-    return status_message(chain, objective, today=now.date(),
+    # Blockers and confidence are not in the cached chain: two bounded queries, fresh each time.
+    workspace_id = people_service.workspace_id_of(request.team_id)
+    key_results = [c.key for c in chain.children_of(objective.id)
+                   if c.kind is NodeKind.KEY_RESULT]
+    blockers = checkin_service.open_blockers(db_session=request.db_session,
+                                             workspace_id=workspace_id,
+                                             on=shown_nodes(chain, objective))
+    confidences = checkin_service.latest_confidences(
+        db_session=request.db_session,
+        metric_ids=checkin_service.metric_ids(workspace_id=workspace_id, keys=key_results))
+    return status_message(chain, objective, today=now.date(), now=now,
                           broken=first_broken_link(chain, objective.id),
-                          shareable=f"status {objective.key}")
+                          shareable=f"status {objective.key}", blockers=blockers,
+                          confidences={c.metric_key: c for c in confidences.values()})
