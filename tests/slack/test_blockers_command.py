@@ -542,3 +542,17 @@ def test_the_manifest_usage_hint_names_the_blocker_forms() -> None:
     assert "blockers [mine | team]" in hint
     assert "blocker add <item> <text>" in hint
     assert "blocker resolve <number>" in hint
+
+
+@pytest.mark.parametrize("args", [
+    "blocker add <!channel> hi", "blocker add answer<!here> x", "blocker <!channel>",
+    "blocker resolve <!channel>", "blockers <!channel>", "update <!channel> 3",
+    "status <!channel>", "team <!channel>",
+])
+def test_typed_text_said_back_is_escaped_in_the_notification_text_too(planned: RunningBot,
+                                                                       args: str) -> None:
+    reply = planned.slack.command(args, user_id=MAYA)
+    within_limits(reply)
+    assert "&lt;!" in reply.json["text"] + shown(reply), "the reply says back what was typed"
+    assert "<!channel>" not in reply.body
+    assert "<!here>" not in reply.body

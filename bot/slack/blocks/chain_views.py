@@ -52,7 +52,7 @@ def message(title: str, blocks: list[dict], *, fallback: str, shareable: str | N
     out = [header(title), *blocks]
     if shareable:
         out.append(share_button(shareable))
-    return {"response_type": "ephemeral", "text": fallback, "blocks": out}
+    return {"response_type": "ephemeral", "text": escape(fallback), "blocks": out}
 
 
 def tree_message(tree: Subtree, broken: BrokenLink | None, *, max_depth: int,

@@ -172,5 +172,6 @@ def status_message(chain: Chain, objective: ChainNode, *, today: date,
         blocks.append({"type": "actions", "elements": [{
             "type": "button", "action_id": SHARE_ACTION, "value": shareable[:2000],
             "text": {"type": "plain_text", "text": "Share in channel"}}]})
-    return {"response_type": "ephemeral", "text": f"{objective.name}: "
-            f"{objective.health.status.value}", "blocks": blocks}
+    return {"response_type": "ephemeral", "text": escape(f"{objective.name}: "
+                                                         f"{objective.health.status.value}"),
+            "blocks": blocks}
