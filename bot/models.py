@@ -2,7 +2,8 @@
 
 from importlib import import_module
 
-TABLE_MODULES = ("bot.people.models", "bot.slack.models", "bot.okrs.models")
+TABLE_MODULES = ("bot.people.models", "bot.slack.models", "bot.okrs.models",
+                 "bot.checkins.models")
 
 
 def load_all() -> None:

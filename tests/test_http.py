@@ -44,6 +44,8 @@ def test_okr_help_is_acknowledged_fast_with_valid_ephemeral_blocks(bot: RunningB
     shown = block_text(reply.json["blocks"])
     assert "/okr help" in shown
     assert "Lists every okr-bot command" in shown
+    assert "/okr update &lt;key result or KPI&gt; &lt;value&gt; [note]" in shown
+    assert "<key result" not in reply.body, "a raw <placeholder> is read as a link by Slack"
 
 
 def test_bare_okr_shows_help(bot: RunningBot) -> None:

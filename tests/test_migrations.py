@@ -20,7 +20,7 @@ TABLES = {
     "workspaces", "people", "teams", "team_memberships", "slack_event_receipts",
     "north_stars", "goals", "objectives", "metrics", "metric_thresholds", "action_triggers",
     "metric_edges", "counter_metrics", "activities", "activity_objectives", "activity_goals",
-    "metric_activities", "metric_objectives", "measurements",
+    "metric_activities", "metric_objectives", "measurements", "blockers", "confidence_reports",
 }
 
 
@@ -105,3 +105,12 @@ def test_deleting_a_workspace_removes_its_people(migrated: sessionmaker[Session]
         session.execute(Workspace.__table__.delete())
     with migrated() as session:
         assert session.query(Person).count() == 0
+
+
+def test_downgrading_one_step_removes_only_blockers_and_confidence(database_url: str,
+                                                                   engine: Engine) -> None:
+    schema.upgrade(database_url)
+    schema.downgrade(database_url, "0003")
+    assert tables(engine) == TABLES - {"blockers", "confidence_reports"}
+    schema.upgrade(database_url)
+    assert tables(engine) == TABLES

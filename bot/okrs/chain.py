@@ -89,6 +89,7 @@ class Chain:
     nodes: dict[NodeId, ChainNode] = field(default_factory=dict)
     children: dict[NodeId, list[NodeId]] = field(default_factory=dict)
     parents: dict[NodeId, list[NodeId]] = field(default_factory=dict)
+    computed_at: datetime | None = None  # the present its health was computed for
     # Indexes computed once per chain (a cached chain answers many commands).
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -131,7 +132,7 @@ class _Builder:
     def __init__(self, blueprints: Iterable[Blueprint], now: datetime) -> None:
         self.blueprints = {b.id: b for b in blueprints}
         self.now = now
-        self.chain = Chain()
+        self.chain = Chain(computed_at=now)
         self.own: dict[NodeId, Health] = {}  # metric health before counter-metrics
         self.visiting: set[NodeId] = set()
 

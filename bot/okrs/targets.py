@@ -61,3 +61,12 @@ def resolve(typed: str, candidates: Sequence[Candidate[T]]) -> Match[T]:
     """Exact key, then exact name, then a unique prefix of a key or of a name (case-insensitive).
     Several prefix matches are returned as choices, closest first."""
     return Lookup(candidates).resolve(typed)
+
+
+LIKE_ESCAPE = "\\"
+
+
+def like_escaped(typed: str) -> str:
+    """The text with SQL LIKE's wildcards (and the escape character) taken literally, for
+    prefix queries that narrow the candidates before `resolve` picks among them."""
+    return typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -98,16 +98,7 @@ def split_update_args(text: str) -> tuple[str, str, str]:
     activation" or “…”). The value is the next word, with a lone "%" after it kept with it
     ("12.5 %"); the note is the rest, as typed. The value is not checked here: see parse_value.
     """
-    rest = text.strip()
-    if rest[:1] and rest[:1] in _QUOTES:
-        end = min((i for i in (rest.find(q, 1) for q in _QUOTES) if i != -1), default=-1)
-        if end == -1:
-            raise ValueError(f"the name has no closing quote; {UPDATE_USAGE}")
-        target, rest = rest[1:end].strip(), rest[end + 1:]
-        if rest[:1] and not rest[:1].isspace():
-            raise ValueError(f"put a space after the quoted name; {UPDATE_USAGE}")
-    else:
-        target, rest = _first_word(rest)
+    target, rest = split_target(text, usage=UPDATE_USAGE)
     value, rest = _first_word(rest)
     if not target or not value:
         raise ValueError(f"missing {'value' if target else 'key result or KPI'}; {UPDATE_USAGE}")
@@ -115,6 +106,22 @@ def split_update_args(text: str) -> tuple[str, str, str]:
     if percent == "%":
         value, rest = f"{value} %", after
     return target, value, rest.strip()
+
+
+def split_target(text: str, *, usage: str) -> tuple[str, str]:
+    """What a command names first, and the rest as typed: a key or key prefix without spaces,
+    or a name in quotes ("First-week activation" or “…”). ValueError with `usage` when a quote
+    is left open or runs into the next word."""
+    rest = text.strip()
+    if not (rest[:1] and rest[:1] in _QUOTES):
+        return _first_word(rest)
+    end = min((i for i in (rest.find(q, 1) for q in _QUOTES) if i != -1), default=-1)
+    if end == -1:
+        raise ValueError(f"the name has no closing quote; {usage}")
+    target, rest = rest[1:end].strip(), rest[end + 1:]
+    if rest[:1] and not rest[:1].isspace():
+        raise ValueError(f"put a space after the quoted name; {usage}")
+    return target, rest.strip()
 
 
 def _first_word(text: str) -> tuple[str, str]:

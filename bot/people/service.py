@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
+from sqlalchemy import ScalarSelect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.people.models import Person, Workspace
 
@@ -71,6 +71,22 @@ def upsert_person(*, db_session: Session, workspace: Workspace,
     person.deactivated = bool(slack_user.get("deleted"))
     db_session.flush()
     return person
+
+
+def workspace_id_of(slack_team_id: str) -> ScalarSelect[int]:
+    """The id of the workspace Slack calls `slack_team_id`, looked up inside whichever
+    statement uses it: a command that needs nothing else from the workspace row saves a query."""
+    return select(Workspace.id).where(Workspace.slack_team_id == slack_team_id).scalar_subquery()
+
+
+def team_of(*, db_session: Session, workspace_id: int | ScalarSelect[int],
+            slack_user_id: str) -> set[str]:
+    """A person's team: themselves and the people they manage directly (Slack ids)."""
+    manager = aliased(Person)
+    reports = db_session.scalars(
+        select(Person.slack_user_id).join(manager, Person.manager_id == manager.id)
+        .where(manager.workspace_id == workspace_id, manager.slack_user_id == slack_user_id))
+    return {slack_user_id, *reports}
 
 
 BUMPED = "okr_bot_bumped_workspaces"  # Session.info: workspaces whose data version moved

@@ -12,6 +12,7 @@ import pytest
 from bot.okrs import plan as p
 from bot.okrs.plan_files import load_plan
 from bot.okrs.plan_import import import_plan
+from bot.people.models import Person, Workspace
 from tests.conftest import TEAM_ID, RunningBot
 from tests.fakes.web_api_contract import validate_blocks
 
@@ -141,3 +142,16 @@ def test_team_by_manager_person_channel_or_name(planned: RunningBot, args: str,
 
 def test_team_that_does_not_exist(planned: RunningBot) -> None:
     assert "No team matches “nope”" in shown(planned.slack.command("team nope", user_id=MAYA))
+
+
+def test_a_team_counts_only_reports_in_the_same_workspace(planned: RunningBot) -> None:
+    # In another workspace Maya manages Kwame; here Lars does, so Kwame's objective is not hers.
+    with planned.session_factory.begin() as session:
+        elsewhere = Workspace(slack_team_id="T0ELSEWHERE")
+        maya = Person(workspace=elsewhere, slack_user_id=MAYA)
+        session.add(Person(workspace=elsewhere, slack_user_id="U0AIML001", manager=maya))
+
+    text = shown(planned.slack.command("team", user_id=MAYA))
+
+    assert "Objective *Optimize onboarding experience" in text
+    assert "Cut wrong and unhelpful AI answers" not in text

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import select, text
 
 from bot.db import make_session_factory, read_only_session_factory
@@ -123,6 +125,21 @@ def test_an_old_chain_is_served_while_a_fresh_one_is_computed_behind_it(
 
     assert reply.json["text"] != WORKING_TEXT
     assert CHAINS.builds > builds, "past its age, the chain is recomputed in the background"
+
+
+def test_a_chain_left_idle_too_long_is_recomputed_before_it_is_served(
+        imported_elsewhere: RunningBot) -> None:
+    bot = imported_elsewhere
+    bot.answer(bot.slack.command("status onboarding", user_id=MAYA))
+    CHAINS.wait_idle()
+    builds = CHAINS.builds
+    idle = datetime.now(UTC) + timedelta(seconds=chain_cache.MAX_STALE_SECONDS + 1)
+
+    with freeze_time(idle, tick=True):
+        reply = bot.slack.command("status onboarding", user_id=MAYA)
+
+    assert CHAINS.builds == builds + 1, "recomputed in the request, not behind it"
+    assert reply.json["text"] != WORKING_TEXT
 
 
 def test_starting_the_server_builds_every_workspaces_chain(

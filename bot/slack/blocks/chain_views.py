@@ -71,7 +71,7 @@ def message(title: str, blocks: list[dict], *, fallback: str, shareable: str | N
     out = [header(title), *blocks]
     if shareable:
         out.append(share_button(shareable))
-    return {"response_type": "ephemeral", "text": fallback, "blocks": out}
+    return {"response_type": "ephemeral", "text": escape(fallback), "blocks": out}
 
 
 def tree_message(root: ChainNode, visits: Iterable[Visit], broken: BrokenLink | None, *,

@@ -12,8 +12,9 @@ INTRO = ("okr-bot keeps your OKRs and KPIs alive week to week: check-ins by DM, 
 
 
 def subcommand_blocks(subcommands: Iterable[Subcommand]) -> list[dict]:
+    # Usages carry <placeholders>: unescaped, Slack reads them as links and shows nothing.
     return [
-        section(f"*`{sub.usage}`*\n{sub.summary}\nExample: `{sub.example}`")
+        section(f"*`{escape(sub.usage)}`*\n{escape(sub.summary)}\nExample: `{escape(sub.example)}`")
         for sub in subcommands
     ]
 

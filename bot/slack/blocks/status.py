@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
 
-from bot.okrs.chain import BrokenLink, Chain, ChainNode, NodeKind, path_up
+from bot.checkins.blockers import BlockerEntry
+from bot.checkins.confidence import HIGHEST, Confidence
+from bot.okrs.chain import BrokenLink, Chain, ChainNode, NodeId, NodeKind, path_up
 from bot.okrs.enums import BandMode, Direction
 from bot.okrs.health import Bands, MetricSpec, format_value
+from bot.slack.blocks.blocker_text import ago, entry_text
 from bot.slack.blocks.mrkdwn import context, escape, header, section, truncate
 from bot.slack.blocks.visuals import progress_bar, progress_label, sparkline, status_mark
 
 SHARE_ACTION = "share_in_channel"
 LIST_LIMIT = 3000
 MAX_KEY_RESULTS = 20
+BLOCKER_CLIP = 200  # characters of each blocker's words; `/okr blockers` shows more
 
 
 def mark(node: ChainNode) -> str:
@@ -44,6 +48,13 @@ def _value_line(node: ChainNode) -> str:
         else ""
     line = sparkline(values)
     return f"{bar}{escape(current)} / {escape(target)}{f'  {line}' if line else ''}"
+
+
+def confidence_line(confidence: Confidence | None, now: datetime) -> str:
+    if confidence is None:
+        return "_no confidence yet_"
+    return (f"Confidence *{confidence.confidence}/{HIGHEST}* · <@{confidence.reported_by}>, "
+            f"{ago(confidence.reported_at, now)}")
 
 
 def thresholds_text(spec: MetricSpec) -> str:
@@ -90,9 +101,10 @@ def _capped(lines: Sequence[str], title: str, more_hint: str) -> dict:
     return section(truncate(text))
 
 
-def status_message(chain: Chain, objective: ChainNode, *, today: date,
-                   broken: BrokenLink | None, shareable: str | None = None) -> dict:
-    """The ephemeral reply. `shareable` is the command text the Share button re-runs."""
+def _parts(chain: Chain, objective: ChainNode) -> tuple[list[ChainNode], list[ChainNode],
+                                                         dict[NodeId, ChainNode]]:
+    """The objective's key results, the activities driving it, and the KPIs measuring it or
+    them (each once, in the plan's order)."""
     children = chain.children_of(objective.id)
     key_results = [c for c in children if c.kind is NodeKind.KEY_RESULT]
     activities = [c for c in children if c.kind is NodeKind.ACTIVITY]
@@ -100,6 +112,27 @@ def status_message(chain: Chain, objective: ChainNode, *, today: date,
     for activity in activities:
         kpis.update({k.id: k for k in chain.children_of(activity.id)
                      if k.kind is NodeKind.KPI})
+    return key_results, activities, kpis
+
+
+def shown_nodes(chain: Chain, objective: ChainNode) -> list[NodeId]:
+    """What the status of an objective shows below it: itself, its key results, the activities
+    driving it and the KPIs measuring them. Its open blockers are the blockers on these."""
+    key_results, activities, kpis = _parts(chain, objective)
+    return [objective.id, *(n.id for n in (*key_results, *activities)), *kpis]
+
+
+def status_message(chain: Chain, objective: ChainNode, *, today: date,
+                   broken: BrokenLink | None, shareable: str | None = None,
+                   blockers: Sequence[BlockerEntry] = (),
+                   confidences: Mapping[str, Confidence] | None = None,
+                   now: datetime | None = None) -> dict:
+    """The ephemeral reply. `shareable` is the command text the Share button re-runs;
+    `blockers` are the open ones on what the message shows, `confidences` the latest per
+    key result key."""
+    now = now or datetime.combine(today, time(), UTC)
+    confidences = confidences or {}
+    key_results, activities, kpis = _parts(chain, objective)
     timeframe = objective.blueprint.timeframe
     span = _days(timeframe[0], timeframe[1], today) if timeframe else ""
     blocks: list[dict] = [
@@ -111,9 +144,16 @@ def status_message(chain: Chain, objective: ChainNode, *, today: date,
     ]
     for kr in key_results[:MAX_KEY_RESULTS]:
         blocks.append(section(f"{mark(kr)} *{escape(kr.name)}* (`{escape(kr.key)}`)\n"
-                              f"{_value_line(kr)}\n_{escape(kr.health.reason)}_"))
+                              f"{_value_line(kr)}\n_{escape(kr.health.reason)}_\n"
+                              f"{confidence_line(confidences.get(kr.key), now)}"))
     if len(key_results) > MAX_KEY_RESULTS:
         blocks.append(context(f"…and {len(key_results) - MAX_KEY_RESULTS} more key results"))
+    if blockers:
+        blocks.append(_capped([entry_text(b, now=now, chain=chain, clip=BLOCKER_CLIP)
+                               for b in blockers],
+                              f"*Open blockers* ({len(blockers)}) 🚧", "see `/okr blockers`"))
+    else:
+        blocks.append(context("No open blockers on this objective or the work under it."))
     above = path_up(chain, objective.id)[1:]
     blocks.append({"type": "divider"})
     blocks.append(_capped([_chain_line(n, broken) for n in reversed(above)],
@@ -132,5 +172,6 @@ def status_message(chain: Chain, objective: ChainNode, *, today: date,
         blocks.append({"type": "actions", "elements": [{
             "type": "button", "action_id": SHARE_ACTION, "value": shareable[:2000],
             "text": {"type": "plain_text", "text": "Share in channel"}}]})
-    return {"response_type": "ephemeral", "text": f"{objective.name}: "
-            f"{objective.health.status.value}", "blocks": blocks}
+    return {"response_type": "ephemeral", "text": escape(f"{objective.name}: "
+                                                         f"{objective.health.status.value}"),
+            "blocks": blocks}

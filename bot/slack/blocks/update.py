@@ -14,7 +14,8 @@ CHOICES_SHOWN = 10
 
 
 def ephemeral(text: str, blocks: list[dict]) -> dict:
-    return {"response_type": "ephemeral", "text": text, "blocks": blocks}
+    """`text`, as written (escaped here), is what notifications and screen readers say."""
+    return {"response_type": "ephemeral", "text": escape(text), "blocks": blocks}
 
 
 def problem(message: str) -> dict:

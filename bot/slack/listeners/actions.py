@@ -11,7 +11,7 @@ from bot.slack.listeners.commands import ROUTER
 from bot.slack.router import CommandRequest
 
 # Only what reads, never what writes, may be re-run by a Share button.
-SHAREABLE = {"status", "tree", "why", "mine", "team", "at-risk"}
+SHAREABLE = {"status", "tree", "why", "mine", "team", "at-risk", "blockers"}
 
 
 def acknowledge(ack: Ack) -> None:

@@ -9,6 +9,7 @@ from bot.slack.blocks.help import help_message
 from bot.slack.blocks.working import working
 from bot.slack.errors import reported
 from bot.slack.router import CommandRequest, Router, Subcommand
+from bot.slack.subcommands.blockers import okr_blocker, okr_blockers
 from bot.slack.subcommands.common import answerable_now
 from bot.slack.subcommands.status import okr_status
 from bot.slack.subcommands.update import okr_update
@@ -97,6 +98,28 @@ ROUTER.add(Subcommand(
     usage="/okr update <key result or KPI> <value> [note]",
     example="/okr update first-week-activation 14.5% tours live for all trials",
     handler=okr_update,
+))
+ROUTER.add(Subcommand(
+    name="blockers",
+    summary="Open blockers with their number, age, author and what they block: everyone's, "
+            "`mine` (raised by you or on something you own) or `team` (you and the people "
+            "you manage). Blockers on objectives first, then key results, activities and "
+            "KPIs; the oldest first.",
+    usage="/okr blockers [mine | team] [page]",
+    example="/okr blockers team",
+    handler=okr_blockers,
+    reads_chain=True,
+))
+ROUTER.add(Subcommand(
+    name="blocker",
+    summary="Raises a blocker on an objective, key result, KPI or activity (`-` instead of a "
+            "name: a general one), or resolves one by its number — its author, the blocked "
+            "item's owner, either one's manager or a workspace admin may. "
+            "`/okr blocker resolve B-12 legal said yes` closes B-12.",
+    usage="/okr blocker add <objective, key result, KPI or activity> <what blocks it> | "
+          "/okr blocker resolve <number> [note]",
+    example="/okr blocker add onboarding-tours waiting on the design review",
+    handler=okr_blocker,
 ))
 
 

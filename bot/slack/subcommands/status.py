@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from bot import clock
+from bot.checkins import service as checkin_service
 from bot.okrs.chain import Chain, ChainNode, NodeKind, first_broken_link
 from bot.okrs.targets import Candidate, Lookup
 from bot.slack.blocks import update as replies
 from bot.slack.blocks.mrkdwn import escape, section
-from bot.slack.blocks.status import status_message
+from bot.slack.blocks.status import shown_nodes, status_message
 from bot.slack.router import CommandRequest
-from bot.slack.subcommands.common import chain_or_reply
+from bot.slack.subcommands.common import chain_or_reply, workspace_or_reply
 
 
 def _objective_choices(typed: str, found: list[ChainNode], why: str) -> dict:
@@ -48,6 +49,19 @@ def okr_status(request: CommandRequest) -> dict:
             return replies.problem(f"No objective matches “{typed}”. Use its key or the start "
                                    "of its name, e.g. /okr status onboarding")
         objective = match.found
-    return status_message(chain, objective, today=now.date(),
+    # Blockers and confidence are not in the cached chain: two bounded queries, fresh each time.
+    workspace = workspace_or_reply(request)  # the request's own, looked up once already
+    assert not isinstance(workspace, dict)
+    workspace_id = workspace.id
+    key_results = [c.key for c in chain.children_of(objective.id)
+                   if c.kind is NodeKind.KEY_RESULT]
+    blockers = checkin_service.open_blockers(db_session=request.db_session,
+                                             workspace_id=workspace_id,
+                                             on=shown_nodes(chain, objective))
+    confidences = checkin_service.latest_confidences(
+        db_session=request.db_session,
+        metric_ids=checkin_service.metric_ids(workspace_id=workspace_id, keys=key_results))
+    return status_message(chain, objective, today=now.date(), now=now,
                           broken=first_broken_link(chain, objective.id),
-                          shareable=f"status {objective.key}")
+                          shareable=f"status {objective.key}", blockers=blockers,
+                          confidences={c.metric_key: c for c in confidences.values()})

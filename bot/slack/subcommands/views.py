@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from bot.okrs.chain import (
     Chain,
@@ -19,6 +18,7 @@ from bot.okrs.chain import (
 from bot.okrs.enums import Status
 from bot.okrs.health import severity
 from bot.okrs.targets import Candidate, Lookup, resolve
+from bot.people import service as people_service
 from bot.people.models import Person, Team, TeamMembership, Workspace
 from bot.slack.blocks import chain_views
 from bot.slack.blocks import update as replies
@@ -26,7 +26,6 @@ from bot.slack.router import CommandRequest
 from bot.slack.subcommands.common import chain_or_reply
 
 TREE_DEPTH = 3
-Manager = aliased(Person)
 
 
 OWNED_ORDER = [NodeKind.OBJECTIVE, NodeKind.KEY_RESULT, NodeKind.ACTIVITY, NodeKind.KPI,
@@ -120,10 +119,10 @@ def okr_team(request: CommandRequest) -> dict:
     members: set[str]
     if not typed or (person := MENTION.match(typed)):
         who = person.group(1) if typed else request.user_id
-        # A person's team: the people they manage, and themselves.
-        members = {who, *request.db_session.scalars(
-            select(Person.slack_user_id).join(Manager, Person.manager_id == Manager.id).where(
-                Manager.slack_user_id == who))}
+        members = people_service.team_of(db_session=request.db_session,
+                                         workspace_id=people_service.workspace_id_of(
+                                             request.team_id),
+                                         slack_user_id=who)
         title = f"Team of {'you' if who == request.user_id else 'that person'}"
     else:
         channel = CHANNEL.match(typed)

@@ -1,0 +1,271 @@
+"""Blockers and confidence, raised, resolved, listed and recorded the same way from `/okr` and
+(later) from check-ins. The caller owns the transaction.
+
+Neither touches the workspace's data version: the cached chain holds neither, and every reader
+(`/okr status`, `/okr blockers`) asks the database for them fresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.checkins.blockers import BlockedItem, BlockerEntry, Resolution, check_text, ordered
+from bot.checkins.confidence import Confidence, check_confidence
+from bot.checkins.models import Blocker, ConfidenceReport
+from bot.okrs.chain import NodeId, NodeKind
+from bot.okrs.enums import MetricKind, Source
+from bot.okrs.models import Activity, Metric, Objective
+from bot.okrs.targets import LIKE_ESCAPE, Candidate, like_escaped
+from bot.people.permissions import may_act_for
+
+WorkspaceId = int | ScalarSelect[int]  # an id, or people.service.workspace_id_of(team)
+METRIC_KINDS = {MetricKind.KEY_RESULT: NodeKind.KEY_RESULT, MetricKind.KPI: NodeKind.KPI}
+NUMBER_ATTEMPTS = 5  # two people raising at the same instant race for a number; retry
+CANDIDATES = 200  # names that could fit what was typed: enough for a pick list, never the plan
+
+
+class BlockerError(ValueError):
+    """Something the person can put right, said in plain words."""
+
+
+class UnknownBlocker(BlockerError):
+    def __init__(self, number: int) -> None:
+        super().__init__(f"there is no blocker B-{number} in this workspace")
+        self.number = number
+
+
+class NotAllowed(BlockerError):
+    """The actor may not resolve this blocker; `blocker` says whose it is."""
+
+    def __init__(self, blocker: BlockerEntry) -> None:
+        super().__init__(f"you may not resolve {blocker.label}")
+        self.blocker = blocker
+
+
+def _entries() -> Select:
+    return (select(Blocker, Objective, Metric, Activity)
+            .outerjoin(Objective, Objective.id == Blocker.objective_id)
+            .outerjoin(Metric, Metric.id == Blocker.metric_id)
+            .outerjoin(Activity, Activity.id == Blocker.activity_id))
+
+
+def _item(objective: Objective | None, metric: Metric | None,
+          activity: Activity | None) -> BlockedItem | None:
+    if objective is not None:
+        return BlockedItem(NodeKind.OBJECTIVE, objective.id, objective.key, objective.name,
+                           objective.owner)
+    if metric is not None:
+        return BlockedItem(METRIC_KINDS[metric.kind], metric.id, metric.key, metric.name,
+                           metric.owner)
+    if activity is not None:
+        return BlockedItem(NodeKind.ACTIVITY, activity.id, activity.key, activity.name,
+                           activity.owner)
+    return None
+
+
+def _entry(blocker: Blocker, item: BlockedItem | None) -> BlockerEntry:
+    return BlockerEntry(number=blocker.number, text=blocker.text, author=blocker.author,
+                        created_at=blocker.created_at, source=blocker.source, item=item,
+                        resolved_at=blocker.resolved_at, resolved_by=blocker.resolved_by,
+                        resolution=blocker.resolution)
+
+
+def blockable(*, db_session: Session, workspace_id: int, typed: str) -> list[Candidate]:
+    """Objectives, key results, KPIs and activities whose key or name could be what was typed,
+    as candidates for `targets.resolve` (one bounded query)."""
+    pattern = like_escaped(typed.strip().lower())
+
+    def could_be(model: type) -> ColumnElement[bool]:
+        return or_(model.key.ilike(f"{pattern}%", escape=LIKE_ESCAPE),
+                   model.name.ilike(f"{pattern}%", escape=LIKE_ESCAPE),
+                   model.name.ilike(f"% {pattern}%", escape=LIKE_ESCAPE))
+
+    def rows(model: type, kind: ColumnElement[str], *where: ColumnElement[bool]) -> Select:
+        return (select(kind.label("kind"), model.id, model.key, model.name, model.owner)
+                .where(model.workspace_id == workspace_id, could_be(model), *where))
+
+    query = union_all(
+        rows(Objective, literal(NodeKind.OBJECTIVE.value)),
+        rows(Metric, Metric.kind, Metric.kind.in_(list(METRIC_KINDS))),
+        rows(Activity, literal(NodeKind.ACTIVITY.value))).limit(CANDIDATES)
+    return [Candidate(key=key, name=name, item=BlockedItem(NodeKind(kind), row_id, key, name,
+                                                           owner))
+            for kind, row_id, key, name, owner in db_session.execute(query)]
+
+
+def raise_blocker(*, db_session: Session, workspace_id: int, author: str, text: str,
+                  source: Source, now: datetime, objective_id: int | None = None,
+                  metric_id: int | None = None, activity_id: int | None = None) -> BlockerEntry:
+    """Store a blocker on one item (or, with none given, a general one) under the workspace's
+    next number. BlockerError when the text is empty or too long, or the item is not one of
+    the workspace's objectives, key results, KPIs or activities."""
+    try:
+        text = check_text(text)
+    except ValueError as error:
+        raise BlockerError(str(error)) from None
+    given = [i for i in (objective_id, metric_id, activity_id) if i is not None]
+    if len(given) > 1:
+        raise ValueError("a blocker blocks one item at most")
+    item = _blockable_item(db_session, workspace_id, objective_id, metric_id, activity_id)
+    attempts = 0
+    while True:
+        try:
+            with db_session.begin_nested():
+                number = db_session.scalar(
+                    select(func.coalesce(func.max(Blocker.number), 0) + 1)
+                    .where(Blocker.workspace_id == workspace_id))
+                blocker = Blocker(workspace_id=workspace_id, number=number, author=author,
+                                  text=text, objective_id=objective_id, metric_id=metric_id,
+                                  activity_id=activity_id, source=source, created_at=now)
+                db_session.add(blocker)
+                db_session.flush()
+            return _entry(blocker, item)
+        except IntegrityError:
+            attempts += 1
+            if attempts == NUMBER_ATTEMPTS:
+                raise
+
+
+def _blockable_item(db_session: Session, workspace_id: int, objective_id: int | None,
+                    metric_id: int | None, activity_id: int | None) -> BlockedItem | None:
+    if objective_id is not None:
+        objective = db_session.get(Objective, objective_id)
+        if objective is None or objective.workspace_id != workspace_id:
+            raise BlockerError("that objective is not in this workspace's plan")
+        return _item(objective, None, None)
+    if metric_id is not None:
+        metric = db_session.get(Metric, metric_id)
+        if metric is None or metric.workspace_id != workspace_id:
+            raise BlockerError("that key result or KPI is not in this workspace's plan")
+        if metric.kind not in METRIC_KINDS:
+            raise BlockerError("only objectives, key results, KPIs and activities can be "
+                               "blocked; a goal or the North Star moves through them")
+        return _item(None, metric, None)
+    if activity_id is not None:
+        activity = db_session.get(Activity, activity_id)
+        if activity is None or activity.workspace_id != workspace_id:
+            raise BlockerError("that activity is not in this workspace's plan")
+        return _item(None, None, activity)
+    return None
+
+
+def blocker_by_number(*, db_session: Session, workspace_id: WorkspaceId,
+                      number: int) -> BlockerEntry | None:
+    row = db_session.execute(_entries().where(Blocker.workspace_id == workspace_id,
+                                              Blocker.number == number)).one_or_none()
+    return _entry(row[0], _item(*row[1:])) if row is not None else None
+
+
+def may_resolve(*, db_session: Session, workspace_id: int, actor: str,
+                blocker: BlockerEntry) -> bool:
+    """Its author, the blocked item's owner, either one's manager, or a workspace admin."""
+    owners = [blocker.author]
+    if blocker.item is not None and blocker.item.owner and blocker.item.owner != blocker.author:
+        owners.append(blocker.item.owner)
+    return any(may_act_for(db_session=db_session, workspace_id=workspace_id,
+                           actor_slack_id=actor, owner_slack_id=owner) for owner in owners)
+
+
+def resolve_blocker(*, db_session: Session, workspace_id: int, number: int, actor: str,
+                    now: datetime, note: str | None = None) -> Resolution:
+    """Close a blocker. UnknownBlocker if the workspace has no such number; NotAllowed (and
+    nothing changes) unless `may_resolve`; a blocker already resolved stays as it was."""
+    blocker = blocker_by_number(db_session=db_session, workspace_id=workspace_id, number=number)
+    if blocker is None:
+        raise UnknownBlocker(number)
+    if not blocker.is_open:
+        return Resolution(blocker, changed=False)
+    if not may_resolve(db_session=db_session, workspace_id=workspace_id, actor=actor,
+                       blocker=blocker):
+        raise NotAllowed(blocker)
+    note = (note or "").strip() or None
+    # Only an open row is closed: of two people resolving at once, one wins and the other
+    # is told it was already resolved, rather than overwriting who did it.
+    closed = db_session.execute(
+        update(Blocker).where(Blocker.workspace_id == workspace_id, Blocker.number == number,
+                              Blocker.resolved_at.is_(None))
+        .values(resolved_at=now, resolved_by=actor, resolution=note))
+    if closed.rowcount == 0:
+        db_session.expire_all()
+        again = blocker_by_number(db_session=db_session, workspace_id=workspace_id,
+                                  number=number)
+        return Resolution(again or blocker, changed=False)
+    return Resolution(replace(blocker, resolved_at=now, resolved_by=actor, resolution=note),
+                      changed=True)
+
+
+def open_blockers(*, db_session: Session, workspace_id: WorkspaceId,
+                  people: Collection[str] | None = None,
+                  on: Iterable[NodeId] | None = None) -> list[BlockerEntry]:
+    """Open blockers of the workspace in the order they are listed (see blockers.ordered), in
+    one query. `people`: only those raised by them or blocking something they own. `on`: only
+    those blocking these nodes of the chain."""
+    query = _entries().where(Blocker.workspace_id == workspace_id, Blocker.resolved_at.is_(None))
+    if people is not None:
+        query = query.where(or_(Blocker.author.in_(people), Objective.owner.in_(people),
+                                Metric.owner.in_(people), Activity.owner.in_(people)))
+    if on is not None:
+        keys: dict[NodeKind, list[str]] = {}
+        for kind, key in on:
+            keys.setdefault(kind, []).append(key)
+        query = query.where(or_(
+            Objective.key.in_(keys.get(NodeKind.OBJECTIVE, [])),
+            Metric.key.in_(keys.get(NodeKind.KEY_RESULT, []) + keys.get(NodeKind.KPI, [])),
+            Activity.key.in_(keys.get(NodeKind.ACTIVITY, []))))
+    return ordered(_entry(row[0], _item(*row[1:])) for row in db_session.execute(query))
+
+
+def record_confidence(*, db_session: Session, metric: Metric, confidence: int,
+                      reported_by: str, at: datetime, source: Source,
+                      note: str | None = None) -> Confidence:
+    """Store one report of confidence in a key result or KPI (1–10, see confidence.py).
+    ValueError for another kind of metric or a value off the scale."""
+    if metric.kind not in METRIC_KINDS:
+        raise ValueError(f"confidence is reported for key results and KPIs, not a "
+                         f"{metric.kind.value.replace('_', ' ')}")
+    confidence = check_confidence(confidence)
+    note = (note or "").strip() or None
+    db_session.add(ConfidenceReport(metric_id=metric.id, confidence=confidence,
+                                    reported_by=reported_by, reported_at=at, source=source,
+                                    note=note))
+    db_session.flush()
+    return Confidence(metric_key=metric.key, confidence=confidence, reported_by=reported_by,
+                      reported_at=at, source=source, note=note)
+
+
+def metric_ids(*, workspace_id: WorkspaceId, keys: Collection[str]) -> Select:
+    """The ids of the workspace's metrics with these keys, as a subquery (not run here)."""
+    return select(Metric.id).where(Metric.workspace_id == workspace_id, Metric.key.in_(keys))
+
+
+def latest_confidences(*, db_session: Session,
+                       metric_ids: Collection[int] | Select) -> dict[int, Confidence]:
+    """The newest confidence report of each of these metrics that has one, in one query."""
+    ranked = (select(ConfidenceReport, Metric.key.label("metric_key"),
+                     func.row_number().over(
+                         partition_by=ConfidenceReport.metric_id,
+                         order_by=(ConfidenceReport.reported_at.desc(),
+                                   ConfidenceReport.id.desc())).label("recency"))
+              .join(Metric, Metric.id == ConfidenceReport.metric_id)
+              .where(ConfidenceReport.metric_id.in_(metric_ids)).subquery())
+    rows = db_session.execute(select(ranked).where(ranked.c.recency == 1))
+    return {row.metric_id: Confidence(metric_key=row.metric_key, confidence=row.confidence,
+                                      reported_by=row.reported_by, reported_at=row.reported_at,
+                                      source=Source(row.source), note=row.note)
+            for row in rows}
