@@ -42,6 +42,14 @@ def test_empty_text_means_help() -> None:
     assert route.subcommand is not None and route.subcommand.name == "help"
 
 
+@pytest.mark.parametrize("text", ["tree\nonboarding  tours", "tree\tonboarding  tours",
+                                  "  tree   onboarding  tours  "])
+def test_any_whitespace_ends_the_subcommands_name(text: str) -> None:
+    route = router().resolve(text)
+    assert route.subcommand is not None and route.subcommand.name == "tree"
+    assert route.args == "onboarding  tours"
+
+
 def test_a_name_cannot_be_registered_twice() -> None:
     r = router()
     with pytest.raises(ValueError, match="twice"):

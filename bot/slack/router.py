@@ -72,7 +72,8 @@ class Router:
         return iter(self._subcommands.values())
 
     def resolve(self, text: str, *, default: str = "help") -> Route:
-        typed, _, args = text.strip().partition(" ")
+        # Any whitespace ends the subcommand's name: Slack keeps a newline typed after it.
+        typed, args = [*text.strip().split(maxsplit=1), "", ""][:2]
         name = typed.lower() or default
         name = self._aliases.get(name, name)
         if name in self._subcommands:
