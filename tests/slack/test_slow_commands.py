@@ -135,7 +135,7 @@ def test_a_chain_left_idle_too_long_is_recomputed_before_it_is_served(
     builds = CHAINS.builds
     idle = datetime.now(UTC) + timedelta(seconds=chain_cache.MAX_STALE_SECONDS + 1)
 
-    with freeze_time(idle, tick=True):
+    with freeze_time(idle, tick=True, ignore=["asyncio"]):
         reply = bot.slack.command("status onboarding", user_id=MAYA)
 
     assert CHAINS.builds == builds + 1, "recomputed in the request, not behind it"
