@@ -14,12 +14,11 @@ from datetime import datetime
 
 from bot.okrs.chain import LABELS, NodeId, NodeKind
 from bot.okrs.enums import Source
-from bot.okrs.values import split_target
+from bot.okrs.values import first_word, split_target
 
 PREFIX = "B-"
 MAX_TEXT = 2000  # a blocker is a sentence or two; check-in forms use the same cap
 GENERAL = "-"  # typed instead of an item: a blocker on nothing in particular
-BLOCKABLE = (NodeKind.OBJECTIVE, NodeKind.KEY_RESULT, NodeKind.KPI, NodeKind.ACTIVITY)
 
 ADD_USAGE = ("expected: /okr blocker add <objective, key result, KPI or activity> <what blocks "
              "it>, e.g. /okr blocker add onboarding-tours waiting on the design review "
@@ -117,7 +116,7 @@ def split_add_args(text: str) -> tuple[str, str]:
 
 def split_resolve_args(text: str) -> tuple[int, str]:
     """`<number> [note]` → (number, note)."""
-    typed, _, note = text.strip().partition(" ")
+    typed, note = first_word(text)
     if not typed:
         raise ValueError(f"which blocker? {RESOLVE_USAGE}")
     return parse_number(typed), note.strip()

@@ -99,10 +99,10 @@ def split_update_args(text: str) -> tuple[str, str, str]:
     ("12.5 %"); the note is the rest, as typed. The value is not checked here: see parse_value.
     """
     target, rest = split_target(text, usage=UPDATE_USAGE)
-    value, rest = _first_word(rest)
+    value, rest = first_word(rest)
     if not target or not value:
         raise ValueError(f"missing {'value' if target else 'key result or KPI'}; {UPDATE_USAGE}")
-    percent, after = _first_word(rest)
+    percent, after = first_word(rest)
     if percent == "%":
         value, rest = f"{value} %", after
     return target, value, rest.strip()
@@ -114,7 +114,7 @@ def split_target(text: str, *, usage: str) -> tuple[str, str]:
     is left open or runs into the next word."""
     rest = text.strip()
     if not (rest[:1] and rest[:1] in _QUOTES):
-        return _first_word(rest)
+        return first_word(rest)
     end = min((i for i in (rest.find(q, 1) for q in _QUOTES) if i != -1), default=-1)
     if end == -1:
         raise ValueError(f"the name has no closing quote; {usage}")
@@ -124,7 +124,8 @@ def split_target(text: str, *, usage: str) -> tuple[str, str]:
     return target, rest.strip()
 
 
-def _first_word(text: str) -> tuple[str, str]:
+def first_word(text: str) -> tuple[str, str]:
+    """The first word and the rest, split at any whitespace (Slack keeps typed newlines)."""
     parts = text.strip().split(maxsplit=1)
     if not parts:
         return "", ""

@@ -61,5 +61,5 @@ def choices(typed: str, found: Sequence[Candidate]) -> dict:
         shown.append(f"…and {more} more: type more of the name or use the key")
     message = (f"“{escape(typed)}” fits {len(found)} key results and KPIs. Which one? "
                "Use its key, e.g. `/okr update "
-               f"{escape(found[0].key)} <value>`")
+               f"{escape(found[0].key)} &lt;value&gt;`")
     return ephemeral(f"“{typed}” is ambiguous", [section(message), section("\n".join(shown))])

@@ -9,6 +9,7 @@ from bot.checkins.blockers import GENERAL, split_add_args, split_resolve_args
 from bot.okrs.chain import NodeKind
 from bot.okrs.enums import Source
 from bot.okrs.targets import resolve
+from bot.okrs.values import first_word
 from bot.people import service as people_service
 from bot.slack.blocks import blockers as replies
 from bot.slack.blocks.update import problem
@@ -65,7 +66,7 @@ def okr_blockers(request: CommandRequest) -> dict:
 
 
 def okr_blocker(request: CommandRequest) -> dict:
-    typed, _, rest = request.args.strip().partition(" ")
+    typed, rest = first_word(request.args)
     verb = VERBS.get(typed.lower())
     if verb == "add":
         return _add(request, rest)
