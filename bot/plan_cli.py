@@ -89,17 +89,15 @@ def cmd_import(args: argparse.Namespace, database_url: str,
 
 
 def cmd_export(args: argparse.Namespace, database_url: str) -> int:
-    from bot.db import make_engine, make_session_factory
-    from bot.okrs.plan_export import NoSuchWorkspace, export_plan
+    from bot.db import make_engine, read_only_session_factory
+    from bot.okrs.plan_export import export_plan
 
     engine = make_engine(database_url)
     try:
-        with make_session_factory(engine)() as session:
-            try:
-                plan = export_plan(db_session=session, slack_team_id=args.workspace)
-            except NoSuchWorkspace as error:
-                print(f"okr-bot: {error}", file=sys.stderr)
-                return 1
+        # Read-only: on SQLite a long export never holds the running server's writes up.
+        # An unknown workspace (NoSuchWorkspace) is reported by cli.cmd_plan.
+        with read_only_session_factory(engine)() as session:
+            plan = export_plan(db_session=session, slack_team_id=args.workspace)
     finally:
         engine.dispose()
     text = dump_plan(plan)
@@ -113,14 +111,14 @@ def cmd_export(args: argparse.Namespace, database_url: str) -> int:
 def load_chain(database_url: str, workspace: str | None) -> Any:
     """The workspace's causal chain with health at every node, as of now."""
     from bot import clock
-    from bot.db import make_engine, make_session_factory
+    from bot.db import make_engine, read_only_session_factory
     from bot.okrs.chain import build_chain
     from bot.okrs.chain_loader import load_blueprints
     from bot.okrs.plan_export import find_workspace
 
     engine = make_engine(database_url)
     try:
-        with make_session_factory(engine)() as session:
+        with read_only_session_factory(engine)() as session:
             found = find_workspace(db_session=session, slack_team_id=workspace)
             return build_chain(load_blueprints(session, found.id), clock.now())
     finally:

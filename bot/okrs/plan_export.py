@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from bot.okrs.models import (
     Objective,
 )
 from bot.okrs.plan_import import history_key
+from bot.okrs.service import bands_of
 from bot.people.models import Person, Team, Workspace
 
 
@@ -88,15 +90,8 @@ class _Exporter:
             NorthStar.workspace_id == ws).order_by(NorthStar.active_from, NorthStar.id)))
 
     def metric_fields(self, metric: Metric) -> dict[str, Any]:
-        bands = self.thresholds.get(metric.id)
-        thresholds = None
-        if bands is not None:
-            green = (bands.green_low, bands.green_high)
-            yellow = (bands.yellow_low, bands.yellow_high)
-            thresholds = p.Thresholds(
-                mode=bands.mode, green=bands.green, yellow=bands.yellow, pace=bands.pace,
-                green_range=green if None not in green else None,
-                yellow_range=yellow if None not in yellow else None)
+        bands = bands_of(self.thresholds.get(metric.id))
+        thresholds = p.Thresholds(**asdict(bands)) if bands is not None else None
         return {
             "key": metric.key, "name": metric.name, "description": metric.description,
             "unit": metric.unit, "direction": metric.direction, "baseline": metric.baseline,

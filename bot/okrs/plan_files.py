@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bot.okrs.lint import Finding, Severity, lint
+from bot.okrs.lint import Finding, has_errors, lint
 from bot.okrs.plan import Plan
 
 
@@ -32,8 +32,7 @@ class LoadedPlan:
     @property
     def ok(self) -> bool:
         """Valid and free of lint errors: safe to import."""
-        return self.plan is not None and not self.errors and not any(
-            f.severity is Severity.ERROR for f in self.findings)
+        return self.plan is not None and not self.errors and not has_errors(self.findings)
 
 
 def format_path(location: tuple[Any, ...]) -> str:
