@@ -41,8 +41,9 @@ class Subcommand:
     example: str
     handler: Handler
     aliases: tuple[str, ...] = ()
-    # Reads the workspace's causal chain: when it is not built yet, the command is
-    # acknowledged first and answered through response_url (bot/slack/listeners/commands.py).
+    # Reads the workspace's causal chain and writes nothing: when the chain is not built yet,
+    # the command is acknowledged first and answered through response_url
+    # (bot/slack/listeners/commands.py); its reply may be re-run by Share in channel.
     reads_chain: bool = False
 
 

@@ -109,3 +109,19 @@ def test_share_in_channel_posts_the_same_status_visibly(planned: RunningBot) -> 
     assert body["blocks"][0]["text"]["text"] == "Optimize onboarding experience for AI features"
     assert all(b["type"] != "actions" for b in body["blocks"])
     assert "Shared by <@U0AIPM001>" in json.dumps(body["blocks"])
+
+
+def test_sharing_what_no_longer_resolves_tells_the_clicker_not_the_channel(
+        planned: RunningBot) -> None:
+    button = {"action_id": "share_in_channel", "value": "status no-such-objective",
+              "text": {"type": "plain_text", "text": "Share in channel"}}
+
+    planned.slack.block_actions([{**button, "block_id": "share", "type": "button",
+                                  "action_ts": "1.2"}],
+                                user_id=MAYA, response_url=planned.fake.response_url("share"))
+
+    [posted] = planned.fake.wait_for_response()
+    body = posted["json"]
+    assert body["response_type"] == "ephemeral"
+    assert "No objective matches “no-such-objective”" in json.dumps(body["blocks"],
+                                                                    ensure_ascii=False)

@@ -10,8 +10,11 @@ from bot.slack.errors import reported
 from bot.slack.listeners.commands import ROUTER
 from bot.slack.router import CommandRequest
 
-# Only what reads, never what writes, may be re-run by a Share button.
-SHAREABLE = {"status", "tree", "why", "mine", "team", "at-risk", "blockers"}
+
+def _has_share_button(reply: dict) -> bool:
+    return any(element.get("action_id") == SHARE_ACTION
+               for block in reply["blocks"] if block.get("type") == "actions"
+               for element in block.get("elements", []))
 
 
 def acknowledge(ack: Ack) -> None:
@@ -22,13 +25,20 @@ def acknowledge(ack: Ack) -> None:
 def share_in_channel(body: dict, action: dict, respond: Respond, context: BoltContext) -> None:
     """Post what the person saw, freshly rendered, visibly in the channel."""
     route = ROUTER.resolve(action.get("value") or "")
-    if route.subcommand is None or route.subcommand.name not in SHAREABLE:
+    # Only what reads the chain, never what writes, may be re-run by a Share button.
+    if route.subcommand is None or not route.subcommand.reads_chain:
         return
     user = body["user"]["id"]
     request = CommandRequest(args=route.args, user_id=user, team_id=body["team"]["id"],
                              channel_id=(body.get("channel") or {}).get("id"),
                              unit_of_work=context["unit_of_work"])
+    request.unit_of_work.only_reads()
     reply = route.subcommand.handler(request)
+    if not _has_share_button(reply):
+        # Not the content that was shown (the objective was renamed away, the plan is gone):
+        # tell the person who clicked, not the channel.
+        respond(replace_original=False, **reply)
+        return
     blocks = [b for b in reply["blocks"] if b.get("type") != "actions"]
     blocks.append(context_block(f"Shared by <@{user}>"))
     respond(response_type="in_channel", replace_original=False, text=reply["text"],
