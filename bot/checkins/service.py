@@ -13,7 +13,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     ColumnElement,
-    ScalarSelect,
     Select,
     func,
     literal,
@@ -34,7 +33,6 @@ from bot.okrs.models import Activity, Metric, Objective
 from bot.okrs.targets import LIKE_ESCAPE, Candidate, like_escaped
 from bot.people.permissions import may_act_for
 
-WorkspaceId = int | ScalarSelect[int]  # an id, or people.service.workspace_id_of(team)
 METRIC_KINDS = {MetricKind.KEY_RESULT: NodeKind.KEY_RESULT, MetricKind.KPI: NodeKind.KPI}
 NUMBER_ATTEMPTS = 5  # two people raising at the same instant race for a number; retry
 CANDIDATES = 200  # names that could fit what was typed: enough for a pick list, never the plan
@@ -165,7 +163,7 @@ def _blockable_item(db_session: Session, workspace_id: int, objective_id: int | 
     return None
 
 
-def blocker_by_number(*, db_session: Session, workspace_id: WorkspaceId,
+def blocker_by_number(*, db_session: Session, workspace_id: int,
                       number: int) -> BlockerEntry | None:
     row = db_session.execute(_entries().where(Blocker.workspace_id == workspace_id,
                                               Blocker.number == number)).one_or_none()
@@ -210,7 +208,7 @@ def resolve_blocker(*, db_session: Session, workspace_id: int, number: int, acto
                       changed=True)
 
 
-def open_blockers(*, db_session: Session, workspace_id: WorkspaceId,
+def open_blockers(*, db_session: Session, workspace_id: int,
                   people: Collection[str] | None = None,
                   on: Iterable[NodeId] | None = None) -> list[BlockerEntry]:
     """Open blockers of the workspace in the order they are listed (see blockers.ordered), in
@@ -249,7 +247,7 @@ def record_confidence(*, db_session: Session, metric: Metric, confidence: int,
                       reported_at=at, source=source, note=note)
 
 
-def metric_ids(*, workspace_id: WorkspaceId, keys: Collection[str]) -> Select:
+def metric_ids(*, workspace_id: int, keys: Collection[str]) -> Select:
     """The ids of the workspace's metrics with these keys, as a subquery (not run here)."""
     return select(Metric.id).where(Metric.workspace_id == workspace_id, Metric.key.in_(keys))
 

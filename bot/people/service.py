@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ScalarSelect, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -73,13 +73,7 @@ def upsert_person(*, db_session: Session, workspace: Workspace,
     return person
 
 
-def workspace_id_of(slack_team_id: str) -> ScalarSelect[int]:
-    """The id of the workspace Slack calls `slack_team_id`, looked up inside whichever
-    statement uses it: a command that needs nothing else from the workspace row saves a query."""
-    return select(Workspace.id).where(Workspace.slack_team_id == slack_team_id).scalar_subquery()
-
-
-def team_of(*, db_session: Session, workspace_id: int | ScalarSelect[int],
+def team_of(*, db_session: Session, workspace_id: int,
             slack_user_id: str) -> set[str]:
     """A person's team: themselves and the people they manage directly (Slack ids)."""
     manager = aliased(Person)

@@ -24,7 +24,6 @@ from bot.okrs.models import Activity, Metric, Objective
 from bot.okrs.plan_files import load_plan
 from bot.okrs.plan_import import import_plan
 from bot.people.models import Person, Workspace
-from bot.people.service import workspace_id_of
 
 ROOT = Path(__file__).resolve().parents[2]
 TEAM = "T0AIDEMO"
@@ -266,7 +265,7 @@ def test_open_blockers_by_person_and_by_item_in_the_listing_order(
     with db() as session:
         def numbers(**filters) -> list[int]:
             return [b.number for b in service.open_blockers(
-                db_session=session, workspace_id=workspace_id_of(TEAM), **filters)]
+                db_session=session, workspace_id=workspace_id, **filters)]
 
         assert numbers() == [6, 5, 1, 2, 4]
         assert numbers(people={MAYA}) == [6, 5, 4]
@@ -324,7 +323,8 @@ def test_the_latest_confidence_of_each_metric_comes_in_one_query(
     with db() as session, statements(session.get_bind()) as sent:
         latest = service.latest_confidences(db_session=session, metric_ids=wanted.values())
         by_key = service.latest_confidences(db_session=session, metric_ids=service.metric_ids(
-            workspace_id=workspace_id_of(TEAM), keys=["trial-drop-off", "onboarding-tickets"]))
+            workspace_id=metrics["trial-drop-off"].workspace_id,
+            keys=["trial-drop-off", "onboarding-tickets"]))
     assert len(sent) == 2
     assert {c.metric_key: c.confidence for c in latest.values()} == \
         {"trial-drop-off": 6, "first-week-activation": 8}

@@ -45,7 +45,7 @@ def okr_blockers(request: CommandRequest) -> dict:
     chain = chain_or_reply(request)
     if isinstance(chain, dict):
         return chain
-    workspace_id = people_service.workspace_id_of(request.team_id)
+    workspace_id = request.memo["workspace"].id  # looked up once, by chain_or_reply
     people = None
     if scope == "mine":
         people = {request.user_id}

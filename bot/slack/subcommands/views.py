@@ -120,8 +120,7 @@ def okr_team(request: CommandRequest) -> dict:
     if not typed or (person := MENTION.match(typed)):
         who = person.group(1) if typed else request.user_id
         members = people_service.team_of(db_session=request.db_session,
-                                         workspace_id=people_service.workspace_id_of(
-                                             request.team_id),
+                                         workspace_id=request.memo["workspace"].id,
                                          slack_user_id=who)
         title = f"Team of {'you' if who == request.user_id else 'that person'}"
     else:
