@@ -54,10 +54,19 @@ def test_logfmt_values_carry_no_control_characters(text: str) -> None:
 NAMES = {sub.name for sub in ROUTER} | {alias for sub in ROUTER for alias in sub.aliases}
 
 
-@given(st.text())
+# Random text, and real names (any case) followed by any whitespace and anything.
+COMMAND_TEXT = st.one_of(
+    st.text(),
+    st.builds(lambda name, upper, gap, rest: f"{name.upper() if upper else name}{gap}{rest}",
+              st.sampled_from(sorted(NAMES)), st.booleans(),
+              st.sampled_from([" ", "\n", "\t", "  "]), st.text()))
+
+
+@given(COMMAND_TEXT)
 def test_any_command_text_routes_to_its_subcommand_or_gets_help(text: str) -> None:
     route = ROUTER.resolve(text)
-    typed = text.strip().partition(" ")[0].lower()
+    words = text.split(maxsplit=1)
+    typed = words[0].lower() if words else ""
     if typed == "" or typed in NAMES:
         assert route.subcommand is not None
         assert typed in ("", route.subcommand.name, *route.subcommand.aliases)

@@ -11,6 +11,7 @@ from bot.okrs.plan_files import dump_plan, json_schema, load_plan, parse_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
+assert [e.name for e in EXAMPLES] == ["ai-feature-launch.yml", "b2b-saas.yml"]  # none lost
 
 THREE_MISTAKES = """
 workspace: T0TEST

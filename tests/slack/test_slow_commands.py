@@ -106,9 +106,12 @@ def test_a_refused_update_does_not_rebuild_the_chain(imported_elsewhere: Running
     bot.answer(bot.slack.command("status onboarding", user_id=MAYA))
     builds = CHAINS.builds
 
-    bot.slack.command("update first-week-activation abc", user_id=MAYA)
-    bot.slack.command("update first-week-activation 15", user_id="U0NOBODY1")
+    bad_value = bot.slack.command("update first-week-activation abc", user_id=MAYA)
+    not_theirs = bot.slack.command("update first-week-activation 15", user_id="U0NOBODY1")
     CHAINS.wait_idle()
+
+    assert "is not a number" in bad_value.body
+    assert "Only the owner of" in not_theirs.body
 
     assert CHAINS.builds == builds
 
