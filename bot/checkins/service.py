@@ -30,7 +30,8 @@ from bot.checkins.models import Blocker, ConfidenceReport
 from bot.okrs.chain import NodeId, NodeKind
 from bot.okrs.enums import MetricKind, Source
 from bot.okrs.models import Activity, Metric, Objective
-from bot.okrs.targets import LIKE_ESCAPE, Candidate, like_escaped
+from bot.okrs.service import could_be_named
+from bot.okrs.targets import Candidate
 from bot.people.permissions import may_act_for
 
 METRIC_KINDS = {MetricKind.KEY_RESULT: NodeKind.KEY_RESULT, MetricKind.KPI: NodeKind.KPI}
@@ -87,12 +88,8 @@ def _entry(blocker: Blocker, item: BlockedItem | None) -> BlockerEntry:
 def blockable(*, db_session: Session, workspace_id: int, typed: str) -> list[Candidate]:
     """Objectives, key results, KPIs and activities whose key or name could be what was typed,
     as candidates for `targets.resolve` (one bounded query)."""
-    pattern = like_escaped(typed.strip().lower())
-
     def could_be(model: type) -> ColumnElement[bool]:
-        return or_(model.key.ilike(f"{pattern}%", escape=LIKE_ESCAPE),
-                   model.name.ilike(f"{pattern}%", escape=LIKE_ESCAPE),
-                   model.name.ilike(f"% {pattern}%", escape=LIKE_ESCAPE))
+        return could_be_named(model.key, model.name, typed)
 
     def rows(model: type, kind: ColumnElement[str], *where: ColumnElement[bool]) -> Select:
         return (select(kind.label("kind"), model.id, model.key, model.name, model.owner)

@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from bot.okrs.enums import Source
 from bot.okrs.health import Bands, Health, MetricSpec, metric_health, with_counter_metric
 from bot.okrs.health import Measurement as Point
 from bot.okrs.models import CounterMetric, Measurement, Metric, MetricThresholds
+from bot.okrs.targets import LIKE_ESCAPE, like_escaped
 from bot.okrs.triggers import Firing, TriggerRule, firings
 from bot.people.service import bump_data_version
 
@@ -85,3 +86,14 @@ def record_measurement(*, db_session: Session, metric: Metric, value: float, at:
              if f.measured_at == at and f.value == value]
     return Recorded(metric=metric, old_value=old_value, new_value=value, health=health,
                     fired=fired)
+
+
+def could_be_named(key: ColumnElement[str], name: ColumnElement[str],
+                   typed: str) -> ColumnElement[bool]:
+    """Rows whose key, name or a word of the name starts with what was typed (LIKE's
+    wildcards taken literally): the bounded pre-filter before `targets.resolve` picks."""
+    pattern = like_escaped(typed.strip().lower())
+    return or_(key.ilike(f"{pattern}%", escape=LIKE_ESCAPE),
+               name.ilike(f"{pattern}%", escape=LIKE_ESCAPE),
+               name.ilike(f"% {pattern}%", escape=LIKE_ESCAPE))
+

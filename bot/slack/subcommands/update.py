@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from bot import clock
 from bot.okrs.enums import MetricKind, Source
 from bot.okrs.models import Metric
-from bot.okrs.service import record_measurement
-from bot.okrs.targets import LIKE_ESCAPE, Candidate, like_escaped, resolve
+from bot.okrs.service import could_be_named, record_measurement
+from bot.okrs.targets import Candidate, resolve
 from bot.okrs.values import parse_value, split_update_args
 from bot.people.permissions import may_act_for
 from bot.slack.blocks import update as blocks
@@ -20,12 +20,9 @@ UPDATABLE = (MetricKind.KEY_RESULT, MetricKind.KPI)
 
 def candidates(request: CommandRequest, workspace_id: int, typed: str) -> list[Candidate]:
     """Key results and KPIs whose key or name could be what was typed (a bounded query)."""
-    pattern = like_escaped(typed.strip().lower())
     rows = request.db_session.scalars(select(Metric).where(
         Metric.workspace_id == workspace_id, Metric.kind.in_(UPDATABLE),
-        or_(Metric.key.ilike(f"{pattern}%", escape=LIKE_ESCAPE),
-            Metric.name.ilike(f"{pattern}%", escape=LIKE_ESCAPE),
-            Metric.name.ilike(f"% {pattern}%", escape=LIKE_ESCAPE))).limit(200))
+        could_be_named(Metric.key, Metric.name, typed)).limit(200))
     return [Candidate(key=m.key, name=m.name, item=m) for m in rows]
 
 
