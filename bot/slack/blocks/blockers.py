@@ -11,7 +11,7 @@ from bot.okrs.targets import Candidate
 from bot.slack.blocks.blocker_text import ago, clipped, entry_text, item_text
 from bot.slack.blocks.chain_views import message
 from bot.slack.blocks.mrkdwn import context, escape, section
-from bot.slack.blocks.update import CHOICES_SHOWN, ephemeral
+from bot.slack.blocks.update import ephemeral, pick_list
 
 FORMS = (
     "*Raise a blocker:* `/okr blocker add <objective, key result, KPI or activity> <what "
@@ -80,15 +80,9 @@ def refusal(entry: BlockerEntry) -> dict:
 
 
 def choices(typed: str, found: Sequence[Candidate]) -> dict:
-    shown = [f"• {escape(c.item.label)} `{escape(c.key)}` — {escape(c.name)}"
-             for c in found[:CHOICES_SHOWN]]
-    if len(found) > CHOICES_SHOWN:
-        shown.append(f"…and {len(found) - CHOICES_SHOWN} more: type more of the name or use "
-                     "the key")
-    said = (f"“{escape(typed)}” fits {len(found)} objectives, key results, KPIs and "
-            f"activities. Which one? Use its key, e.g. `/okr blocker add "
-            f"{escape(found[0].key)} &lt;what blocks it&gt;`")
-    return ephemeral(f"“{typed}” is ambiguous", [section(said), section("\n".join(shown))])
+    return pick_list(typed, found, kinds="objectives, key results, KPIs and activities",
+                     labelled=True, example=f"`/okr blocker add {escape(found[0].key)} "
+                                            "&lt;what blocks it&gt;`")
 
 
 def forms(*, problem: str | None = None) -> dict:

@@ -54,12 +54,20 @@ def recorded(result: Recorded, *, author: str, note: str) -> dict:
     return ephemeral(text, blocks)
 
 
-def choices(typed: str, found: Sequence[Candidate]) -> dict:
-    shown = [f"• `{escape(c.key)}` — {escape(c.name)}" for c in found[:CHOICES_SHOWN]]
+def pick_list(typed: str, found: Sequence[Candidate], *, kinds: str, example: str,
+              labelled: bool = False) -> dict:
+    """Several things fit what was typed: the first CHOICES_SHOWN (with their kind when
+    `labelled`), how many more, and how to pick one. `example` is mrkdwn, escaped already."""
+    shown = [f"• {f'{escape(c.item.label)} ' if labelled else ''}`{escape(c.key)}` — "
+             f"{escape(c.name)}" for c in found[:CHOICES_SHOWN]]
     more = len(found) - CHOICES_SHOWN
     if more > 0:
         shown.append(f"…and {more} more: type more of the name or use the key")
-    message = (f"“{escape(typed)}” fits {len(found)} key results and KPIs. Which one? "
-               "Use its key, e.g. `/okr update "
-               f"{escape(found[0].key)} &lt;value&gt;`")
+    message = (f"“{escape(typed)}” fits {len(found)} {kinds}. Which one? Use its key, e.g. "
+               f"{example}")
     return ephemeral(f"“{typed}” is ambiguous", [section(message), section("\n".join(shown))])
+
+
+def choices(typed: str, found: Sequence[Candidate]) -> dict:
+    return pick_list(typed, found, kinds="key results and KPIs",
+                     example=f"`/okr update {escape(found[0].key)} &lt;value&gt;`")

@@ -13,10 +13,10 @@ from bot.slack.router import CommandRequest
 from bot.slack.subcommands.common import chain_or_reply, workspace_or_reply
 
 
-def _objective_choices(typed: str, found: list[ChainNode], why: str) -> dict:
-    lines = [f"• `{escape(n.key)}` — {escape(n.name)}" for n in found[:10]]
-    if len(found) > 10:
-        lines.append(f"…and {len(found) - 10} more: type more of the name")
+def _objective_choices(found: list[ChainNode], why: str) -> dict:
+    lines = [f"• `{escape(n.key)}` — {escape(n.name)}" for n in found[:replies.CHOICES_SHOWN]]
+    if len(found) > replies.CHOICES_SHOWN:
+        lines.append(f"…and {len(found) - replies.CHOICES_SHOWN} more: type more of the name")
     return replies.ephemeral(why, [section(escape(why)), section("\n".join(lines))])
 
 
@@ -36,13 +36,13 @@ def okr_status(request: CommandRequest) -> dict:
         if not mine:
             return replies.problem("You own no objectives. Name one: /okr status <objective>")
         if len(mine) > 1:
-            return _objective_choices("", mine, f"You own {len(mine)} objectives. Which one? "
+            return _objective_choices(mine, f"You own {len(mine)} objectives. Which one? "
                                                 "/okr status <objective>")
         objective = mine[0]
     else:
         match = objective_lookup(chain).resolve(typed)
         if match.ambiguous:
-            return _objective_choices(typed, [c.item for c in match.choices],
+            return _objective_choices([c.item for c in match.choices],
                                       f"“{typed}” fits {len(match.choices)} objectives. "
                                       "Which one?")
         if match.found is None:
