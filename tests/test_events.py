@@ -67,6 +67,14 @@ def test_messages_tab_opening_does_not_publish_home(bot: RunningBot) -> None:
     assert bot.fake.calls_to("views.publish") == []
     assert bot.fake.calls_to("users.info") == []
 
+    # The control: the same person opening the Home tab does publish, exactly once; a late
+    # publish from the Messages tab would show as a second.
+    bot.slack.event({"type": "app_home_opened", "user": "U0ALICE", "tab": "home"})
+    bot.fake.wait_for("views.publish")
+    settled(bot)
+    assert len(bot.fake.calls_to("views.publish")) == 1
+    assert len(bot.fake.calls_to("users.info")) == 1
+
 
 def test_a_redelivered_event_is_acted_on_once(bot: RunningBot) -> None:
     bot.fake.add_user("U0ALICE")
