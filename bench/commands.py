@@ -30,7 +30,7 @@ done. Then signed requests go in as Slack sends them, one at a time:
   of each command, at `--scale` and at `--compare-scale`;
 * chain builds: how long each build spent reading the blueprints (`load_blueprints`, and
   within it the last 12 measurements of every metric) and in `build_chain`, by wrapping the
-  names `bot.okrs.chain_cache` and `bot.okrs.chain_loader` call;
+  names `bot.okrs.store.cache` and `bot.okrs.store.loader` call;
 * garbage collection: the pause of every collection and the thread that ran it (the server
   shares this process), counted against the requests it overlapped.
 
@@ -72,9 +72,10 @@ from sqlalchemy import Engine, event, select
 from bench import dataset
 from bot.config import load_settings
 from bot.logs import configure_logging
-from bot.okrs import chain_cache, chain_loader
-from bot.okrs.chain_cache import CHAINS, REFRESH_SECONDS
-from bot.okrs.models import Metric
+from bot.okrs.store import cache as chain_cache
+from bot.okrs.store import loader as chain_loader
+from bot.okrs.store.cache import CHAINS, REFRESH_SECONDS
+from bot.okrs.store.models import Metric
 from bot.serve import Runtime, build_runtime
 from bot.slack.blocks.working import WORKING_TEXT
 from tests.fakes import FakeSlack, SlackReply, SlackSender
@@ -171,7 +172,7 @@ class BuildStep:
 class BuildWatch:
     """The two halves of every chain the cache builds: reading its blueprints from the
     database (and within that, the last 12 measurements of every metric), and `build_chain`.
-    Wraps the names `bot.okrs.chain_cache` and `bot.okrs.chain_loader` look up when they build
+    Wraps the names `bot.okrs.store.cache` and `bot.okrs.store.loader` look up when they build
     (the app's code is unchanged; only this process's module attributes are)."""
 
     def __init__(self) -> None:

@@ -27,8 +27,7 @@ from sqlalchemy import Engine, func, select, text
 
 from bot import clock, schema
 from bot.db import make_engine, make_session_factory
-from bot.okrs import plan as p
-from bot.okrs.enums import (
+from bot.okrs.method.enums import (
     ActivityStatus,
     BandMode,
     Direction,
@@ -41,9 +40,10 @@ from bot.okrs.enums import (
     Transform,
     TriggerKind,
 )
-from bot.okrs.kpi_tree import combine
-from bot.okrs.models import Activity, Measurement, Metric, Objective
-from bot.okrs.plan_import import import_plan
+from bot.okrs.method.kpi_tree import combine
+from bot.okrs.plans import plan as p
+from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.models import Activity, Measurement, Metric, Objective
 from bot.people.models import Workspace
 from bot.people.service import bump_data_version
 

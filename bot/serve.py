@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from bot import schema
 from bot.config import WHERE_TO_GET, Settings, SettingsError, StartupError
 from bot.db import make_engine, make_session_factory
-from bot.okrs.chain_cache import CHAINS
+from bot.okrs.store.cache import CHAINS
 from bot.scheduler import start_scheduler
 from bot.slack.app import create_app
 from bot.slack.server import create_web_app

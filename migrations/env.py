@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import text
 
 from bot.db import Base, make_engine
-from bot.models import load_all
+from bot.tables import load_all
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logging", True):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,11 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, load_settings
 from bot.db import make_engine, make_session_factory
-from bot.serve import Runtime, build_runtime
-from bot.slack.blocks.working import WORKING_TEXT
-from tests.fakes import FakeSlack, SlackReply, SlackSender
+from tests.fakes import FakeSlack
 from tests.support.postgres import REQUIRE_VARIABLE, PostgresServer, find_bin_dir
-from tests.support.server import serving
 
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-1-test"
@@ -103,39 +99,6 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
         slack_api_url=fake_slack.base_url,
         database_url=database_url,
     )
-
-
-@dataclass
-class RunningBot:
-    """okr-bot serving over real HTTP, with the fake Slack behind its Web API client."""
-
-    url: str
-    runtime: Runtime
-    fake: FakeSlack
-    slack: SlackSender
-
-    @property
-    def session_factory(self) -> sessionmaker[Session]:
-        return self.runtime.session_factory
-
-    def answer(self, reply: SlackReply, timeout: float = 30) -> dict:
-        """What the person ends up seeing: the reply itself, or, when it only said it is
-        working on it, the answer okr-bot posts to the response_url after it."""
-        assert reply.status == 200, reply.body
-        if reply.json is None or reply.json.get("text") != WORKING_TEXT:
-            return reply.json
-        posted = self.fake.wait_for_response(1, timeout=timeout)[-1]["json"]
-        assert posted.get("replace_original") is True, posted
-        return posted
-
-
-@pytest.fixture
-def bot(settings: Settings, fake_slack: FakeSlack) -> Iterator[RunningBot]:
-    runtime = build_runtime(settings)
-    with serving(runtime.web_app(with_scheduler=False)) as url:
-        sender = SlackSender(f"{url}/slack/events", SIGNING_SECRET, team_id=TEAM_ID,
-                             response_urls=fake_slack.response_url)
-        yield RunningBot(url, runtime, fake_slack, sender)
 
 
 @pytest.fixture

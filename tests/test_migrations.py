@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import schema
 from bot.db import Base
-from bot.models import load_all
 from bot.people.models import Person, Workspace
+from bot.tables import load_all
 
 TABLES = {
     "workspaces", "people", "teams", "team_memberships", "slack_event_receipts",

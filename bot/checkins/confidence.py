@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.okrs.enums import Source
+from bot.okrs.method.enums import Source
 
 LOWEST, HIGHEST = 1, 10
 SCALE = f"{LOWEST} (it will not reach its target) to {HIGHEST} (it certainly will)"

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.checkins.confidence import HIGHEST, LOWEST
 from bot.db import Base, utc_now
-from bot.okrs.enums import Source
-from bot.okrs.models import SLACK_ID, enum_column
+from bot.okrs.method.enums import Source
+from bot.okrs.store.models import SLACK_ID, enum_column
 
 
 class Blocker(Base):

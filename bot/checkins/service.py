@@ -24,14 +24,14 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.checkins.blockers import BlockedItem, BlockerEntry, Resolution, check_text, ordered
+from bot.checkins.blocker_rules import BlockedItem, BlockerEntry, Resolution, check_text, ordered
 from bot.checkins.confidence import Confidence, check_confidence
 from bot.checkins.models import Blocker, ConfidenceReport
-from bot.okrs.chain import NodeId, NodeKind
-from bot.okrs.enums import MetricKind, Source
-from bot.okrs.models import Activity, Metric, Objective
-from bot.okrs.service import could_be_named
-from bot.okrs.targets import Candidate
+from bot.okrs.method.chain import NodeId, NodeKind
+from bot.okrs.method.enums import MetricKind, Source
+from bot.okrs.method.names import Candidate
+from bot.okrs.store.measurements import could_be_named
+from bot.okrs.store.models import Activity, Metric, Objective
 from bot.people.permissions import may_act_for
 
 METRIC_KINDS = {MetricKind.KEY_RESULT: NodeKind.KEY_RESULT, MetricKind.KPI: NodeKind.KPI}

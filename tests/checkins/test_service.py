@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import schema
 from bot.checkins import service
 from bot.checkins.models import Blocker, ConfidenceReport
-from bot.okrs.chain import NodeKind
-from bot.okrs.enums import MetricKind, Source
-from bot.okrs.models import Activity, Metric, Objective
-from bot.okrs.plan_files import load_plan
-from bot.okrs.plan_import import import_plan
+from bot.okrs.method.chain import NodeKind
+from bot.okrs.method.enums import MetricKind, Source
+from bot.okrs.plans.files import load_plan
+from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.models import Activity, Metric, Objective
 from bot.people.models import Person, Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -28,6 +28,7 @@ from slack_sdk.http_retry import builtin_handlers
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.response import SocketModeResponse
+from slack_sdk.version import __version__ as SDK_VERSION
 from slack_sdk.webhook import WebhookClient
 
 from tests.fakes import FakeSlack, SlackSender, sign_request
@@ -209,7 +210,7 @@ def test_unknown_names_and_missing_params_are_problems(fake: FakeSlack, client: 
         client.api_call("chat.postMessage", json={"channel": "C1"})
     assert fake.problems == [
         "chat.postMessage: unknown parameter 'colour'",
-        "unknown method 'chat.postMesage': not in the spec nor slack_sdk 3.47.0"
+        f"unknown method 'chat.postMesage': not in the spec nor slack_sdk {SDK_VERSION}"
         " (did you mean 'chat.postMessage'?)",
         "users.info: missing required parameter 'user'",
         "views.open: needs one of interactivity_pointer, trigger_id",

@@ -16,14 +16,15 @@ from sqlalchemy import event, select
 
 from bot.checkins import service as checkin_service
 from bot.checkins.models import Blocker
-from bot.okrs.enums import Source
-from bot.okrs.models import Activity, Metric, Objective
-from bot.okrs.plan_files import load_plan
-from bot.okrs.plan_import import import_plan
+from bot.okrs.method.enums import Source
+from bot.okrs.plans.files import load_plan
+from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.models import Activity, Metric, Objective
 from bot.people.models import Person, Workspace
 from bot.slack.listeners.commands import ROUTER
-from tests.conftest import TEAM_ID, RunningBot
+from tests.conftest import TEAM_ID
 from tests.fakes.web_api_contract import validate_blocks
+from tests.slack.conftest import RunningBot
 
 ROOT = Path(__file__).resolve().parents[2]
 TOMAS, OLIVIA, KWAME, MAYA, PRIYA, LARS = ("U0AIFE001", "U0AIGM001", "U0AIML001", "U0AIPM001",

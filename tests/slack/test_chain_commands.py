@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.okrs import plan as p
-from bot.okrs.plan_files import load_plan
-from bot.okrs.plan_import import import_plan
+from bot.okrs.plans import plan as p
+from bot.okrs.plans.files import load_plan
+from bot.okrs.plans.importer import import_plan
 from bot.people.models import Person, Workspace
-from tests.conftest import TEAM_ID, RunningBot
+from tests.conftest import TEAM_ID
 from tests.fakes.web_api_contract import validate_blocks
+from tests.slack.conftest import RunningBot
 
 ROOT = Path(__file__).resolve().parents[2]
 MAYA = "U0AIPM001"

@@ -13,14 +13,15 @@ from freezegun import freeze_time
 from sqlalchemy import select, text
 
 from bot.db import make_session_factory, read_only_session_factory
-from bot.okrs import chain_cache
-from bot.okrs.chain_cache import CHAINS
-from bot.okrs.plan_files import load_plan
-from bot.okrs.plan_import import import_plan
+from bot.okrs.plans.files import load_plan
+from bot.okrs.plans.importer import import_plan
+from bot.okrs.store import cache as chain_cache
+from bot.okrs.store.cache import CHAINS
 from bot.people.models import Workspace
 from bot.slack.blocks.working import WORKING_TEXT
-from tests.conftest import TEAM_ID, RunningBot
+from tests.conftest import TEAM_ID
 from tests.fakes.web_api_contract import validate_blocks
+from tests.slack.conftest import RunningBot
 
 ROOT = Path(__file__).resolve().parents[2]
 MAYA = "U0AIPM001"

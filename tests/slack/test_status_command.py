@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.okrs.plan_files import load_plan
-from bot.okrs.plan_import import import_plan
-from tests.conftest import TEAM_ID, RunningBot
+from bot.okrs.plans.files import load_plan
+from bot.okrs.plans.importer import import_plan
+from tests.conftest import TEAM_ID
 from tests.fakes.web_api_contract import validate_blocks
+from tests.slack.conftest import RunningBot
 
 ROOT = Path(__file__).resolve().parents[2]
 MAYA = "U0AIPM001"

@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.okrs.enums import Source
-from bot.okrs.models import Measurement, Metric
-from bot.okrs.plan_files import load_plan
-from bot.okrs.plan_import import import_plan
+from bot.okrs.method.enums import Source
+from bot.okrs.plans.files import load_plan
+from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.models import Measurement, Metric
 from bot.people.models import Person
-from tests.conftest import TEAM_ID, RunningBot
+from tests.conftest import TEAM_ID
 from tests.fakes.web_api_contract import validate_blocks
+from tests.slack.conftest import RunningBot
 
 ROOT = Path(__file__).resolve().parents[2]
 MAYA, MANAGER, PRIYA, OUTSIDER = "U0AIPM001", "U0AIVP001", "U0AIUX001", "U0NOBODY1"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.okrs.enums import Status
+from bot.okrs.method.enums import Status
 from bot.slack.blocks.visuals import (
     SPARK_GLYPHS,
     progress_bar,

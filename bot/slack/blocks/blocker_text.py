@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.checkins.blockers import BlockedItem, BlockerEntry
-from bot.okrs.chain import Chain
+from bot.checkins.blocker_rules import BlockedItem, BlockerEntry
+from bot.okrs.method.chain import Chain
 from bot.slack.blocks.mrkdwn import escape
 from bot.slack.blocks.visuals import status_mark
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from bot.okrs.chain import BrokenLink, ChainNode, Step, Visit
+from bot.okrs.method.chain import BrokenLink, ChainNode, Step, Visit
 from bot.slack.blocks.mrkdwn import context, escape, header, section
 from bot.slack.blocks.status import SHARE_ACTION
 from bot.slack.blocks.status import mark as _mark

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
 
-from bot.checkins.blockers import BlockerEntry
+from bot.checkins.blocker_rules import BlockerEntry
 from bot.checkins.confidence import HIGHEST, Confidence
-from bot.okrs.chain import BrokenLink, Chain, ChainNode, NodeId, NodeKind, path_up
-from bot.okrs.enums import BandMode, Direction
-from bot.okrs.health import Bands, MetricSpec, format_value
+from bot.okrs.method.chain import BrokenLink, Chain, ChainNode, NodeId, NodeKind, path_up
+from bot.okrs.method.enums import BandMode, Direction
+from bot.okrs.method.health import Bands, MetricSpec, format_value
 from bot.slack.blocks.blocker_text import ago, entry_text
 from bot.slack.blocks.mrkdwn import context, escape, header, section, truncate
 from bot.slack.blocks.visuals import progress_bar, progress_label, sparkline, status_mark

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.okrs.health import format_value
-from bot.okrs.service import Recorded
-from bot.okrs.targets import Candidate
+from bot.okrs.method.health import format_value
+from bot.okrs.method.names import Candidate
+from bot.okrs.store.measurements import Recorded
 from bot.slack.blocks.mrkdwn import context, escape, section
 from bot.slack.blocks.visuals import status_mark
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from bot.okrs.enums import Status
-from bot.okrs.health import format_value
+from bot.okrs.method.enums import Status
+from bot.okrs.method.health import format_value
 
 SPARK_GLYPHS = "▁▂▃▄▅▆▇█"
 # A flat series has no low or high, so it sits at half height rather than looking like zero.

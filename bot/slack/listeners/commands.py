@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.okrs.chain_cache import CHAINS
+from bot.okrs.store.cache import CHAINS
 from bot.slack.blocks.help import help_message
 from bot.slack.blocks.working import working
 from bot.slack.errors import reported
 from bot.slack.router import CommandRequest, Router, Subcommand
-from bot.slack.subcommands.blockers import okr_blocker, okr_blockers
+from bot.slack.subcommands.blocker_commands import okr_blocker, okr_blockers
 from bot.slack.subcommands.common import answerable_now
 from bot.slack.subcommands.status import okr_status
 from bot.slack.subcommands.update import okr_update

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import clock
-from bot.okrs.chain import Chain
-from bot.okrs.chain_cache import CHAINS
+from bot.okrs.method.chain import Chain
+from bot.okrs.store.cache import CHAINS
 from bot.people.models import Workspace
 from bot.slack.blocks import update as replies
 from bot.slack.router import CommandRequest

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot import clock
 from bot.checkins import service as checkin_service
-from bot.okrs.chain import Chain, ChainNode, NodeKind, first_broken_link
-from bot.okrs.targets import Candidate, Lookup
+from bot.okrs.method.chain import Chain, ChainNode, NodeKind, first_broken_link
+from bot.okrs.method.names import Candidate, Lookup
 from bot.slack.blocks import update as replies
 from bot.slack.blocks.mrkdwn import escape, section
 from bot.slack.blocks.status import shown_nodes, status_message

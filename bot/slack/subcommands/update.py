@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import clock
-from bot.okrs.enums import MetricKind, Source
-from bot.okrs.models import Metric
-from bot.okrs.service import could_be_named, record_measurement
-from bot.okrs.targets import Candidate, resolve
-from bot.okrs.values import parse_value, split_update_args
+from bot.okrs.method.enums import MetricKind, Source
+from bot.okrs.method.names import Candidate, resolve
+from bot.okrs.method.typed_values import parse_value, split_update_args
+from bot.okrs.store.measurements import could_be_named, record_measurement
+from bot.okrs.store.models import Metric
 from bot.people.permissions import may_act_for
 from bot.slack.blocks import update as blocks
 from bot.slack.router import CommandRequest

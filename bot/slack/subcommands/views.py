@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.okrs.chain import (
+from bot.okrs.method.chain import (
     Chain,
     ChainNode,
     NodeKind,
@@ -15,9 +15,9 @@ from bot.okrs.chain import (
     path_up,
     walk_down,
 )
-from bot.okrs.enums import Status
-from bot.okrs.health import severity
-from bot.okrs.targets import Candidate, Lookup, resolve
+from bot.okrs.method.enums import Status
+from bot.okrs.method.health import severity
+from bot.okrs.method.names import Candidate, Lookup, resolve
 from bot.people import service as people_service
 from bot.people.models import Person, Team, TeamMembership, Workspace
 from bot.slack.blocks import chain_views

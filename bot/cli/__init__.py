@@ -1,0 +1,1 @@
+"""The `okr-bot` command."""

@@ -1,0 +1,170 @@
+"""The `okr-bot` command line: serve, migrate, plan, measure, jobs, version."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import OperationalError
+
+from bot import __version__
+from bot.config import Settings, SettingsError, StartupError, load_settings
+from bot.logs import configure_logging
+
+EXIT_CONFIG = 2
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.secrets())
+    return settings
+
+
+def cmd_serve(_args: argparse.Namespace) -> int:
+    from bot.serve import serve
+
+    serve(_settings())
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot import schema
+
+    settings = _settings()
+    if args.revision == "base" or args.downgrade:
+        schema.downgrade(settings.database_url, args.revision)
+    else:
+        schema.upgrade(settings.database_url, args.revision)
+    print(f"database at revision {args.revision} ({schema.head_revision()} is head)")
+    return 0
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from bot.scheduler import JOBS, run_job
+
+    if args.action == "list" or args.name is None:
+        for job in JOBS.values():
+            print(f"{job.name}\t{job.trigger()}\t{job.summary}")
+        return 0
+    if args.name not in JOBS:
+        print(f"okr-bot: no job named {args.name!r}; `okr-bot jobs list` shows them",
+              file=sys.stderr)
+        return 1
+    from bot.db import make_engine, make_session_factory
+
+    engine = make_engine(_settings().database_url)
+    try:
+        print(run_job(args.name, make_session_factory(engine)))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from bot.okrs.plans.exporter import NoSuchWorkspace
+
+    try:
+        return _plan(args)
+    except NoSuchWorkspace as error:
+        print(f"okr-bot: {error}", file=sys.stderr)
+        return 1
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from bot.cli import plan as plan_cli
+
+    if args.plan_command == "lint":
+        return plan_cli.cmd_lint(args)
+    if args.plan_command == "schema":
+        return plan_cli.cmd_schema(args)
+    database_url = _settings().database_url
+    if args.plan_command == "import":
+        # The file is checked before anything (the schema included) is written.
+        return plan_cli.cmd_import(args, database_url, prepare=_quiet_upgrade)
+    if args.plan_command == "chain":
+        return plan_cli.cmd_chain(args, database_url)
+    if args.plan_command == "why":
+        return plan_cli.cmd_why(args, database_url)
+    return plan_cli.cmd_export(args, database_url)
+
+
+def cmd_measure(args: argparse.Namespace) -> int:
+    from bot.cli import plan as plan_cli
+
+    database_url = _settings().database_url
+    _quiet_upgrade(database_url)
+    return plan_cli.cmd_measure(args, database_url)
+
+
+def _quiet_upgrade(database_url: str) -> None:
+    """Migrate before a command that needs the schema, without Alembic's chatter."""
+    import logging
+
+    from bot import schema
+
+    alembic = logging.getLogger("alembic")
+    level = alembic.level
+    alembic.setLevel(logging.WARNING)
+    try:
+        schema.upgrade(database_url)
+    finally:
+        alembic.setLevel(level)
+
+
+def cmd_version(_args: argparse.Namespace) -> int:
+    print(f"okr-bot {__version__}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="okr-bot", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("serve", help="migrate the database and serve Slack (HTTP, or Socket Mode "
+                   "when SLACK_APP_TOKEN is set)").set_defaults(run=cmd_serve)
+    migrate = sub.add_parser("migrate", help="bring the database schema to the newest revision")
+    migrate.add_argument("revision", nargs="?", default="head",
+                         help="target revision (default: head; 'base' removes every table)")
+    migrate.add_argument("--downgrade", action="store_true",
+                         help="move down to REVISION instead of up")
+    migrate.set_defaults(run=cmd_migrate)
+    jobs = sub.add_parser("jobs", help="list the periodic jobs, or run one now")
+    jobs.add_argument("action", choices=["list", "run"])
+    jobs.add_argument("name", nargs="?", help="the job to run")
+    jobs.set_defaults(run=cmd_jobs)
+    from bot.cli import plan as plan_cli
+
+    plan_cli.add_parser(sub).set_defaults(run=cmd_plan)
+    plan_cli.add_measure_parser(sub).set_defaults(run=cmd_measure)
+    sub.add_parser("version", help="print the version").set_defaults(run=cmd_version)
+    return top
+
+
+def _first_line(error: BaseException | None) -> str:
+    return str(error).strip().splitlines()[0] if error and str(error).strip() else "no detail"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except SettingsError as error:
+        print(f"okr-bot: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except StartupError as error:
+        print(f"okr-bot: {error}", file=sys.stderr)
+        return 1
+    except OperationalError as error:
+        print(f"okr-bot: cannot use the database ({_first_line(error.orig)}); check DATABASE_URL "
+              "and that the server is running", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `okr-bot plan chain | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""`okr-bot plan …`: import, export, lint a plan file, and print its JSON Schema."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from bot.okrs.plans.files import LoadedPlan, dump_plan, json_schema, load_plan
+from bot.okrs.plans.lint import Finding, Severity
+
+SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+
+
+def print_findings(findings: Iterable[Finding], *, out=sys.stdout) -> None:
+    findings = list(findings)
+    for severity in SEVERITY_ORDER:
+        group = [f for f in findings if f.severity is severity]
+        if not group:
+            continue
+        print(f"{severity.value}s ({len(group)}):", file=out)
+        for finding in group:
+            print(f"  {finding.path}: {finding.message} [{finding.rule}]", file=out)
+
+
+def _report_invalid(path: str, loaded: LoadedPlan) -> int:
+    """Print why a plan cannot be used, to stderr; 1 if it cannot, else 0."""
+    if loaded.errors:
+        print(f"{path}: {len(loaded.errors)} error(s); nothing was written", file=sys.stderr)
+        for error in loaded.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    if not loaded.ok:
+        print(f"{path}: the plan has lint errors; nothing was written", file=sys.stderr)
+        print_findings([f for f in loaded.findings if f.severity is Severity.ERROR],
+                       out=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    if args.rules:
+        from bot.okrs.plans.lint import RULES
+
+        for rule_id, rule in RULES.items():
+            print(f"{rule_id:28} {rule.severity.value:8} {rule.description}")
+        return 0
+    if args.file is None:
+        print("okr-bot: plan lint needs a FILE (or --rules)", file=sys.stderr)
+        return 2
+    loaded = load_plan(args.file)
+    if loaded.errors:
+        return _report_invalid(args.file, loaded)
+    print_findings(loaded.findings)
+    errors = sum(f.severity is Severity.ERROR for f in loaded.findings)
+    warnings = sum(f.severity is Severity.WARNING for f in loaded.findings)
+    print(f"{args.file}: {errors} error(s), {warnings} warning(s)")
+    return 1 if errors else 0
+
+
+def cmd_import(args: argparse.Namespace, database_url: str,
+               prepare: Callable[[str], None] | None = None) -> int:
+    from bot.db import make_engine, make_session_factory
+    from bot.okrs.plans.importer import import_plan
+
+    loaded = load_plan(args.file)
+    if _report_invalid(args.file, loaded):
+        return 1
+    assert loaded.plan is not None
+    if prepare is not None:
+        prepare(database_url)  # migrate: a first import on a fresh database just works
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session:  # closing rolls back on error
+            report = import_plan(db_session=session, plan=loaded.plan)
+            if args.dry_run:
+                session.rollback()  # the same code path as a real import, then undone
+            else:
+                session.commit()
+    finally:
+        engine.dispose()
+    for line in report.lines():
+        print(line)
+    if args.dry_run:
+        print("dry run: nothing was written")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, database_url: str) -> int:
+    from bot.db import make_engine, read_only_session_factory
+    from bot.okrs.plans.exporter import export_plan
+
+    engine = make_engine(database_url)
+    try:
+        # Read-only: on SQLite a long export never holds the running server's writes up.
+        # An unknown workspace (NoSuchWorkspace) is reported by cli.cmd_plan.
+        with read_only_session_factory(engine)() as session:
+            plan = export_plan(db_session=session, slack_team_id=args.workspace)
+    finally:
+        engine.dispose()
+    text = dump_plan(plan)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def load_chain(database_url: str, workspace: str | None) -> Any:
+    """The workspace's causal chain with health at every node, as of now."""
+    from bot import clock
+    from bot.db import make_engine, read_only_session_factory
+    from bot.okrs.method.chain import build_chain
+    from bot.okrs.plans.exporter import find_workspace
+    from bot.okrs.store.loader import load_blueprints
+
+    engine = make_engine(database_url)
+    try:
+        with read_only_session_factory(engine)() as session:
+            found = find_workspace(db_session=session, slack_team_id=workspace)
+            return build_chain(load_blueprints(session, found.id), clock.now())
+    finally:
+        engine.dispose()
+
+
+def cmd_chain(args: argparse.Namespace, database_url: str) -> int:
+    from bot.cli.text import tree_lines, upward_lines
+    from bot.okrs.method.chain import first_broken_link, subtree
+
+    chain = load_chain(database_url, args.workspace)
+    root = chain.find(args.node) if args.node else chain.north_star
+    if root is None:
+        what = f"no node with key {args.node!r}" if args.node else "the plan has no North Star"
+        print(f"okr-bot: {what}; `okr-bot plan export` lists the keys", file=sys.stderr)
+        return 1
+    tree = subtree(chain, root.id)
+    for line in upward_lines(chain, tree) + tree_lines(tree, first_broken_link(chain, root.id)):
+        print(line)
+    return 0
+
+
+def cmd_why(args: argparse.Namespace, database_url: str) -> int:
+    from bot.cli.text import diagnosis_lines
+    from bot.okrs.method.chain import diagnose
+
+    chain = load_chain(database_url, args.workspace)
+    root = chain.find(args.node) if args.node else chain.north_star
+    if root is None:
+        print("okr-bot: nothing to diagnose: no such node, or no North Star", file=sys.stderr)
+        return 1
+    for line in diagnosis_lines(diagnose(chain, root.id)):
+        print(line)
+    return 0
+
+
+def cmd_measure(args: argparse.Namespace, database_url: str) -> int:
+    """Record one measurement of a key result or KPI (source: api), e.g. from a script."""
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from bot import clock
+    from bot.db import make_engine, make_session_factory
+    from bot.okrs.method.enums import Source
+    from bot.okrs.method.typed_values import parse_value
+    from bot.okrs.store.measurements import record_measurement
+    from bot.okrs.store.models import Metric
+    from bot.people.models import Workspace
+
+    try:
+        value = parse_value(args.value).value
+    except ValueError as error:
+        print(f"okr-bot: {error}", file=sys.stderr)
+        return 1
+    at = clock.now()
+    if args.at:
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError:
+            at = None
+        if at is None or at.tzinfo is None:
+            print(f"okr-bot: --at {args.at!r} needs a date, time and zone, "
+                  "e.g. 2026-05-04T09:00:00+00:00", file=sys.stderr)
+            return 1
+        if at > clock.now():
+            print(f"okr-bot: --at {args.at} is in the future; a measurement is of the past",
+                  file=sys.stderr)
+            return 1
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            query = select(Metric).join(Workspace, Metric.workspace_id == Workspace.id).where(
+                Metric.key == args.key)
+            if args.workspace:
+                query = query.where(Workspace.slack_team_id == args.workspace)
+            metrics = list(session.scalars(query))
+            if len(metrics) != 1:
+                found = "no metric" if not metrics else "several metrics (give --workspace)"
+                print(f"okr-bot: {found} with key {args.key!r}", file=sys.stderr)
+                return 1
+            recorded = record_measurement(db_session=session, metric=metrics[0], value=value,
+                                          at=at, source=Source.API, now=clock.now(),
+                                          note=args.note)
+            lines = [f"{args.key} = {value:g} at {at.isoformat()}",
+                     f"  {recorded.health.reason}"]
+            lines += [f"  trigger: {f.rule.action} ({f.reason})" for f in recorded.fired]
+    finally:
+        engine.dispose()
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(json_schema())
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    plan = sub.add_parser("plan", help="import, export or lint a plan file (YAML)")
+    actions = plan.add_subparsers(dest="plan_command", required=True, metavar="ACTION")
+    do_import = actions.add_parser("import", help="upsert a plan file into the database by key")
+    do_import.add_argument("file")
+    do_import.add_argument("--dry-run", action="store_true",
+                           help="print what would change, write nothing")
+    do_export = actions.add_parser("export", help="print the plan in the database as YAML")
+    do_export.add_argument("--workspace", help="Slack team id (default: the only workspace)")
+    do_export.add_argument("-o", "--output", help="write to this file instead of stdout")
+    do_lint = actions.add_parser("lint", help="check a plan file against the method")
+    do_lint.add_argument("file", nargs="?")
+    do_lint.add_argument("--rules", action="store_true", help="list every rule and stop")
+    actions.add_parser("schema", help="print the plan format's JSON Schema")
+    chain = actions.add_parser("chain", help="the causal chain with health at every node")
+    chain.add_argument("node", nargs="?", help="start at this key (default: the North Star)")
+    chain.add_argument("--workspace", help="Slack team id (default: the only workspace)")
+    why = actions.add_parser("why", help="diagnose top-down: which goal, objective, activity "
+                             "or KPI explains the North Star")
+    why.add_argument("node", nargs="?", help="start at this key (default: the North Star)")
+    why.add_argument("--workspace", help="Slack team id (default: the only workspace)")
+    return plan
+
+
+def add_measure_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    measure = sub.add_parser("measure", help="record a value for a key result or KPI")
+    measure.add_argument("key", help="the key result's or KPI's key")
+    measure.add_argument("value", help="the new value, e.g. 12.5")
+    measure.add_argument("--at", help="when it was measured (ISO 8601 with zone; default now)")
+    measure.add_argument("--note")
+    measure.add_argument("--workspace", help="Slack team id, when there are several")
+    return measure

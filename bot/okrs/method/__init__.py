@@ -1,0 +1,2 @@
+"""The method, pure: health, KPI trees, triggers and the causal chain. Data in, results out;
+no Slack, no database."""

@@ -1,0 +1,1 @@
+"""The method's tables, recording measurements, and loading and caching built chains."""

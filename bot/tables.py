@@ -1,0 +1,11 @@
+"""Every table module, imported so Base.metadata is complete (for Alembic and tests)."""
+
+from importlib import import_module
+
+TABLE_MODULES = ("bot.people.models", "bot.slack.models", "bot.okrs.store.models",
+                 "bot.checkins.models")
+
+
+def load_all() -> None:
+    for name in TABLE_MODULES:
+        import_module(name)

@@ -1,0 +1,550 @@
+"""The health engine: every band rule, pace across a quarter, staleness, counter-metrics, roll-ups,
+trend and plateau — with the reasons people will read."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from freezegun import freeze_time
+
+from bot import clock
+from bot.okrs.method.enums import BandMode, Direction, Frequency, Rollup, Status, Trend
+from bot.okrs.method.health import (
+    Bands,
+    Health,
+    Measurement,
+    MetricSpec,
+    expected_value_at,
+    format_value,
+    is_plateau,
+    is_stale,
+    metric_health,
+    progress,
+    rollup,
+    severity,
+    trend,
+    with_counter_metric,
+)
+
+Q4_START, Q4_DUE = date(2025, 10, 1), date(2025, 12, 31)  # 92 days
+
+ONBOARDING = MetricSpec(key="ai-onboarding", name="AI feature onboarding completion rate",
+                        baseline=8, target=20, unit="%", start=Q4_START, due=Q4_DUE,
+                        frequency=Frequency.WEEKLY)
+CHURN = MetricSpec(key="churn", name="Monthly churn", direction=Direction.LOWER_IS_BETTER,
+                   baseline=8, target=4, unit="%")
+
+
+def at(month: int, day: int, hour: int = 9, year: int = 2025) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC)
+
+
+def health_of(spec: MetricSpec, value: float, now: datetime | None = None) -> Health:
+    """Health of a single fresh measurement taken an hour before `now`."""
+    now = now or at(11, 12)
+    return metric_health(spec, [Measurement(value, now - timedelta(hours=1))], now)
+
+
+def judged(status: Status, rule: str = "share_of_target") -> Health:
+    return Health(status=status, reason=f"{status.value}: made up", rule=rule)
+
+
+# progress and the expected line
+
+
+@pytest.mark.parametrize(("value", "expected"), [(8, 0.0), (14, 0.5), (20, 1.0), (26, 1.5),
+                                                 (5, -0.25)])
+def test_progress_runs_from_baseline_to_target_and_shows_overshoot_and_regression(
+        value: float, expected: float) -> None:
+    assert progress(ONBOARDING, value) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(8, 0.0), (5, 0.75), (4, 1.0), (3, 1.25),
+                                                 (10, -0.5)])
+def test_progress_of_lower_is_better_churn_counts_going_down(value: float,
+                                                             expected: float) -> None:
+    assert progress(CHURN, value) == pytest.approx(expected)
+
+
+def test_progress_is_unknown_without_baseline_target_or_distance_and_for_ranges() -> None:
+    assert progress(MetricSpec(key="a", name="A", target=10), 5) is None
+    assert progress(MetricSpec(key="a", name="A", baseline=10), 5) is None
+    assert progress(MetricSpec(key="a", name="A", baseline=10, target=10), 5) is None
+    ranged = MetricSpec(key="t", name="T", direction=Direction.WITHIN_RANGE, baseline=1, target=2)
+    assert progress(ranged, 1.5) is None
+
+
+@pytest.mark.parametrize(("moment", "expected"), [
+    (datetime(2025, 9, 15, tzinfo=UTC), 8),  # before the start: clamped to the baseline
+    (datetime(2025, 10, 1, tzinfo=UTC), 8),  # 00:00 UTC on start
+    (datetime(2025, 11, 16, tzinfo=UTC), 14),  # 46 of 92 days
+    (datetime(2026, 1, 1, tzinfo=UTC), 20),  # 24:00 UTC on due
+    (datetime(2026, 2, 1, tzinfo=UTC), 20),  # after due: clamped to the target
+])
+def test_expected_value_follows_the_line_from_start_to_the_end_of_due(moment: datetime,
+                                                                       expected: float) -> None:
+    assert expected_value_at(ONBOARDING, moment) == pytest.approx(expected)
+
+
+def test_expected_value_needs_the_whole_line() -> None:
+    assert expected_value_at(MetricSpec(key="a", name="A", baseline=1, target=2,
+                                        start=Q4_START), at(11, 1)) is None
+    assert expected_value_at(MetricSpec(key="a", name="A", target=2, start=Q4_START,
+                                        due=Q4_DUE), at(11, 1)) is None
+
+
+# staleness
+
+
+@pytest.mark.parametrize(("frequency", "allowed"), [
+    (Frequency.DAILY, timedelta(days=2)),  # 1 day + at least a day of grace
+    (Frequency.WEEKLY, timedelta(days=10, hours=12)),  # 7 + 3.5
+    (Frequency.BIWEEKLY, timedelta(days=21)),  # 14 + 7
+    (Frequency.MONTHLY, timedelta(days=45)),  # 30 + 15
+    (Frequency.QUARTERLY, timedelta(days=136, hours=12)),  # 91 + 45.5
+])
+def test_stale_after_a_period_plus_half_a_period_of_grace(frequency: Frequency,
+                                                          allowed: timedelta) -> None:
+    spec = MetricSpec(key="k", name="K", frequency=frequency)
+    last = at(10, 1)
+    assert not is_stale(spec, last, last + allowed)
+    assert is_stale(spec, last, last + allowed + timedelta(seconds=1))
+
+
+def test_a_given_grace_replaces_the_default() -> None:
+    spec = MetricSpec(key="k", name="K", frequency=Frequency.WEEKLY)
+    assert is_stale(spec, at(10, 1), at(10, 9), grace=timedelta(0))
+    assert not is_stale(spec, at(10, 1), at(10, 20), grace=timedelta(days=14))
+
+
+def test_without_a_frequency_or_a_measurement_nothing_is_stale() -> None:
+    assert not is_stale(MetricSpec(key="k", name="K"), at(1, 1), at(12, 31))
+    assert not is_stale(ONBOARDING, None, at(12, 31))
+
+
+@freeze_time("2025-11-20 10:00:00")
+def test_a_stale_green_metric_shows_yellow_with_a_stale_reason() -> None:
+    spec = MetricSpec(key="nps", name="NPS", baseline=30, target=40, frequency=Frequency.WEEKLY)
+    health = metric_health(spec, [Measurement(41, at(11, 3))], clock.now())
+    assert health.status is Status.YELLOW
+    assert health.stale
+    assert health.rule == "stale"
+    assert health.reason == "yellow: stale — last measured 3 Nov, expected weekly"
+    assert health.value == 41
+
+
+@freeze_time("2025-11-20 10:00:00")
+def test_a_stale_red_metric_stays_red_and_says_it_is_stale() -> None:
+    spec = MetricSpec(key="nps", name="NPS", baseline=30, target=40, frequency=Frequency.WEEKLY)
+    health = metric_health(spec, [Measurement(20, at(11, 3))], clock.now())
+    assert health.status is Status.RED
+    assert health.stale
+    assert health.rule == "share_of_target"
+    assert health.reason == ("red: 20 reached, target 40; "
+                             "stale — last measured 3 Nov, expected weekly")
+
+
+@freeze_time("2025-11-12 10:00:00")
+def test_a_fresh_measurement_is_not_stale() -> None:
+    spec = MetricSpec(key="nps", name="NPS", baseline=30, target=40, frequency=Frequency.WEEKLY)
+    health = metric_health(spec, [Measurement(41, at(11, 3))], clock.now())
+    assert (health.status, health.stale) == (Status.GREEN, False)
+
+
+# which measurement counts
+
+
+def test_nothing_measured_is_no_data() -> None:
+    health = metric_health(ONBOARDING, [], at(11, 12))
+    assert health == Health(status=Status.NO_DATA, reason="no data: nothing measured yet",
+                            rule="no_data")
+
+
+def test_the_latest_measurement_counts_and_the_future_is_ignored() -> None:
+    spec = MetricSpec(key="nps", name="NPS", target=40)
+    measurements = [Measurement(41, at(11, 10)), Measurement(10, at(11, 1)),
+                    Measurement(5, at(11, 20))]
+    health = metric_health(spec, measurements, at(11, 12))
+    assert health.value == 41
+    assert health.status is Status.GREEN
+    assert metric_health(spec, measurements[2:], at(11, 12)).status is Status.NO_DATA
+
+
+def test_naive_now_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        metric_health(ONBOARDING, [], datetime(2025, 11, 12))
+
+
+# share of target
+
+
+@pytest.mark.parametrize(("value", "status"), [(20, Status.GREEN), (24, Status.GREEN),
+                                               (16, Status.YELLOW), (15.9, Status.RED)])
+def test_share_of_target_defaults_to_green_at_target_and_yellow_from_80_percent(
+        value: float, status: Status) -> None:
+    spec = MetricSpec(key="a", name="A", baseline=8, target=20, unit="%")
+    health = health_of(spec, value)
+    assert health.status is status
+    assert health.rule == "share_of_target"
+    assert health.reason == f"{status.value}: {format_value(value, '%')} reached, target 20%"
+
+
+def test_share_of_target_with_explicit_bands() -> None:
+    spec = MetricSpec(key="a", name="A", target=20, unit="%",
+                      bands=Bands(green=0.9, yellow=0.75))
+    health = health_of(spec, 18.5)
+    assert health.status is Status.GREEN
+    assert health.reason == "green: 18.5% reached, target 20%"
+    assert health_of(spec, 15).status is Status.YELLOW
+    assert health_of(spec, 14.9).status is Status.RED
+
+
+@pytest.mark.parametrize(("value", "status"), [(4, Status.GREEN), (3, Status.GREEN),
+                                               (0, Status.GREEN), (4.8, Status.YELLOW),
+                                               (5, Status.YELLOW), (5.1, Status.RED)])
+def test_lower_is_better_share_is_target_over_value(value: float, status: Status) -> None:
+    health = health_of(CHURN, value)
+    assert health.status is status
+    assert health.reason == f"{status.value}: {format_value(value, '%')} now, target 4% or lower"
+
+
+def test_lower_is_better_churn_8_to_4_at_5_is_three_quarters_of_the_way() -> None:
+    health = health_of(CHURN, 5)
+    assert health.progress == pytest.approx(0.75)
+    assert health.reason == "yellow: 5% now, target 4% or lower"
+
+
+def test_without_a_target_there_is_nothing_to_judge() -> None:
+    health = health_of(MetricSpec(key="a", name="A", unit="%"), 12)
+    assert health.status is Status.NO_DATA
+    assert health.value == 12
+    assert health.reason == "no data: 12% measured, but no target to judge it by"
+
+
+# absolute bands
+
+
+SIGNUPS = MetricSpec(key="signups", name="Weekly signups", target=120, unit="signups",
+                     bands=Bands(mode=BandMode.ABSOLUTE, green=100, yellow=80))
+LATENCY = MetricSpec(key="latency", name="p95 latency", direction=Direction.LOWER_IS_BETTER,
+                     target=150, unit="ms", bands=Bands(mode=BandMode.ABSOLUTE, green=200,
+                                                        yellow=400))
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    (1200, "green: 1,200 signups, green from 100 signups"),
+    (100, "green: 100 signups, green from 100 signups"),
+    (90, "yellow: 90 signups, green from 100 signups"),
+    (60, "red: 60 signups, yellow from 80 signups"),
+])
+def test_absolute_bands_higher_is_better(value: float, reason: str) -> None:
+    health = health_of(SIGNUPS, value)
+    assert health.reason == reason
+    assert health.rule == "absolute"
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    (150, "green: 150 ms, green up to 200 ms"),
+    (200, "green: 200 ms, green up to 200 ms"),
+    (300, "yellow: 300 ms, green up to 200 ms"),
+    (401, "red: 401 ms, yellow up to 400 ms"),
+])
+def test_absolute_bands_lower_is_better_are_mirrored(value: float, reason: str) -> None:
+    assert health_of(LATENCY, value).reason == reason
+
+
+def test_absolute_green_defaults_to_the_target_and_no_yellow_band_means_red() -> None:
+    spec = MetricSpec(key="a", name="A", target=50, bands=Bands(mode=BandMode.ABSOLUTE))
+    assert health_of(spec, 50).status is Status.GREEN
+    assert health_of(spec, 49).reason == "red: 49, green from 50"
+
+
+# ranges
+
+
+TEMPERATURE = MetricSpec(key="temp", name="Server room", direction=Direction.WITHIN_RANGE,
+                         unit="°C", bands=Bands(green_range=(20, 23), yellow_range=(18, 25)))
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    (21.5, "green: 21.5 °C, inside 20–23 °C"),
+    (23, "green: 23 °C, inside 20–23 °C"),
+    (18, "yellow: 18 °C, outside 20–23 °C"),
+    (24, "yellow: 24 °C, outside 20–23 °C"),
+    (30, "red: 30 °C, outside 18–25 °C"),
+    (17.9, "red: 17.9 °C, outside 18–25 °C"),
+])
+def test_within_range_uses_the_green_and_yellow_ranges(value: float, reason: str) -> None:
+    health = health_of(TEMPERATURE, value)
+    assert health.reason == reason
+    assert health.rule == "range"
+    assert health.progress is None
+
+
+def test_a_range_without_yellow_is_green_or_red_and_without_green_unjudged() -> None:
+    spec = MetricSpec(key="r", name="R", direction=Direction.WITHIN_RANGE,
+                      bands=Bands(green_range=(5, 1)))  # written backwards on purpose
+    assert health_of(spec, 3).status is Status.GREEN
+    assert health_of(spec, 6).reason == "red: 6, outside 1–5"
+    bare = MetricSpec(key="r", name="R", direction=Direction.WITHIN_RANGE)
+    assert health_of(bare, 3).status is Status.NO_DATA
+
+
+# pace across a quarter (default bands: pace, green 0.9, yellow 0.7)
+
+
+@freeze_time("2025-10-01 09:00:00")
+def test_pace_at_the_start_of_the_quarter_expects_nothing_yet() -> None:
+    health = health_of(ONBOARDING, 8, clock.now())
+    assert health.status is Status.GREEN
+    assert health.rule == "pace"
+    assert health.reason == "green: nothing expected yet for 1 Oct (baseline 8%, actual 8%)"
+    regressed = health_of(ONBOARDING, 7.5, clock.now())
+    assert regressed.status is Status.YELLOW
+    assert regressed.reason == ("yellow: worse than the baseline for 1 Oct "
+                                "(baseline 8%, actual 7.5%)")
+
+
+@freeze_time("2025-09-20 12:00:00")
+def test_pace_before_the_start_only_minds_regression() -> None:
+    assert health_of(ONBOARDING, 8.2, clock.now()).reason == (
+        "green: nothing expected yet for 20 Sep (baseline 8%, actual 8.2%)")
+    assert health_of(ONBOARDING, 7, clock.now()).status is Status.YELLOW
+
+
+@freeze_time("2025-10-31 16:00:00")  # 30⅔ of 92 days: a third in, 12% expected
+@pytest.mark.parametrize(("value", "status", "reason"), [
+    (12, Status.GREEN, "green: on the expected pace for 31 Oct (expected 12%, actual 12%)"),
+    (14, Status.GREEN, "green: 50% ahead of the expected pace for 31 Oct "
+                       "(expected 12%, actual 14%)"),
+    (11.6, Status.GREEN, "green: 10% behind the expected pace for 31 Oct "
+                         "(expected 12%, actual 11.6%)"),
+    (11, Status.YELLOW, "yellow: 25% behind the expected pace for 31 Oct "
+                        "(expected 12%, actual 11%)"),
+    (9.2, Status.RED, "red: 70% behind the expected pace for 31 Oct "
+                      "(expected 12%, actual 9.2%)"),
+])
+def test_pace_a_third_into_the_quarter(value: float, status: Status, reason: str) -> None:
+    health = health_of(ONBOARDING, value, clock.now())
+    assert (health.status, health.reason, health.rule) == (status, reason, "pace")
+    assert health.expected == pytest.approx(12)
+    assert health.value == value
+
+
+@freeze_time("2025-12-30 12:00:00")  # 90½ of 92 days: 19.8% expected
+def test_pace_the_day_before_due() -> None:
+    on_track = health_of(ONBOARDING, 19, clock.now())
+    assert on_track.status is Status.GREEN
+    assert on_track.reason == ("green: 7% behind the expected pace for 30 Dec "
+                               "(expected 19.8%, actual 19%)")
+    late = health_of(ONBOARDING, 17, clock.now())
+    assert late.status is Status.YELLOW
+    assert late.reason.startswith("yellow: 24% behind the expected pace for 30 Dec")
+
+
+@freeze_time("2026-01-10 12:00:00")
+def test_pace_after_due_expects_the_full_target() -> None:
+    health = health_of(ONBOARDING, 15, clock.now())
+    assert health.status is Status.RED
+    assert health.expected == 20
+    assert health.reason == ("red: 42% behind the expected pace for 10 Jan "
+                             "(expected 20%, actual 15%)")
+    assert health_of(ONBOARDING, 21, clock.now()).status is Status.GREEN
+
+
+@freeze_time("2025-10-31 16:00:00")
+def test_pace_of_lower_is_better_churn() -> None:
+    spec = MetricSpec(key="churn", name="Churn", direction=Direction.LOWER_IS_BETTER, baseline=8,
+                      target=4, unit="%", start=Q4_START, due=Q4_DUE)
+    health = health_of(spec, 7, clock.now())
+    assert health.status is Status.YELLOW
+    assert health.reason == ("yellow: 25% behind the expected pace for 31 Oct "
+                             "(expected 6.67%, actual 7%)")
+
+
+@freeze_time("2025-10-31 16:00:00")
+def test_pace_with_explicit_bands_and_fallback_without_a_timeframe() -> None:
+    strict = MetricSpec(key="a", name="A", baseline=8, target=20, unit="%", start=Q4_START,
+                        due=Q4_DUE, bands=Bands(green=0.95, yellow=0.8, pace=True))
+    assert health_of(strict, 11.6, clock.now()).status is Status.YELLOW
+    undated = MetricSpec(key="a", name="A", baseline=8, target=20, unit="%",
+                         bands=Bands(green=0.9, yellow=0.5, pace=True))
+    health = health_of(undated, 12, clock.now())
+    assert (health.status, health.rule) == (Status.YELLOW, "share_of_target")
+    assert health.reason == "yellow: 12% reached, target 20%"
+
+
+@freeze_time("2025-10-31 16:00:00")
+def test_share_bands_without_pace_ignore_the_timeframe() -> None:
+    spec = MetricSpec(key="a", name="A", baseline=8, target=20, unit="%", start=Q4_START,
+                      due=Q4_DUE, bands=Bands())
+    assert health_of(spec, 12, clock.now()).reason == "red: 12% reached, target 20%"
+
+
+# counter-metrics
+
+
+SUPPORT_RED = Health(status=Status.RED, reason="red: 1.4 tickets now, target 1 tickets or lower",
+                     rule="share_of_target")
+
+
+def test_a_green_metric_whose_counter_metric_is_red_shows_yellow() -> None:
+    green = health_of(ONBOARDING, 14, at(10, 31, 16))
+    health = with_counter_metric(green, SUPPORT_RED, "support tickets per customer")
+    assert health.status is Status.YELLOW
+    assert health.rule == "counter_metric"
+    assert health.reason == ("yellow: counter-metric support tickets per customer is red "
+                             "(1.4 tickets now, target 1 tickets or lower)")
+    assert health.value == 14
+
+
+def test_counter_metrics_change_nothing_otherwise() -> None:
+    yellow = judged(Status.YELLOW)
+    assert with_counter_metric(yellow, SUPPORT_RED, "support") is yellow
+    green = judged(Status.GREEN)
+    assert with_counter_metric(green, judged(Status.YELLOW), "support") is green
+
+
+# roll-ups
+
+
+def test_worst_of_roll_up_names_the_count() -> None:
+    children = [judged(Status.GREEN), judged(Status.RED), judged(Status.YELLOW),
+                judged(Status.GREEN)]
+    health = rollup(children, Rollup.WORST)
+    assert health.status is Status.RED
+    assert health.reason == "red: 1 of 4 key results red (worst of)"
+    assert health.rule == "rollup_worst"
+    assert not health.stale
+
+
+def test_worst_of_is_never_green_while_a_child_is_unmeasured() -> None:
+    health = rollup([judged(Status.GREEN), judged(Status.NO_DATA)], Rollup.WORST, noun="KPIs")
+    assert (health.status, health.reason) == (
+        Status.YELLOW, "yellow: 1 of 2 KPIs not measured yet, the rest green (worst of)")
+    red = rollup([judged(Status.RED), judged(Status.NO_DATA)], Rollup.WORST, noun="KPIs")
+    assert red.reason == "red: 1 of 2 KPIs red, 1 with no data (worst of)"
+    none = rollup([judged(Status.NO_DATA)] * 2, Rollup.WORST)
+    assert (none.status, none.reason) == (Status.NO_DATA, "no data: none of 2 key results "
+                                                          "measured yet")
+    assert rollup([], Rollup.AVERAGE).reason == "no data: no key results"
+
+
+def test_a_stale_child_makes_the_roll_up_stale_and_never_green() -> None:
+    stale_yellow = Health(status=Status.YELLOW, reason="yellow: stale", rule="stale", stale=True)
+    worst = rollup([judged(Status.GREEN), stale_yellow], Rollup.WORST)
+    assert (worst.status, worst.stale) == (Status.YELLOW, True)
+    average = rollup([judged(Status.GREEN)] * 3 + [stale_yellow], Rollup.AVERAGE)
+    assert (average.status, average.stale, average.rule) == (Status.YELLOW, True, "stale")
+    assert average.reason == "yellow: 1 of 4 key results stale, otherwise green (average)"
+
+
+@pytest.mark.parametrize(("statuses", "status", "reason"), [
+    ([Status.GREEN, Status.GREEN, Status.GREEN, Status.RED], Status.GREEN,
+     "green: 1 red, 3 green of 4 key results (average 0.75)"),
+    ([Status.GREEN, Status.YELLOW, Status.YELLOW], Status.YELLOW,
+     "yellow: 2 yellow, 1 green of 3 key results (average 0.67)"),
+    ([Status.GREEN, Status.YELLOW, Status.YELLOW, Status.RED, Status.RED], Status.YELLOW,
+     "yellow: 2 red, 2 yellow, 1 green of 5 key results (average 0.40)"),
+    ([Status.YELLOW, Status.RED, Status.NO_DATA], Status.RED,
+     "red: 1 red, 1 yellow of 3 key results, 1 with no data (average 0.25)"),
+])
+def test_average_roll_up_scores_green_1_yellow_half_red_0(statuses: list[Status], status: Status,
+                                                          reason: str) -> None:
+    health = rollup([judged(s) for s in statuses], Rollup.AVERAGE)
+    assert (health.status, health.reason, health.rule) == (status, reason, "rollup_average")
+
+
+def test_roll_up_progress_is_the_mean_of_the_childrens() -> None:
+    children = [Health(status=Status.GREEN, reason="green", rule="pace", progress=p)
+                for p in (0.5, 1.0)]
+    assert rollup(children, Rollup.WORST).progress == pytest.approx(0.75)
+
+
+def test_health_takes_status_and_reason_by_position_the_rest_by_keyword() -> None:
+    health = Health(Status.RED, "red: blocked", rule="activity_status")
+    assert (health.status, health.reason, health.rule, health.stale) == (
+        Status.RED, "red: blocked", "activity_status", False)
+    with pytest.raises(TypeError):
+        Health(Status.RED, "red: blocked", False, rule="x")  # type: ignore[misc]
+
+
+def test_severity_orders_red_first() -> None:
+    ordered = sorted(Status, key=severity, reverse=True)
+    assert ordered == [Status.RED, Status.YELLOW, Status.NO_DATA, Status.GREEN]
+
+
+# trend and plateau
+
+
+def daily(values: list[float], first: datetime | None = None) -> list[Measurement]:
+    first = first or at(10, 1)
+    return [Measurement(v, first + timedelta(days=i)) for i, v in enumerate(values)]
+
+
+def test_trend_rising_falling_and_flat() -> None:
+    assert trend(daily([10, 11, 12, 13, 14])) is Trend.RISING
+    assert trend(daily([14, 13, 12.5, 11, 10])) is Trend.FALLING
+    assert trend(daily([10, 10.1, 9.95, 10.05, 10])) is Trend.FLAT
+    assert trend(daily([10])) is Trend.FLAT
+
+
+def test_trend_looks_at_the_last_n_measurements_in_time_order() -> None:
+    measurements = daily([30, 20, 10, 11, 12, 13, 14])
+    assert trend(list(reversed(measurements))) is Trend.RISING
+    assert trend(measurements, n=7) is Trend.FALLING
+
+
+def test_trend_is_flat_within_2_percent_of_the_baseline_to_target_scale() -> None:
+    creeping = daily([10, 10.1, 10.2, 10.3, 10.4])  # +0.4
+    near = MetricSpec(key="a", name="A", baseline=8, target=20)  # 2% of 12 = 0.24
+    far = MetricSpec(key="a", name="A", baseline=10, target=40)  # 2% of 30 = 0.6
+    assert trend(creeping, spec=near) is Trend.RISING
+    assert trend(creeping, spec=far) is Trend.FLAT
+
+
+def test_plateau_needs_flat_values_over_the_whole_window() -> None:
+    rising_then_flat = daily([8 + 0.5 * i for i in range(10)] + [12, 12.1, 11.9, 12.05] * 6)
+    spec = MetricSpec(key="a", name="A", baseline=8, target=20)
+    flat_since = at(10, 11)  # the first 12
+    three_weeks = flat_since + timedelta(days=21)
+    assert is_plateau(rising_then_flat, 3, Frequency.WEEKLY, three_weeks, spec=spec)
+    assert not is_plateau(rising_then_flat, 3, Frequency.WEEKLY,
+                          three_weeks - timedelta(hours=1), spec=spec)
+    assert not is_plateau(rising_then_flat, 3, Frequency.WEEKLY, three_weeks, tolerance=0.01,
+                          spec=spec)
+
+
+def test_plateau_is_false_until_the_data_spans_the_window() -> None:
+    flat = daily([12.0] * 10)
+    assert not is_plateau(flat, 3, Frequency.WEEKLY, at(10, 10))
+    assert is_plateau(flat, 1, Frequency.WEEKLY, at(10, 10))
+
+
+# formatting
+
+
+@pytest.mark.parametrize(("value", "unit", "text"), [
+    (18.5, "%", "18.5%"),
+    (12.0, "%", "12%"),
+    (1234567.891, "users", "1,234,568 users"),
+    (6.6667, "%", "6.67%"),
+    (0.0004567, "", "0.000457"),
+    (-3.14159, "pp", "-3.14 pp"),
+    (1200, "$", "$1,200"),
+    (-0.0, "", "0"),
+])
+def test_numbers_are_formatted_for_people(value: float, unit: str, text: str) -> None:
+    assert format_value(value, unit) == text
+
+
+def test_staleness_is_counted_up_to_the_due_date_once_it_has_passed() -> None:
+    from bot.okrs.method.health import is_stale
+
+    spec = MetricSpec(key="m", name="M", frequency=Frequency.WEEKLY, due=date(2026, 6, 30))
+    last = datetime(2026, 6, 29, 9, tzinfo=UTC)
+    months_later = datetime(2026, 11, 22, 9, tzinfo=UTC)
+    assert is_stale(spec, last, months_later) is False, "measured until it closed"
+    early = datetime(2026, 6, 1, 9, tzinfo=UTC)
+    assert is_stale(spec, early, months_later) is True, "it went unmeasured before closing"
