@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_starlette_response
 from sqlalchemy import Engine
 from starlette.applications import Starlette
@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from bot import __version__
 from bot.db import ping
-from bot.slack.dispatch import dispatch
+from bot.slack.dispatch import SignatureCheck, dispatch, http_request
 
 log = logging.getLogger(__name__)
 
@@ -41,21 +41,24 @@ async def _bounded_body(request: Request) -> bytes | None:
 
 
 def create_web_app(*, engine: Engine, bolt_app: App | None, mode: str = "http",
+                   signing_secret: str | None = None,
                    on_startup: Callable[[], None] | None = None,
                    on_shutdown: Callable[[], None] | None = None) -> Starlette:
     """The ASGI app `okr-bot serve` runs; `bolt_app=None` serves only the health check."""
+    if bolt_app is not None and not signing_secret:
+        raise ValueError("serving Slack requests over HTTP needs the signing secret")
+    signed_by_slack = SignatureCheck(signing_secret) if signing_secret else None
 
     async def slack_events(request: Request) -> Response:
         assert bolt_app is not None
+        assert signed_by_slack is not None
         raw = await _bounded_body(request)
         if raw is None:
             return PlainTextResponse("request body too large", status_code=413)
-        try:
-            body = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return PlainTextResponse("request body is not UTF-8", status_code=400)
-        bolt_request = BoltRequest(body=body, query=request.url.query,
-                                   headers=dict(request.headers))
+        bolt_request = http_request(raw, query=request.url.query, headers=request.headers,
+                                    signed_by_slack=signed_by_slack)
+        if isinstance(bolt_request, BoltResponse):
+            return to_starlette_response(bolt_request)
         # Bolt's Starlette adapter dispatches on the event loop, blocking every other request
         # while a listener runs; a worker thread keeps the loop free.
         bolt_response = await run_in_threadpool(dispatch, bolt_app, bolt_request,
