@@ -10,10 +10,15 @@ import urllib.parse
 import pytest
 
 from bot.people.models import Workspace
+from bot.slack.blocks.mrkdwn import MESSAGE_TEXT_LIMIT, SECTION_TEXT_LIMIT
 from bot.slack.models import SlackEventReceipt
 from tests.conftest import RunningBot
 from tests.fakes.signing import FORM, JSON
+from tests.fakes.web_api_contract import validate_blocks
+from tests.slack.plans import import_example
 from tests.test_http import count
+
+B2B_OWNER = "U0SCEO001"  # owns the North Star in examples/b2b-saas.yml
 
 MALFORMED = {
     "json that does not parse": (b"{bad", JSON),
@@ -83,3 +88,25 @@ def test_a_signed_request_still_works_after_all_that(bot: RunningBot) -> None:
     reply = bot.slack.command("help")
     assert reply.status == 200
     assert "okr-bot commands" in reply.body
+
+
+def section_texts(blocks: list[dict]) -> list[str]:
+    texts = []
+    for block in blocks:
+        if block.get("type") == "section":
+            texts += [block["text"]["text"]] if "text" in block else []
+            texts += [field["text"] for field in block.get("fields", [])]
+    return texts
+
+
+@pytest.mark.parametrize("typed", ["status " + "&" * 10_000, "tree " + "<" * 10_000,
+                                   "update " + "&" * 10_000 + " 3", "&" * 10_000,
+                                   "blocker add " + "&" * 10_000])
+def test_escaping_never_grows_a_reply_past_slacks_limits(bot: RunningBot, typed: str) -> None:
+    import_example(bot)
+    answer = bot.answer(bot.slack.command(typed, user_id=B2B_OWNER))
+
+    assert "&amp;&amp;" in answer["text"] or "&lt;&lt;" in answer["text"], answer["text"][:200]
+    assert len(answer["text"]) <= MESSAGE_TEXT_LIMIT
+    assert all(len(text) <= SECTION_TEXT_LIMIT for text in section_texts(answer["blocks"]))
+    assert validate_blocks(answer["blocks"]) == []
