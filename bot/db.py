@@ -74,6 +74,9 @@ def make_engine(database_url: str, *, foreign_keys: bool = True, **kwargs: Any) 
     `foreign_keys=False` is for migrations on SQLite: rebuilding a table in batch mode drops
     it, which would fire ON DELETE CASCADE with foreign keys on.
     """
+    # A failed statement's message carries its parameters, which carry what people typed
+    # (notes, names); it ends up in the logs with the traceback.
+    kwargs.setdefault("hide_parameters", True)
     if database_url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": WAIT_SECONDS})
         engine = create_engine(database_url, **kwargs)
