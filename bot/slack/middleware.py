@@ -1,9 +1,13 @@
-"""Bolt middleware and hooks: a database unit of work per request, and event de-duplication."""
+"""Bolt middleware and hooks: typed text checked at the door, a database unit of work per
+request, and event de-duplication."""
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.listener.listener_completion_handler import ListenerCompletionHandler
@@ -11,9 +15,60 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import UnitOfWork
 from bot.logs import structured
+from bot.slack.blocks.update import problem
 from bot.slack.receipts import claim_event
 
 log = logging.getLogger(__name__)
+
+
+# Line breaks and tabs are text; every other control character (NUL, ESC, DEL, C1) is not:
+# PostgreSQL refuses NUL outright and SQLite would store it, so both refuse it here.
+ALLOWED_CONTROLS = frozenset("\n\t\r")
+
+
+def control_characters(text: str) -> list[str]:
+    """The control characters in `text` that are not line breaks or tabs, as U+XXXX."""
+    return sorted({f"U+{ord(c):04X}" for c in text
+                   if unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROLS})
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+
+
+def _json_response(payload: dict) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(payload),
+                        headers={"content-type": "application/json;charset=utf-8"})
+
+
+def refuse_control_characters(body: dict, next: Callable[[], None]) -> BoltResponse | None:
+    """Typed text with a control character in it is answered at once, before anything runs:
+    a slash command with an ephemeral message, a modal with an error under each such input."""
+    if "command" in body:
+        found = control_characters(str(body.get("text") or ""))
+        if found:
+            return _json_response(problem(
+                f"What you typed contains {', '.join(found)}, a control character that cannot "
+                "be stored (it often comes with text pasted from a terminal). Type it again "
+                "without it. Nothing was recorded."))
+    elif body.get("type") == "view_submission":
+        values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+        errors = {block_id: "This contains a control character that cannot be stored "
+                            f"({', '.join(found)}). Type it again without it."
+                  for block_id, inputs in values.items()
+                  if (found := sorted({c for text in _strings(inputs)
+                                       for c in control_characters(text)}))}
+        if errors:
+            return _json_response({"response_action": "errors", "errors": errors})
+    next()
+    return None
 
 
 def attach_unit_of_work(session_factory: sessionmaker[Session]) -> Callable[..., None]:
