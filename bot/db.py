@@ -144,6 +144,18 @@ def ping(engine: Engine) -> None:
         connection.execute(text("SELECT version_num FROM alembic_version"))
 
 
+WROTE = "okr_bot_wrote"  # session.info key: this session has written in its transaction
+
+
+def _mark_written(session: Session, _flush_context: Any) -> None:
+    session.info[WROTE] = True
+
+
+def _mark_written_if_dml(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
 class UnitOfWork:
     """The database session of one Slack request: opened on first use, finished once.
 
@@ -156,6 +168,7 @@ class UnitOfWork:
         self._session_factory = session_factory
         self._session: Session | None = None
         self.finished = False
+        self.read_only = False
 
     @property
     def session(self) -> Session:
@@ -163,6 +176,8 @@ class UnitOfWork:
             raise RuntimeError("this request's unit of work is already finished")
         if self._session is None:
             self._session = self._session_factory()
+            event.listen(self._session, "after_flush", _mark_written)
+            event.listen(self._session, "do_orm_execute", _mark_written_if_dml)
         return self._session
 
     @property
@@ -176,6 +191,16 @@ class UnitOfWork:
         if self._session is not None:
             raise RuntimeError("only_reads() must come before the session is first used")
         self._session_factory = read_only_session_factory(self.engine)
+        self.read_only = True
+
+    @property
+    def wrote(self) -> bool:
+        """Committing now would store something: rows flushed, statements that write run, or
+        changes pending."""
+        session = self._session
+        if self.finished or session is None:
+            return False
+        return bool(session.info.get(WROTE) or session.new or session.dirty or session.deleted)
 
     def finish(self, *, commit: bool) -> None:
         """Commit (or roll back) and close; later calls do nothing."""
@@ -200,4 +225,6 @@ class UnitOfWork:
         self.finish(commit=exc_type is None)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> UnitOfWork:
-        return UnitOfWork(self._session_factory)
+        copy = UnitOfWork(self._session_factory)
+        copy.read_only = self.read_only
+        return copy

@@ -18,6 +18,7 @@ from bot.slack.errors import handle_error
 from bot.slack.listeners import register_listeners
 from bot.slack.middleware import (
     CommitUnitOfWork,
+    answer_replays,
     attach_unit_of_work,
     refuse_control_characters,
     skip_duplicate_events,
@@ -70,6 +71,7 @@ def create_app(settings: Settings, *, session_factory: sessionmaker[Session]) ->
     app.use(refuse_control_characters)  # before anything opens a session
     app.use(attach_unit_of_work(session_factory))
     app.use(skip_duplicate_events)
+    app.use(answer_replays)
     app.listener_runner.listener_completion_handler = CommitUnitOfWork()
     app.error(handle_error)
     register_listeners(app)
