@@ -12,7 +12,7 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from bot import clock
+from bot import clock, deadline
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -87,8 +87,28 @@ def make_engine(database_url: str, *, foreign_keys: bool = True, **kwargs: Any) 
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_timeout", WAIT_SECONDS)
-    kwargs.setdefault("connect_args", {"connect_timeout": 5})
-    return create_engine(database_url, **kwargs)
+    kwargs["connect_args"] = POSTGRESQL_CONNECT_ARGS | kwargs.get("connect_args", {})
+    engine = create_engine(database_url, **kwargs)
+    if engine.dialect.driver == "psycopg":
+        # Connections whose waits end at the deadline of the work in hand (bot/deadline.py):
+        # the server's own timeouts below mean nothing while it hangs.
+        event.listen(engine, "do_connect",
+                     lambda _dialect, _record, cargs, cparams: deadline.connect(*cargs,
+                                                                                **cparams))
+    return engine
+
+
+POSTGRESQL_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": WAIT_SECONDS,  # libpq's floor is 2 s
+    # A peer that vanished (host down, a partition) is noticed in about 10 s, not hours.
+    "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2,
+    "tcp_user_timeout": 10_000,
+    # The server bounds its own waits: a lock held elsewhere, a statement gone slow, a client
+    # that went away while its query ran. Statements get more room than a request waits
+    # (reading a large plan's chain is one), requests are bounded by their deadline.
+    "options": f"-c lock_timeout={WAIT_SECONDS * 1000} -c statement_timeout=10000 "
+               "-c client_connection_check_interval=1000",
+}
 
 
 def _sqlite_pragmas(foreign_keys: bool) -> Any:

@@ -16,11 +16,15 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.request.internals import parse_body
 
-from bot import clock
+from bot import clock, deadline
 from bot.logs import structured
 from bot.slack.request_info import describe
 
 log = logging.getLogger("bot.slack.requests")
+
+# Slack gives up on an answer after 3 seconds: the database gets this long, which leaves
+# room for the apology (a hung database is given up on, bot/deadline.py).
+DATABASE_SECONDS = 2.5
 
 # A Unix time in seconds has 10 digits until the year 2286; anything longer is not Slack's.
 TIMESTAMP_DIGITS = 12
@@ -103,6 +107,11 @@ def http_request(raw: bytes, *, query: str, headers: Mapping[str, str],
 
 
 def dispatch(app: App, request: BoltRequest, *, transport: str) -> BoltResponse:
+    with deadline.within(DATABASE_SECONDS):
+        return _dispatch(app, request, transport=transport)
+
+
+def _dispatch(app: App, request: BoltRequest, *, transport: str) -> BoltResponse:
     started = time.perf_counter()
     status = 500
     try:
