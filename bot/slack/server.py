@@ -33,7 +33,7 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 1_000_000
 # A probe gets its answer within this, whatever the database does (a load balancer's probe
 # typically times out at 2 to 5 seconds).
-HEALTH_SECONDS = 2.0
+HEALTH_SECONDS = 1.5
 
 
 REQUEST_WORKERS = 40

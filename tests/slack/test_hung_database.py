@@ -113,7 +113,7 @@ def test_a_hung_database_gets_503_and_an_apology_in_time_and_commits_nothing(
         time.sleep(0.5)
 
     assert (health.status, again.status) == (503, 503)
-    assert health_took < 2.5
+    assert health_took < 2, "a probe answered within 2 s whatever the database does"
     assert reply.status == 200
     assert reply.elapsed < 3, "Slack gives up on a slash command after 3 seconds"
     assert "something went wrong on our side and nothing was changed" in reply.json["text"]
