@@ -91,6 +91,16 @@ def slack_measurements(url: str) -> int:
                                   ).fetchone()[0]
 
 
+def recovers(bot: RunningBot, within: float = 15) -> bool:
+    # A loaded machine may take a few probes to reconnect; the point is that nobody has to.
+    give_up = time.monotonic() + within
+    while time.monotonic() < give_up:
+        if get(f"{bot.url}/healthz").status == 200:
+            return True
+        time.sleep(0.5)
+    return False
+
+
 @pytest.mark.parametrize("pool", ["pooled", "fresh"])
 def test_a_hung_database_gets_503_and_an_apology_in_time_and_commits_nothing(
         bot_on_hangable: RunningBot, hangable: PostgresServer, pool: str) -> None:
@@ -119,7 +129,7 @@ def test_a_hung_database_gets_503_and_an_apology_in_time_and_commits_nothing(
     assert "something went wrong on our side and nothing was changed" in reply.json["text"]
     time.sleep(1)  # the resumed server works through what was sent while it hung
     assert slack_measurements(url) == 1, "a write committed after the reply said it failed"
-    assert get(f"{bot.url}/healthz").status == 200  # and it recovers on its own
+    assert recovers(bot), "healthy again on its own once the server runs"
     assert "→ 7%" in bot.slack.command("update gross-churn 7", user_id=OWNER).json["text"]
 
 
