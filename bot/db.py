@@ -12,7 +12,7 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from bot import clock
+from bot import clock, deadline
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -74,6 +74,9 @@ def make_engine(database_url: str, *, foreign_keys: bool = True, **kwargs: Any) 
     `foreign_keys=False` is for migrations on SQLite: rebuilding a table in batch mode drops
     it, which would fire ON DELETE CASCADE with foreign keys on.
     """
+    # A failed statement's message carries its parameters, which carry what people typed
+    # (notes, names); it ends up in the logs with the traceback.
+    kwargs.setdefault("hide_parameters", True)
     if database_url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": WAIT_SECONDS})
         engine = create_engine(database_url, **kwargs)
@@ -84,8 +87,28 @@ def make_engine(database_url: str, *, foreign_keys: bool = True, **kwargs: Any) 
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_timeout", WAIT_SECONDS)
-    kwargs.setdefault("connect_args", {"connect_timeout": 5})
-    return create_engine(database_url, **kwargs)
+    kwargs["connect_args"] = POSTGRESQL_CONNECT_ARGS | kwargs.get("connect_args", {})
+    engine = create_engine(database_url, **kwargs)
+    if engine.dialect.driver == "psycopg":
+        # Connections whose waits end at the deadline of the work in hand (bot/deadline.py):
+        # the server's own timeouts below mean nothing while it hangs.
+        event.listen(engine, "do_connect",
+                     lambda _dialect, _record, cargs, cparams: deadline.connect(*cargs,
+                                                                                **cparams))
+    return engine
+
+
+POSTGRESQL_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": WAIT_SECONDS,  # libpq's floor is 2 s
+    # A peer that vanished (host down, a partition) is noticed in about 10 s, not hours.
+    "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2,
+    "tcp_user_timeout": 10_000,
+    # The server bounds its own waits: a lock held elsewhere, a statement gone slow, a client
+    # that went away while its query ran. Statements get more room than a request waits
+    # (reading a large plan's chain is one), requests are bounded by their deadline.
+    "options": f"-c lock_timeout={WAIT_SECONDS * 1000} -c statement_timeout=10000 "
+               "-c client_connection_check_interval=1000",
+}
 
 
 def _sqlite_pragmas(foreign_keys: bool) -> Any:
@@ -141,6 +164,18 @@ def ping(engine: Engine) -> None:
         connection.execute(text("SELECT version_num FROM alembic_version"))
 
 
+WROTE = "okr_bot_wrote"  # session.info key: this session has written in its transaction
+
+
+def _mark_written(session: Session, _flush_context: Any) -> None:
+    session.info[WROTE] = True
+
+
+def _mark_written_if_dml(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
 class UnitOfWork:
     """The database session of one Slack request: opened on first use, finished once.
 
@@ -153,6 +188,7 @@ class UnitOfWork:
         self._session_factory = session_factory
         self._session: Session | None = None
         self.finished = False
+        self.read_only = False
 
     @property
     def session(self) -> Session:
@@ -160,6 +196,8 @@ class UnitOfWork:
             raise RuntimeError("this request's unit of work is already finished")
         if self._session is None:
             self._session = self._session_factory()
+            event.listen(self._session, "after_flush", _mark_written)
+            event.listen(self._session, "do_orm_execute", _mark_written_if_dml)
         return self._session
 
     @property
@@ -173,6 +211,16 @@ class UnitOfWork:
         if self._session is not None:
             raise RuntimeError("only_reads() must come before the session is first used")
         self._session_factory = read_only_session_factory(self.engine)
+        self.read_only = True
+
+    @property
+    def wrote(self) -> bool:
+        """Committing now would store something: rows flushed, statements that write run, or
+        changes pending."""
+        session = self._session
+        if self.finished or session is None:
+            return False
+        return bool(session.info.get(WROTE) or session.new or session.dirty or session.deleted)
 
     def finish(self, *, commit: bool) -> None:
         """Commit (or roll back) and close; later calls do nothing."""
@@ -197,4 +245,6 @@ class UnitOfWork:
         self.finish(commit=exc_type is None)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> UnitOfWork:
-        return UnitOfWork(self._session_factory)
+        copy = UnitOfWork(self._session_factory)
+        copy.read_only = self.read_only
+        return copy

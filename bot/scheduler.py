@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import clock
 from bot.db import transaction
 from bot.logs import structured
-from bot.slack.receipts import KEEP_RECEIPTS_FOR, prune_receipts
+from bot.slack.receipts import KEEP_RECEIPTS_FOR, prune_receipts, prune_request_receipts
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +32,19 @@ class Job:
 
 def prune_event_receipts(session_factory: sessionmaker[Session]) -> str:
     with transaction(session_factory) as session:
-        removed = prune_receipts(db_session=session, now=clock.now())
-    return f"removed {removed} event receipts older than {KEEP_RECEIPTS_FOR.days} day(s)"
+        now = clock.now()
+        events = prune_receipts(db_session=session, now=now)
+        requests = prune_request_receipts(db_session=session, now=now)
+    return (f"removed {events} event receipts and {requests} request receipts older than "
+            f"{KEEP_RECEIPTS_FOR.days} day(s)")
 
 
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
         Job("prune-event-receipts",
-            "Forget Slack event ids old enough that Slack will not retry them.",
+            "Forget Slack event ids and request trigger_ids old enough that Slack will not "
+            "retry them nor their signatures still hold.",
             lambda: IntervalTrigger(hours=1, timezone=UTC),
             prune_event_receipts),
     )

@@ -51,6 +51,8 @@ class Runtime:
             engine=self.engine,
             bolt_app=None if self.socket_mode else self.bolt_app,
             mode="socket" if self.socket_mode else "http",
+            signing_secret=(self.settings.slack_signing_secret.get_secret_value()
+                            if self.settings.slack_signing_secret else None),
             on_startup=start,
             on_shutdown=self.close,
         )

@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.slack.errors import handle_error
 from bot.slack.listeners import register_listeners
-from bot.slack.middleware import CommitUnitOfWork, attach_unit_of_work, skip_duplicate_events
+from bot.slack.middleware import (
+    CommitUnitOfWork,
+    answer_replays,
+    attach_unit_of_work,
+    refuse_control_characters,
+    skip_duplicate_events,
+)
 
 # Lazy listeners share this pool; Bolt's default of 5 is small for a team's Monday morning.
 LISTENER_WORKERS = 16
@@ -62,8 +68,10 @@ def create_app(settings: Settings, *, session_factory: sessionmaker[Session]) ->
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS,
                                              thread_name_prefix="okr-bot-listener"),
     )
+    app.use(refuse_control_characters)  # before anything opens a session
     app.use(attach_unit_of_work(session_factory))
     app.use(skip_duplicate_events)
+    app.use(answer_replays)
     app.listener_runner.listener_completion_handler = CommitUnitOfWork()
     app.error(handle_error)
     register_listeners(app)

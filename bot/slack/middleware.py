@@ -1,19 +1,75 @@
-"""Bolt middleware and hooks: a database unit of work per request, and event de-duplication."""
+"""Bolt middleware and hooks: typed text checked at the door, a database unit of work per
+request, event de-duplication and replayed requests answered from their receipt."""
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.listener.listener_completion_handler import ListenerCompletionHandler
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import UnitOfWork
+from bot.db import UnitOfWork, read_only_session_factory
 from bot.logs import structured
-from bot.slack.receipts import claim_event
+from bot.slack.blocks.update import problem
+from bot.slack.receipts import claim_event, earlier_reply, record_request
 
 log = logging.getLogger(__name__)
+
+
+# Line breaks and tabs are text; every other control character (NUL, ESC, DEL, C1) is not:
+# PostgreSQL refuses NUL outright and SQLite would store it, so both refuse it here.
+ALLOWED_CONTROLS = frozenset("\n\t\r")
+
+
+def control_characters(text: str) -> list[str]:
+    """The control characters in `text` that are not line breaks or tabs, as U+XXXX."""
+    return sorted({f"U+{ord(c):04X}" for c in text
+                   if unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROLS})
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+
+
+def _json_response(payload: dict) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(payload),
+                        headers={"content-type": "application/json;charset=utf-8"})
+
+
+def refuse_control_characters(body: dict, next: Callable[[], None]) -> BoltResponse | None:
+    """Typed text with a control character in it is answered at once, before anything runs:
+    a slash command with an ephemeral message, a modal with an error under each such input."""
+    if "command" in body:
+        found = control_characters(str(body.get("text") or ""))
+        if found:
+            return _json_response(problem(
+                f"What you typed contains {', '.join(found)}, a control character that cannot "
+                "be stored (it often comes with text pasted from a terminal). Type it again "
+                "without it. Nothing was recorded."))
+    elif body.get("type") == "view_submission":
+        values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+        errors = {block_id: "This contains a control character that cannot be stored "
+                            f"({', '.join(found)}). Type it again without it."
+                  for block_id, inputs in values.items()
+                  if (found := sorted({c for text in _strings(inputs)
+                                       for c in control_characters(text)}))}
+        if errors:
+            return _json_response({"response_action": "errors", "errors": errors})
+    next()
+    return None
 
 
 def attach_unit_of_work(session_factory: sessionmaker[Session]) -> Callable[..., None]:
@@ -46,10 +102,65 @@ def skip_duplicate_events(body: dict, context: BoltContext,
     return BoltResponse(status=200, body="")
 
 
+REQUEST_KINDS = {"block_actions": "action", "view_submission": "view"}
+RECEIPT = "okr_request_receipt"  # context key: (trigger_id, kind) to record with the work
+
+
+def _replayable(body: dict) -> tuple[str, str] | None:
+    kind = "command" if "command" in body else REQUEST_KINDS.get(body.get("type") or "")
+    trigger_id = body.get("trigger_id")
+    return (trigger_id, kind) if kind and trigger_id else None
+
+
+def _reply_response(reply: str) -> BoltResponse:
+    return BoltResponse(status=200, body=reply)  # labelled JSON when it is
+
+
+def answer_replays(body: dict, context: BoltContext,
+                   next: Callable[[], None]) -> BoltResponse | None:
+    """A command, click or submission whose work was committed before (the same signed
+    request, sent again within the five minutes its signature holds) gets the same reply and
+    does nothing. Looked up in a session of its own, which never takes SQLite's write lock."""
+    replayable = _replayable(body)
+    if replayable is None:
+        next()
+        return None
+    trigger_id, kind = replayable
+    engine = context["unit_of_work"].engine
+    with read_only_session_factory(engine)() as session:
+        reply = earlier_reply(db_session=session, trigger_id=trigger_id)
+    if reply is None:
+        context[RECEIPT] = replayable
+        next()
+        return None
+    structured(log, logging.INFO, "replay_answered", kind=kind, team=context.team_id)
+    return _reply_response(reply)
+
+
 class CommitUnitOfWork(ListenerCompletionHandler):
-    """After a listener: commit what it did. The error handler has rolled back if it raised."""
+    """After a listener: commit what it did, with the request's receipt if it wrote something.
+    The error handler has rolled back if it raised."""
 
     def handle(self, request: BoltRequest, response: BoltResponse | None) -> None:
         unit_of_work = request.context.get("unit_of_work")
-        if unit_of_work is not None:
-            unit_of_work.finish(commit=True)
+        if unit_of_work is None:
+            return
+        receipt = request.context.get(RECEIPT)
+        answer = response if response is not None else request.context.ack.response
+        if receipt is not None and answer is not None and unit_of_work.wrote:
+            trigger_id, kind = receipt
+            try:
+                record_request(db_session=unit_of_work.session, trigger_id=trigger_id,
+                               kind=kind, slack_team_id=request.context.team_id,
+                               reply=answer.body if isinstance(answer.body, str) else "")
+            except IntegrityError:
+                # The same request, sent twice at once, committed first: undo this one's work
+                # and answer as it did.
+                unit_of_work.finish(commit=False)
+                with read_only_session_factory(unit_of_work.engine)() as session:
+                    earlier = _reply_response(
+                        earlier_reply(db_session=session, trigger_id=trigger_id) or "")
+                answer.status, answer.body, answer.headers = (earlier.status, earlier.body,
+                                                              earlier.headers)
+                return
+        unit_of_work.finish(commit=True)

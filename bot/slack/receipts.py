@@ -1,4 +1,5 @@
-"""Event de-duplication: Slack delivers events at least once; we act on each once."""
+"""Event de-duplication (Slack delivers events at least once; we act on each once) and
+request receipts (a replayed command, click or submission writes nothing twice)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.slack.models import SlackEventReceipt
+from bot.slack.models import SlackEventReceipt, SlackRequestReceipt
 
-# Slack retries for about five minutes; a day leaves room for clocks and outages.
+# Slack retries for about five minutes and a signature is good for five; a day leaves room
+# for clocks and outages.
 KEEP_RECEIPTS_FOR = timedelta(days=1)
 
 
@@ -31,3 +33,24 @@ def prune_receipts(*, db_session: Session, now: datetime) -> int:
         delete(SlackEventReceipt).where(SlackEventReceipt.received_at < now - KEEP_RECEIPTS_FOR)
     )
     return result.rowcount or 0
+
+
+def prune_request_receipts(*, db_session: Session, now: datetime) -> int:
+    result = db_session.execute(delete(SlackRequestReceipt).where(
+        SlackRequestReceipt.received_at < now - KEEP_RECEIPTS_FOR))
+    return result.rowcount or 0
+
+
+def earlier_reply(*, db_session: Session, trigger_id: str) -> str | None:
+    """The reply a request with this trigger_id got, if its work was committed."""
+    receipt = db_session.get(SlackRequestReceipt, trigger_id)
+    return None if receipt is None else receipt.reply
+
+
+def record_request(*, db_session: Session, trigger_id: str, kind: str,
+                   slack_team_id: str | None, reply: str) -> None:
+    """Add the receipt to the work's own transaction; IntegrityError if the same request
+    got there first (a replay racing the original)."""
+    db_session.add(SlackRequestReceipt(trigger_id=trigger_id, kind=kind,
+                                       slack_team_id=slack_team_id, reply=reply))
+    db_session.flush()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_starlette_response
 from sqlalchemy import Engine
 from starlette.applications import Starlette
@@ -15,15 +18,43 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot import __version__
+from bot import __version__, deadline
 from bot.db import ping
-from bot.slack.dispatch import dispatch
+from bot.logs import structured
+from bot.slack.blocks.errors import apology_message
+from bot.slack.dispatch import SignatureCheck, dispatch, http_request
+from bot.slack.errors import new_reference
+from bot.slack.request_info import describe
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 # Slack's payloads are a few kB; a view submission with many inputs stays well under this.
 MAX_BODY_BYTES = 1_000_000
+# A probe gets its answer within this, whatever the database does (a load balancer's probe
+# typically times out at 2 to 5 seconds).
+HEALTH_SECONDS = 1.5
+
+
+REQUEST_WORKERS = 40
+# Slack gives up after 3 seconds: past this, the person gets an apology instead of silence.
+ANSWER_SECONDS = 2.8
+
+
+def too_slow(request: BoltRequest) -> BoltResponse:
+    reference = new_reference()
+    info = describe(request.body)
+    structured(log, logging.WARNING, "answer_too_slow", reference=reference, type=info.kind,
+               name=info.name, team=info.team, seconds=ANSWER_SECONDS)
+    if info.kind == "command":
+        return BoltResponse(status=200, body=apology_message(reference))
+    # Events keep a 500, so Slack retries them; anything else is acknowledged.
+    return BoltResponse(status=500 if info.kind == "event" else 200, body="")
+
+
+def _ping_within(engine: Engine, seconds: float) -> None:
+    with deadline.within(seconds):
+        ping(engine)
 
 
 async def _bounded_body(request: Request) -> bytes | None:
@@ -41,36 +72,65 @@ async def _bounded_body(request: Request) -> bytes | None:
 
 
 def create_web_app(*, engine: Engine, bolt_app: App | None, mode: str = "http",
+                   signing_secret: str | None = None,
                    on_startup: Callable[[], None] | None = None,
                    on_shutdown: Callable[[], None] | None = None) -> Starlette:
     """The ASGI app `okr-bot serve` runs; `bolt_app=None` serves only the health check."""
+    if bolt_app is not None and not signing_secret:
+        raise ValueError("serving Slack requests over HTTP needs the signing secret")
+    signed_by_slack = SignatureCheck(signing_secret) if signing_secret else None
+    # As many as Starlette's own thread pool would run at once.
+    requests = ThreadPoolExecutor(max_workers=REQUEST_WORKERS, thread_name_prefix="okr-bot-http")
 
     async def slack_events(request: Request) -> Response:
         assert bolt_app is not None
+        assert signed_by_slack is not None
         raw = await _bounded_body(request)
         if raw is None:
             return PlainTextResponse("request body too large", status_code=413)
-        try:
-            body = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return PlainTextResponse("request body is not UTF-8", status_code=400)
-        bolt_request = BoltRequest(body=body, query=request.url.query,
-                                   headers=dict(request.headers))
+        bolt_request = http_request(raw, query=request.url.query, headers=request.headers,
+                                    signed_by_slack=signed_by_slack)
+        if isinstance(bolt_request, BoltResponse):
+            return to_starlette_response(bolt_request)
         # Bolt's Starlette adapter dispatches on the event loop, blocking every other request
         # while a listener runs; a worker thread keeps the loop free.
-        bolt_response = await run_in_threadpool(dispatch, bolt_app, bolt_request,
-                                                 transport="http")
+        worker = asyncio.get_running_loop().run_in_executor(
+            requests, functools.partial(dispatch, bolt_app, bolt_request, transport="http"))
+        try:
+            bolt_response = await asyncio.wait_for(asyncio.shield(worker), ANSWER_SECONDS)
+        except TimeoutError:
+            # The database waits ended at DATABASE_SECONDS; what is still running (opening a
+            # connection) cannot commit any more. Slack will not wait for it.
+            worker.add_done_callback(lambda done: done.cancelled() or done.exception())
+            return to_starlette_response(too_slow(bolt_request))
         return to_starlette_response(bolt_response)
 
+    # The health check in flight, if any: while one waits on the database, the next probe is
+    # answered at once instead of stacking up another thread behind it.
+    pinging: asyncio.Future[None] | None = None
+
+    def health(status: int, database: str) -> JSONResponse:
+        return JSONResponse({"status": "ok" if status == 200 else "unavailable",
+                             "database": database, "mode": mode, "version": __version__},
+                            status_code=status)
+
     async def healthz(request: Request) -> Response:
+        nonlocal pinging
+        if pinging is None or pinging.done():
+            # Its own thread, not the request pool, and never the event loop.
+            pinging = asyncio.get_running_loop().run_in_executor(
+                None, _ping_within, engine, HEALTH_SECONDS * 0.8)
+            # Its outcome, once nobody waits for it any more, is dropped without a warning.
+            pinging.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
-            await run_in_threadpool(ping, engine)
+            await asyncio.wait_for(asyncio.shield(pinging), HEALTH_SECONDS)
+        except TimeoutError:
+            log.warning("health check: database did not answer within %s s", HEALTH_SECONDS)
+            return health(503, "unreachable")
         except Exception as error:
             log.warning("health check: database unreachable (%s)", type(error).__name__)
-            return JSONResponse({"status": "unavailable", "database": "unreachable",
-                                 "mode": mode, "version": __version__}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "reachable", "mode": mode,
-                             "version": __version__})
+            return health(503, "unreachable")
+        return health(200, "reachable")
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -79,6 +139,7 @@ def create_web_app(*, engine: Engine, bolt_app: App | None, mode: str = "http",
         try:
             yield
         finally:
+            requests.shutdown(wait=False)
             if on_shutdown is not None:
                 await run_in_threadpool(on_shutdown)
 

@@ -28,6 +28,7 @@ from .web_api_contract import catalogue, slack_view, validate_call, validate_res
 # Parameters that arrive as JSON strings when WebClient form-encodes a call.
 JSON_PARAMS = frozenset({"blocks", "attachments", "view", "metadata", "unfurls", "dialog"})
 RESPONSE_URL_USES = 5  # a response_url takes 5 posts within 30 minutes (NOTES.md)
+RESPONSE_URL = "response_url"  # the failure queue for posts to any response_url
 TRIGGER_TTL = 3.0  # seconds a trigger_id lives (NOTES.md)
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -101,6 +102,7 @@ class FakeSlack:
         self.on_call = on_call
         self.problems: list[str] = []
         self.responses: list[dict[str, Any]] = []
+        self.refused_responses: list[dict[str, Any]] = []  # posts fail_next_responses refused
         self._calls: list[RecordedCall] = []
         self._cond = threading.Condition()
         self._failures: dict[str, list[_Failure]] = defaultdict(list)
@@ -199,6 +201,7 @@ class FakeSlack:
             self._calls.clear()
             self.problems.clear()
             self.responses.clear()
+            self.refused_responses.clear()
             self._failures.clear()
 
     def assert_no_problems(self) -> None:
@@ -219,6 +222,12 @@ class FakeSlack:
             self._failures[method] += [_Failure(status, retry_after, error)] * times
 
     # -- response_url ----------------------------------------------------------------------
+    def fail_next_responses(self, *, status: int = 500, times: int = 1,
+                            retry_after: int = 1) -> None:
+        """The next `times` posts to any response_url get HTTP `status` (a 429 with
+        Retry-After) and are not shown; they land in `refused_responses`."""
+        self.fail_next(RESPONSE_URL, status=status, retry_after=retry_after, times=times)
+
     def response_url(self, name: str = "cmd") -> str:
         return f"{self.url}/response/{name}/{next(self._response_ids)}"
 
@@ -279,6 +288,13 @@ class FakeSlack:
 
     def handle_response_url(self, url: str, headers: dict[str, str], body: bytes) -> Answer:
         """Called by the HTTP handler thread for `/response/<name>/<n>`."""
+        if failure := self._take_failure(RESPONSE_URL):
+            with self._cond:
+                self.refused_responses.append({"url": url, "status": failure.status,
+                                               "received_at": time.time()})
+                self._cond.notify_all()
+            extra = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}
+            return failure.status, extra, b"rate_limited" if extra else b"server_error"
         try:
             payload = json.loads(body or b"null")
         except ValueError:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from bot.okrs.method.chain import BrokenLink, ChainNode, Step, Visit
 from bot.slack.blocks.mrkdwn import context, escape, header, section
+from bot.slack.blocks.mrkdwn import fallback as fallback_text
 from bot.slack.blocks.status import SHARE_ACTION
 from bot.slack.blocks.status import mark as _mark
 
@@ -71,7 +72,7 @@ def message(title: str, blocks: list[dict], *, fallback: str, shareable: str | N
     out = [header(title), *blocks]
     if shareable:
         out.append(share_button(shareable))
-    return {"response_type": "ephemeral", "text": escape(fallback), "blocks": out}
+    return {"response_type": "ephemeral", "text": fallback_text(fallback), "blocks": out}
 
 
 def tree_message(root: ChainNode, visits: Iterable[Visit], broken: BrokenLink | None, *,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.slack.blocks.mrkdwn import context, escape, header, section
+from bot.slack.blocks.mrkdwn import MESSAGE_TEXT_LIMIT, context, escape, header, section, truncate
 from bot.slack.router import Subcommand
 
 INTRO = ("okr-bot keeps your OKRs and KPIs alive week to week: check-ins by DM, "
@@ -35,4 +35,5 @@ def help_message(subcommands: Iterable[Subcommand], *, unknown: str | None = Non
     blocks += [header("okr-bot commands"), section(INTRO), {"type": "divider"}]
     blocks += subcommand_blocks(subcommands)
     blocks.append(context("Type `/okr help` any time to see this list."))
-    return {"response_type": "ephemeral", "text": fallback, "blocks": blocks}
+    return {"response_type": "ephemeral", "text": truncate(fallback, MESSAGE_TEXT_LIMIT),
+            "blocks": blocks}

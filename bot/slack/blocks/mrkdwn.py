@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 SECTION_TEXT_LIMIT = 3000
+# A message's top-level `text`; Slack truncates past it.
+MESSAGE_TEXT_LIMIT = 40_000
 
 
 def escape(text: str) -> str:
@@ -19,6 +21,12 @@ def truncate(text: str, limit: int = SECTION_TEXT_LIMIT) -> str:
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
     return cut + "…"
+
+
+def fallback(text: str) -> str:
+    """A message's `text` (what notifications and screen readers say), escaped: escaping can
+    grow typed text fivefold ("&" becomes "&amp;"), so it is cut after, on an entity boundary."""
+    return truncate(escape(text), MESSAGE_TEXT_LIMIT)
 
 
 def section(text: str, **extra: object) -> dict:

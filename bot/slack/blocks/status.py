@@ -11,7 +11,7 @@ from bot.okrs.method.chain import BrokenLink, Chain, ChainNode, NodeId, NodeKind
 from bot.okrs.method.enums import BandMode, Direction
 from bot.okrs.method.health import Bands, MetricSpec, format_value
 from bot.slack.blocks.blocker_text import ago, entry_text
-from bot.slack.blocks.mrkdwn import context, escape, header, section, truncate
+from bot.slack.blocks.mrkdwn import context, escape, fallback, header, section, truncate
 from bot.slack.blocks.visuals import progress_bar, progress_label, sparkline, status_mark
 
 SHARE_ACTION = "share_in_channel"
@@ -172,6 +172,6 @@ def status_message(chain: Chain, objective: ChainNode, *, today: date,
         blocks.append({"type": "actions", "elements": [{
             "type": "button", "action_id": SHARE_ACTION, "value": shareable[:2000],
             "text": {"type": "plain_text", "text": "Share in channel"}}]})
-    return {"response_type": "ephemeral", "text": escape(f"{objective.name}: "
-                                                         f"{objective.health.status.value}"),
+    return {"response_type": "ephemeral", "text": fallback(f"{objective.name}: "
+                                                           f"{objective.health.status.value}"),
             "blocks": blocks}

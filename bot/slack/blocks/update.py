@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot.okrs.method.health import format_value
 from bot.okrs.method.names import Candidate
 from bot.okrs.store.measurements import Recorded
-from bot.slack.blocks.mrkdwn import context, escape, section
+from bot.slack.blocks.mrkdwn import context, escape, fallback, section
 from bot.slack.blocks.visuals import status_mark
 
 CHOICES_SHOWN = 10
@@ -15,7 +15,7 @@ CHOICES_SHOWN = 10
 
 def ephemeral(text: str, blocks: list[dict]) -> dict:
     """`text`, as written (escaped here), is what notifications and screen readers say."""
-    return {"response_type": "ephemeral", "text": escape(text), "blocks": blocks}
+    return {"response_type": "ephemeral", "text": fallback(text), "blocks": blocks}
 
 
 def problem(message: str) -> dict:

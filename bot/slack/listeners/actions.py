@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
+from bot.slack import response_url
 from bot.slack.blocks.mrkdwn import context as context_block
 from bot.slack.blocks.status import SHARE_ACTION
 from bot.slack.errors import reported
@@ -41,8 +42,13 @@ def share_in_channel(body: dict, action: dict, respond: Respond, context: BoltCo
         return
     blocks = [b for b in reply["blocks"] if b.get("type") != "actions"]
     blocks.append(context_block(f"Shared by <@{user}>"))
-    respond(response_type="in_channel", replace_original=False, text=reply["text"],
-            blocks=blocks)
+    shared = response_url.post(body.get("response_url") or "", {
+        "response_type": "in_channel", "replace_original": False, "text": reply["text"],
+        "blocks": blocks})
+    if not shared:
+        respond(replace_original=False, response_type="ephemeral",
+                text="Sorry, this could not be shared in the channel: Slack did not take it. "
+                     "Nothing was posted; please try again in a moment.")
 
 
 def register(app: App) -> None:

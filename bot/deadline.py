@@ -1,0 +1,117 @@
+"""How long the work in hand may wait for PostgreSQL, enforced on our side of the socket.
+
+A server that hangs (stopped, swapped out, a network that swallows packets) enforces none of
+its own timeouts, so a request would wait as long as it hangs, then commit after Slack gave
+up and the person was told it failed. Inside `within(seconds)` every wait for PostgreSQL
+ends by the deadline: the connection is closed (the server rolls back whatever it had not
+committed) and the caller gets an OperationalError. A commit carries its own deadline to the
+server, in the same message as COMMIT, so a COMMIT the server reads only after we gave up
+rolls back instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.pq import TransactionStatus
+
+_deadline: ContextVar[float | None] = ContextVar("okr_bot_database_deadline", default=None)
+
+
+def _elapsed_clock() -> float:
+    # Real seconds, even in tests that freeze or move the app's clock (bot/clock.py):
+    # freezegun replaces time.monotonic, and decides per call whether to, so a deadline
+    # read with it could pass at once. It leaves clock_gettime alone.
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+@contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """Waits for the database in this thread end `seconds` from now (or sooner, if an
+    enclosing deadline is sooner)."""
+    deadline = _elapsed_clock() + seconds
+    outer = _deadline.get()
+    token = _deadline.set(deadline if outer is None else min(outer, deadline))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def remaining() -> float | None:
+    """Seconds left before the deadline (negative once past), or None without one."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - _elapsed_clock()
+
+
+class DatabaseTooSlow(psycopg.OperationalError):
+    """The database did not answer before the deadline; the connection was closed."""
+
+
+class BoundedConnection(psycopg.Connection[Any]):
+    """A psycopg connection whose every wait honours the current deadline."""
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        left = remaining()
+        if left is None:
+            return super().wait(gen, interval, timeout)
+        if left <= 0:  # nothing is sent once the time is up
+            gen.close()
+            self._give_up()
+        try:
+            return super().wait(gen, interval, left if timeout is None else min(timeout, left))
+        except psycopg.errors._WaitTimeout:
+            self._give_up()
+
+    def _give_up(self) -> None:
+        # Mid-protocol, the connection cannot be used again. Closing it (not cancelling: a
+        # hung server would not answer that either) makes SQLAlchemy drop it from the pool,
+        # and the server, once it runs again, rolls back what was not committed.
+        self.close()
+        raise DatabaseTooSlow("the database did not answer in time; the connection was closed")
+
+    def rollback(self) -> None:
+        if self.closed:
+            return  # given up on: the server rolls back on its own
+        # Closed by the deadline instead, which is as good as a rollback.
+        with contextlib.suppress(DatabaseTooSlow):
+            super().rollback()
+
+    def commit(self) -> None:
+        left = remaining()
+        if left is None or self.info.transaction_status != TransactionStatus.INTRANS:
+            super().commit()
+            return
+        self._check_then_commit(self._server_now())
+
+    def _server_now(self) -> datetime:
+        with self.cursor() as cursor:
+            cursor.execute("SELECT clock_timestamp()")
+            row = cursor.fetchone()
+        assert row is not None
+        return row[0]
+
+    def _check_then_commit(self, server_now: datetime) -> None:
+        # COMMIT preceded, in the same message, by a check that fails it if the server reads
+        # it later than we will wait for its answer. The allowance is measured after the
+        # server's clock was read, so it errs on the side of rolling back. No parameters:
+        # psycopg sends both statements in one simple-protocol message. The CASE depends on
+        # clock_timestamp(), so the failing cast runs only when late.
+        allowance_ms = max(int((remaining() or 0) * 1000), 0)
+        with self.cursor() as cursor:
+            cursor.execute(
+                "SELECT CAST(CASE WHEN clock_timestamp() > "
+                f"'{server_now.isoformat()}'::timestamptz + interval '{allowance_ms} ms' "
+                "THEN 'okr-bot: this COMMIT came after the client gave up; rolled back' "
+                "ELSE '1' END AS integer); COMMIT")
+
+
+def connect(*args: Any, **kwargs: Any) -> BoundedConnection:
+    return BoundedConnection.connect(*args, **kwargs)
