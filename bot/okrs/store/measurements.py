@@ -3,17 +3,17 @@ so old → new, the new health and the triggers that fire are worked out the sam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from bot.okrs.method.enums import Source
-from bot.okrs.method.health import Bands, Health, MetricSpec, metric_health, with_counter_metric
+from bot.okrs.method.health import Bands, MetricSpec, metric_health, with_counter_metric
 from bot.okrs.method.health import Measurement as Point
 from bot.okrs.method.names import LIKE_ESCAPE, like_escaped
-from bot.okrs.method.triggers import Firing, TriggerRule, firings
+from bot.okrs.method.recording import MetricRef, Recorded
+from bot.okrs.method.triggers import TriggerRule, firings
 from bot.okrs.store.models import CounterMetric, Measurement, Metric, MetricThresholds
 from bot.people.service import bump_data_version
 
@@ -54,15 +54,6 @@ def counter_metrics_of(db_session: Session, metric: Metric) -> list[Metric]:
         Metric.id.in_(declared.union(declaring)))))
 
 
-@dataclass(frozen=True)
-class Recorded:
-    metric: Metric
-    old_value: float | None
-    new_value: float
-    health: Health
-    fired: list[Firing]
-
-
 def record_measurement(*, db_session: Session, metric: Metric, value: float, at: datetime,
                        source: Source, now: datetime, author: str | None = None,
                        note: str | None = None) -> Recorded:
@@ -84,7 +75,8 @@ def record_measurement(*, db_session: Session, metric: Metric, value: float, at:
     # Only what this measurement set off: a backfill does not re-announce later crossings.
     fired = [f for f in firings(rules, series, metric.frequency, spec=spec)
              if f.measured_at == at and f.value == value]
-    return Recorded(metric=metric, old_value=old_value, new_value=value, health=health,
+    return Recorded(metric=MetricRef(metric.key, metric.name, metric.unit, metric.owner),
+                    old_value=old_value, new_value=value, health=health,
                     fired=fired)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot.okrs.method.health import format_value
 from bot.okrs.method.names import Candidate
-from bot.okrs.store.measurements import Recorded
+from bot.okrs.method.recording import Recorded
 from bot.slack.blocks.mrkdwn import context, escape, fallback, section
 from bot.slack.blocks.visuals import status_mark
 
