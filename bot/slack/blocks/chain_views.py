@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from bot.okrs.method.chain import BrokenLink, ChainNode, Step, Visit
 from bot.slack.blocks.mrkdwn import context, escape, header, section
 from bot.slack.blocks.mrkdwn import fallback as fallback_text
-from bot.slack.blocks.status import SHARE_ACTION
+from bot.slack.blocks.share import share_button
 from bot.slack.blocks.status import mark as _mark
 
 SECTION_BUDGET = 2900  # under Slack's 3000 characters, with room for "…and N more"
@@ -60,12 +60,6 @@ def packed(lines: Sequence[str], *, more_hint: str) -> list[dict]:
             break
         used += 1
     return packer.finish(left_out=len(lines) - used, more_hint=more_hint)
-
-
-def share_button(command: str) -> dict:
-    return {"type": "actions", "elements": [{
-        "type": "button", "action_id": SHARE_ACTION, "value": command[:2000],
-        "text": {"type": "plain_text", "text": "Share in channel"}}]}
 
 
 def message(title: str, blocks: list[dict], *, fallback: str, shareable: str | None) -> dict:

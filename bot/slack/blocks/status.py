@@ -12,9 +12,9 @@ from bot.okrs.method.enums import BandMode, Direction
 from bot.okrs.method.health import Bands, MetricSpec, format_value
 from bot.slack.blocks.blocker_text import ago, entry_text
 from bot.slack.blocks.mrkdwn import context, escape, fallback, header, section, truncate
+from bot.slack.blocks.share import share_button
 from bot.slack.blocks.visuals import progress_bar, progress_label, sparkline, status_mark
 
-SHARE_ACTION = "share_in_channel"
 LIST_LIMIT = 3000
 MAX_KEY_RESULTS = 20
 BLOCKER_CLIP = 200  # characters of each blocker's words; `/okr blockers` shows more
@@ -169,9 +169,7 @@ def status_message(chain: Chain, objective: ChainNode, *, today: date,
         blocks.append(context(f"⛓ First broken link: {escape(broken.node.name)}, "
                               f"explained by {causes}"))
     if shareable is not None:
-        blocks.append({"type": "actions", "elements": [{
-            "type": "button", "action_id": SHARE_ACTION, "value": shareable[:2000],
-            "text": {"type": "plain_text", "text": "Share in channel"}}]})
+        blocks.append(share_button(shareable))
     return {"response_type": "ephemeral", "text": fallback(f"{objective.name}: "
                                                            f"{objective.health.status.value}"),
             "blocks": blocks}

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 
-from bot.slack import response_url
+from bot.slack import ids, response_url
 from bot.slack.blocks.mrkdwn import context as context_block
-from bot.slack.blocks.status import SHARE_ACTION
+from bot.slack.blocks.share import has_share_button
 from bot.slack.errors import reported
+from bot.slack.listeners.ack import acknowledge
 from bot.slack.listeners.commands import ROUTER
 from bot.slack.router import CommandRequest
-
-
-def _has_share_button(reply: dict) -> bool:
-    return any(element.get("action_id") == SHARE_ACTION
-               for block in reply["blocks"] if block.get("type") == "actions"
-               for element in block.get("elements", []))
-
-
-def acknowledge(ack: Ack) -> None:
-    ack()
 
 
 @reported
@@ -35,7 +26,7 @@ def share_in_channel(body: dict, action: dict, respond: Respond, context: BoltCo
                              unit_of_work=context["unit_of_work"])
     request.unit_of_work.only_reads()
     reply = route.subcommand.handler(request)
-    if not _has_share_button(reply):
+    if not has_share_button(reply):
         # Not the content that was shown (the objective was renamed away, the plan is gone):
         # tell the person who clicked, not the channel.
         respond(replace_original=False, **reply)
@@ -52,4 +43,4 @@ def share_in_channel(body: dict, action: dict, respond: Respond, context: BoltCo
 
 
 def register(app: App) -> None:
-    app.action(SHARE_ACTION)(ack=acknowledge, lazy=[share_in_channel])
+    app.action(ids.SHARE_IN_CHANNEL)(ack=acknowledge, lazy=[share_in_channel])

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot import clock
 from bot.people import service as people_service
 from bot.slack.blocks.home import home_view
 from bot.slack.errors import reported
+from bot.slack.listeners.ack import acknowledge
 from bot.slack.listeners.commands import ROUTER
 from bot.slack.middleware import db_session
-
-
-def acknowledge(ack: Ack) -> None:
-    ack()
 
 
 @reported

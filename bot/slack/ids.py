@@ -1,0 +1,5 @@
+"""Every action, block and callback id okr-bot puts in Slack, in one place: the builders
+that set them and the listeners that match them read the same names."""
+
+# Actions (buttons, menus)
+SHARE_IN_CHANNEL = "share_in_channel"
