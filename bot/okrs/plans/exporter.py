@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import asdict
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -29,20 +29,16 @@ from bot.okrs.store.models import (
     NorthStar,
     Objective,
 )
+from bot.okrs.store.rows import grouped
 from bot.people.models import Person, Team, Workspace
+
+
+def _by(rows: Any, column: str) -> dict[Any, list[Any]]:
+    return grouped(rows, attrgetter(column), by_position=True)
 
 
 class NoSuchWorkspace(LookupError):
     pass
-
-
-def _grouped(rows: Any, key: str) -> dict[Any, list[Any]]:
-    groups: dict[Any, list[Any]] = defaultdict(list)
-    for row in rows:
-        groups[getattr(row, key)].append(row)
-    for items in groups.values():
-        items.sort(key=lambda r: getattr(r, "position", 0))
-    return groups
 
 
 class _Exporter:
@@ -59,14 +55,14 @@ class _Exporter:
             return session.scalars(select(model).where(getattr(model, column).in_(ids)))
 
         self.thresholds = {t.metric_id: t for t in rows(MetricThresholds, "metric_id")}
-        self.measurements = _grouped(rows(Measurement, "metric_id"), "metric_id")
+        self.measurements = _by(rows(Measurement, "metric_id"), "metric_id")
         for items in self.measurements.values():
             items.sort(key=lambda m: (m.measured_at, m.id))
-        self.triggers = _grouped(rows(ActionTrigger, "metric_id"), "metric_id")
-        self.edges = _grouped(rows(MetricEdge, "parent_id"), "parent_id")
-        self.counters = _grouped(rows(CounterMetric, "metric_id"), "metric_id")
-        self.measures_activities = _grouped(rows(MetricActivity, "metric_id"), "metric_id")
-        self.measures_objectives = _grouped(rows(MetricObjective, "metric_id"), "metric_id")
+        self.triggers = _by(rows(ActionTrigger, "metric_id"), "metric_id")
+        self.edges = _by(rows(MetricEdge, "parent_id"), "parent_id")
+        self.counters = _by(rows(CounterMetric, "metric_id"), "metric_id")
+        self.measures_activities = _by(rows(MetricActivity, "metric_id"), "metric_id")
+        self.measures_objectives = _by(rows(MetricObjective, "metric_id"), "metric_id")
         self.goals = list(session.scalars(select(Goal).where(Goal.workspace_id == ws)
                                           .order_by(Goal.position)))
         self.objectives = list(session.scalars(
@@ -74,9 +70,9 @@ class _Exporter:
         self.activities = list(session.scalars(
             select(Activity).where(Activity.workspace_id == ws).order_by(Activity.position)))
         activity_ids = [a.id for a in self.activities]
-        self.activity_objectives = _grouped(session.scalars(select(ActivityObjective).where(
+        self.activity_objectives = _by(session.scalars(select(ActivityObjective).where(
             ActivityObjective.activity_id.in_(activity_ids))), "activity_id")
-        self.activity_goals = _grouped(session.scalars(select(ActivityGoal).where(
+        self.activity_goals = _by(session.scalars(select(ActivityGoal).where(
             ActivityGoal.activity_id.in_(activity_ids))), "activity_id")
         self.goal_keys = {g.id: g.key for g in self.goals}
         self.objective_keys = {o.id: o.key for o in self.objectives}

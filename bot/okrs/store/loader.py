@@ -7,7 +7,6 @@ few measurements of each metric. bot/okrs/chain_cache.py keeps the built chains.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 
 from sqlalchemy import select, true
 from sqlalchemy.orm import Session, aliased
@@ -32,15 +31,9 @@ from bot.okrs.store.models import (
     Objective,
 )
 from bot.okrs.store.models import Measurement as MeasurementRow
+from bot.okrs.store.rows import grouped
 
 RECENT = 12  # measurements per metric: enough for a sparkline and a trend
-
-
-def _grouped(rows: list, key: Callable) -> dict:
-    groups: dict = defaultdict(list)
-    for row in rows:
-        groups[key(row)].append(row)
-    return groups
 
 
 def load_blueprints(db_session: Session, workspace_id: int) -> list[Blueprint]:
@@ -55,13 +48,13 @@ def load_blueprints(db_session: Session, workspace_id: int) -> list[Blueprint]:
     def in_workspace(model, column):
         return select(model).join(Metric, column == Metric.id).where(Metric.workspace_id == ws)
 
-    edges = _grouped(db_session.scalars(in_workspace(MetricEdge, MetricEdge.parent_id)
+    edges = grouped(db_session.scalars(in_workspace(MetricEdge, MetricEdge.parent_id)
                                         .order_by(MetricEdge.position)).all(),
                      lambda e: e.parent_id)
     counters = db_session.scalars(in_workspace(CounterMetric, CounterMetric.metric_id)).all()
-    measures_activities = _grouped(db_session.scalars(
+    measures_activities = grouped(db_session.scalars(
         in_workspace(MetricActivity, MetricActivity.metric_id)).all(), lambda r: r.activity_id)
-    measures_objectives = _grouped(db_session.scalars(
+    measures_objectives = grouped(db_session.scalars(
         in_workspace(MetricObjective, MetricObjective.metric_id)).all(), lambda r: r.objective_id)
     star = db_session.scalar(select(NorthStar).where(NorthStar.workspace_id == ws,
                                                      NorthStar.active))
@@ -72,9 +65,9 @@ def load_blueprints(db_session: Session, workspace_id: int) -> list[Blueprint]:
     activities = db_session.scalars(select(Activity).where(Activity.workspace_id == ws)
                                     .order_by(Activity.position)).all()
     activity_ids = select(Activity.id).where(Activity.workspace_id == ws)
-    drives = _grouped(db_session.scalars(select(ActivityObjective).where(
+    drives = grouped(db_session.scalars(select(ActivityObjective).where(
         ActivityObjective.activity_id.in_(activity_ids))).all(), lambda r: r.objective_id)
-    drives_goal = _grouped(db_session.scalars(select(ActivityGoal).where(
+    drives_goal = grouped(db_session.scalars(select(ActivityGoal).where(
         ActivityGoal.activity_id.in_(activity_ids))).all(), lambda r: r.goal_id)
     recent = _recent_measurements(db_session, ws)
 
@@ -110,7 +103,7 @@ def load_blueprints(db_session: Session, workspace_id: int) -> list[Blueprint]:
                          counter_metrics=tuple(sorted(node_of[c] for c in pairs[metric.id])),
                          **fields)
 
-    by_kind = _grouped(list(metrics.values()), lambda m: m.kind)
+    by_kind = grouped(list(metrics.values()), lambda m: m.kind)
     out: list[Blueprint] = []
     goal_metric = {m.goal_id: m for m in by_kind[MetricKind.GOAL]}
     if star is not None:
@@ -122,7 +115,7 @@ def load_blueprints(db_session: Session, workspace_id: int) -> list[Blueprint]:
                                         name=star.name))
         else:
             out.append(Blueprint(NodeKind.NORTH_STAR, star.key, star.name, children=children))
-    objectives_of = _grouped(list(objectives), lambda o: o.goal_id)
+    objectives_of = grouped(list(objectives), lambda o: o.goal_id)
     for goal in goals:
         children = tuple((NodeKind.OBJECTIVE, o.key) for o in objectives_of[goal.id])
         children += tuple((NodeKind.ACTIVITY, activity_keys[link.activity_id])
@@ -134,7 +127,7 @@ def load_blueprints(db_session: Session, workspace_id: int) -> list[Blueprint]:
         else:
             out.append(Blueprint(NodeKind.GOAL, goal.key, goal.name, goal.owner,
                                  children=children))
-    results_of = _grouped(by_kind[MetricKind.KEY_RESULT], lambda m: m.objective_id)
+    results_of = grouped(by_kind[MetricKind.KEY_RESULT], lambda m: m.objective_id)
     for objective in objectives:
         children = tuple((NodeKind.KEY_RESULT, m.key) for m in results_of[objective.id])
         children += tuple((NodeKind.ACTIVITY, activity_keys[link.activity_id])
