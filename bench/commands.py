@@ -9,10 +9,10 @@ For each backend: generate the workspace (bench/dataset.py) into a fresh databas
 real ASGI app (`build_runtime(settings).web_app()`) under uvicorn in a thread, with the fake
 Slack Web API behind it (it also receives the posts to `response_url`) and a `/noop` slash
 command (a listener that only acks) added to the same Bolt app. The server warms every chain in
-the background when it starts; nothing is measured before `CHAINS.wait_idle()` says that is
+the background when it starts; nothing is measured before `chains.wait_idle()` says that is
 done. Then signed requests go in as Slack sends them, one at a time:
 
-* cold: the first request after `CHAINS.wait_idle(); CHAINS.clear()` (the median of 3 at
+* cold: the first request after `chains.wait_idle(); chains.clear()` (the median of 3 at
   `--scale`, one at `--compare-scale`). Two times for each: the HTTP acknowledgement (what
   Slack's 3 seconds apply to) and the answer (the post to `response_url` when the command was
   acknowledged with the "working" message and answered later, otherwise the acknowledgement);
@@ -21,10 +21,10 @@ done. Then signed requests go in as Slack sends them, one at a time:
   interleaved by default so the three share the machine's state, latency measured by the
   client around each whole request (signing, connecting, the server, reading the reply), up to
   the answer if one was deferred; the chains the cache rebuilt in the background meanwhile
-  (`CHAINS.builds`) are counted;
+  (`chains.builds`) are counted;
 * after a write (at `--scale`, after the timed rounds): `--writes` times `/okr update <key
   result> <value>` sent as the key result's owner, then at once `/okr status <its objective>`;
-  and as often with `CHAINS.wait_idle()` (the background rebuild the write started) between;
+  and as often with `chains.wait_idle()` (the background rebuild the write started) between;
 * statements: every statement the runtime's engine sends (a `before_cursor_execute` listener)
   until the answer has arrived, the lazy listener's included, for one cold and one warm request
   of each command, at `--scale` and at `--compare-scale`;
@@ -74,7 +74,7 @@ from bot.config import load_settings
 from bot.logs import configure_logging
 from bot.okrs.store import cache as chain_cache
 from bot.okrs.store import loader as chain_loader
-from bot.okrs.store.cache import CHAINS, REFRESH_SECONDS
+from bot.okrs.store.cache import REFRESH_SECONDS, ChainCache
 from bot.okrs.store.models import Metric
 from bot.serve import Runtime, build_runtime
 from bot.slack.blocks.working import WORKING_TEXT
@@ -104,12 +104,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def settle() -> float:
+def settle(chains: ChainCache) -> float:
     """Wait until the chain cache's background work is done, and what that work queued after
     itself (the garbage collection that follows a build). Returns the seconds waited."""
     started = time.perf_counter()
-    CHAINS.wait_idle(timeout=IDLE_SECONDS)
-    CHAINS.wait_idle(timeout=IDLE_SECONDS)
+    chains.wait_idle(timeout=IDLE_SECONDS)
+    chains.wait_idle(timeout=IDLE_SECONDS)
     return time.perf_counter() - started
 
 
@@ -273,7 +273,7 @@ class Sent:
 
 @dataclass
 class WriteSample:
-    waited: bool  # CHAINS.wait_idle() between the update and the status
+    waited: bool  # chains.wait_idle() between the update and the status
     update: Sent
     status: Sent
     rebuild: list[BuildStep]  # the background rebuild the update started
@@ -298,7 +298,7 @@ class BackendResult:
     sizes: list[SizeResult] = field(default_factory=list)
     timed: dict[str, list[Sent]] = field(default_factory=dict)
     timed_seconds: float = 0.0
-    timed_builds: int = 0  # CHAINS.builds during the timed rounds
+    timed_builds: int = 0  # bot.runtime.chains.builds during the timed rounds
     timed_build_steps: list[BuildStep] = field(default_factory=list)
     writes: list[WriteSample] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
@@ -389,22 +389,22 @@ def served(url: str, objective_keys: list[str], size: SizeResult) -> Iterator[Bo
         runtime = build_runtime(settings)
         runtime.bolt_app.command("/noop")(noop)
         counter = StatementCounter(runtime.engine)
-        builds = CHAINS.builds
+        builds = runtime.chains.builds
         started = time.perf_counter()
         try:
             with serving(runtime.web_app(with_scheduler=False)) as base:
-                settle()  # the start-up warm-up (CHAINS.warm), and its garbage collection
+                settle(runtime.chains)  # the start-up warm-up, and its garbage collection
                 size.warm_up_seconds = time.perf_counter() - started
-                size.warm_up_builds = CHAINS.builds - builds
+                size.warm_up_builds = runtime.chains.builds - builds
                 size.frozen = gc.get_freeze_count()
                 sender = SlackSender(f"{base}/slack/events", SIGNING_SECRET,
                                      team_id=dataset.TEAM_ID, response_urls=fake.response_url,
                                      timeout=SLACK_SECONDS * 100)
                 yield Bot(runtime, fake, sender, counter, objective_keys)
-                settle()
+                settle(runtime.chains)
         finally:
             # The next server starts as a new process would: no chain cached, none frozen.
-            CHAINS.clear()
+            runtime.chains.clear()
             gc.unfreeze()
             gc.collect()
         fake.assert_no_problems()
@@ -468,17 +468,17 @@ def phase(result: BackendResult, name: str) -> Iterator[None]:
 
 
 def statements_of(bot: Bot, size: SizeResult, *, cold_samples: int) -> None:
-    """Cold (after the background work and CHAINS.clear()) then warm, for each command."""
+    """Cold (after the background work and chains.clear()) then warm, for each command."""
     objective = bot.objective_keys[len(bot.objective_keys) // 2]
     for command in COMMANDS:
         size.cold[command] = []
         for _ in range(cold_samples):
-            settle()
-            CHAINS.clear()
+            settle(bot.runtime.chains)
+            bot.runtime.chains.clear()
             size.cold[command].append(bot.send(command, objective))
-        settle()
+        settle(bot.runtime.chains)
         size.warm[command] = bot.send(command, objective)
-    settle()
+    settle(bot.runtime.chains)
 
 
 def timed_rounds(bot: Bot, result: BackendResult, requests: int, order: str) -> None:
@@ -488,7 +488,7 @@ def timed_rounds(bot: Bot, result: BackendResult, requests: int, order: str) -> 
         for command in COMMANDS:
             bot.send(command, objectives[n])
     result.timed = {command: [] for command in COMMANDS}
-    builds, build_mark = CHAINS.builds, BUILDS.mark()
+    builds, build_mark = bot.runtime.chains.builds, BUILDS.mark()
     started = time.perf_counter()
     if order == "interleaved":
         for n in range(requests):
@@ -502,9 +502,9 @@ def timed_rounds(bot: Bot, result: BackendResult, requests: int, order: str) -> 
                 result.timed[command].append(
                     bot.send(command, objectives[WARM_UP_ROUNDS + n]))
     result.timed_seconds = time.perf_counter() - started
-    result.timed_builds = CHAINS.builds - builds
+    result.timed_builds = bot.runtime.chains.builds - builds
     result.timed_build_steps = BUILDS.since(build_mark)
-    settle()
+    settle(bot.runtime.chains)
 
 
 def after_writes(bot: Bot, result: BackendResult, samples: int) -> None:
@@ -517,14 +517,14 @@ def after_writes(bot: Bot, result: BackendResult, samples: int) -> None:
         key = f"kr-{objective.removeprefix('obj-')}-1"
         owner = bot.owner_of(key)
         value = round(chooser.uniform(10, 1000), 1)
-        settle()
+        settle(bot.runtime.chains)
         build_mark = BUILDS.mark()
         update, reply, _ = bot.request(f"update {key} {value}", user=owner)
         check_recorded(key, reply)
         if waited:
-            CHAINS.wait_idle(timeout=IDLE_SECONDS)
+            bot.runtime.chains.wait_idle(timeout=IDLE_SECONDS)
         status = bot.send("status", objective)
-        settle()
+        settle(bot.runtime.chains)
         rebuild = [step for step in BUILDS.since(build_mark) if step.thread.startswith(BACKGROUND)]
         result.writes.append(WriteSample(waited, update, status, rebuild))
 
@@ -684,7 +684,7 @@ def spread(values: list[float]) -> str:
 
 def write_line(result: BackendResult) -> str:
     parts = []
-    for waited, label in ((False, "at once"), (True, "after CHAINS.wait_idle()")):
+    for waited, label in ((False, "at once"), (True, "after chains.wait_idle()")):
         samples = [w for w in result.writes if w.waited == waited]
         if not samples:
             continue
@@ -728,7 +728,7 @@ def report(results: list[BackendResult], requests: int, order: str,
            else "all of one command, then the next")
     print(f"{requests} signed HTTP requests per command, one at a time, {how}; latency "
           "measured by the client until the answer (the ack, or the response_url post when "
-          "deferred); p50/p99 nearest rank. Cold: after CHAINS.wait_idle(); CHAINS.clear(); "
+          "deferred); p50/p99 nearest rank. Cold: after chains.wait_idle(); chains.clear(); "
           f"median of {COLD_SAMPLES} at {results[0].sizes[0].scale:g}×, one at "
           f"{results[0].sizes[1].scale:g}×.")
     print()

@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from bot import schema
 from bot.config import WHERE_TO_GET, Settings, SettingsError, StartupError
 from bot.db import make_engine, make_session_factory
-from bot.okrs.store.cache import CHAINS
+from bot.okrs.store.cache import ChainCache
 from bot.scheduler import start_scheduler
 from bot.slack.app import create_app
 from bot.slack.server import create_web_app
@@ -35,6 +35,7 @@ class Runtime:
     engine: Engine
     session_factory: sessionmaker[Session]
     bolt_app: App
+    chains: ChainCache
     socket_mode: OkrSocketModeHandler | None = None
     scheduler: BackgroundScheduler | None = field(default=None, repr=False)
 
@@ -43,7 +44,7 @@ class Runtime:
             if warm_chains:
                 # Read every workspace's chain in the background, so the first commands
                 # after a start or a deploy do not wait for it.
-                CHAINS.warm(self.engine)
+                self.chains.warm(self.engine)
             if with_scheduler:
                 self.scheduler = start_scheduler(self.session_factory)
 
@@ -97,11 +98,12 @@ def build_runtime(settings: Settings, **engine_options: Any) -> Runtime:
     session_factory = make_session_factory(engine)
     # A write that moves a workspace's data (an update, a check-in) has its chain rebuilt at
     # once in the background, so the next /okr command finds it ready.
-    CHAINS.refresh_after_commit(session_factory)
+    chains = ChainCache()
+    chains.refresh_after_commit(session_factory)
     runtime = None
     try:
-        bolt_app = create_app(settings, session_factory=session_factory)
-        runtime = Runtime(settings, engine, session_factory, bolt_app)
+        bolt_app = create_app(settings, session_factory=session_factory, chains=chains)
+        runtime = Runtime(settings, engine, session_factory, bolt_app, chains)
         if settings.slack_app_token is not None:
             runtime.socket_mode = OkrSocketModeHandler(
                 bolt_app, settings.slack_app_token.get_secret_value())

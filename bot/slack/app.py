@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.okrs.store.cache import ChainCache
 from bot.slack.errors import handle_error
 from bot.slack.listeners import register_listeners
 from bot.slack.middleware import (
@@ -49,7 +50,8 @@ class _DropClientTokenWarning(logging.Filter):
         return not str(record.msg).startswith("As you gave `client` as well")
 
 
-def create_app(settings: Settings, *, session_factory: sessionmaker[Session]) -> App:
+def create_app(settings: Settings, *, session_factory: sessionmaker[Session],
+               chains: ChainCache) -> App:
     """Build the Bolt App. Verifies the bot token with auth.test, as Bolt does."""
     settings.require_slack()
     signing_secret = settings.slack_signing_secret
@@ -69,7 +71,7 @@ def create_app(settings: Settings, *, session_factory: sessionmaker[Session]) ->
                                              thread_name_prefix="okr-bot-listener"),
     )
     app.use(refuse_control_characters)  # before anything opens a session
-    app.use(attach_unit_of_work(session_factory))
+    app.use(attach_unit_of_work(session_factory, chains))
     app.use(skip_duplicate_events)
     app.use(answer_replays)
     app.listener_runner.listener_completion_handler = CommitUnitOfWork()

@@ -72,9 +72,13 @@ def refuse_control_characters(body: dict, next: Callable[[], None]) -> BoltRespo
     return None
 
 
-def attach_unit_of_work(session_factory: sessionmaker[Session]) -> Callable[..., None]:
+def attach_unit_of_work(session_factory: sessionmaker[Session],
+                        chains: Any) -> Callable[..., None]:
+    """Each request's unit of work, and the runtime's chain cache (bot.okrs.store.cache)."""
+
     def attach_unit_of_work(context: BoltContext, next: Callable[[], None]) -> None:
         context["unit_of_work"] = UnitOfWork(session_factory)
+        context["chains"] = chains
         next()
 
     return attach_unit_of_work

@@ -21,6 +21,7 @@ class CommandRequest:
     team_id: str
     channel_id: str | None
     unit_of_work: Any  # bot.db.UnitOfWork; typed loosely to keep this module free of the database
+    chains: Any  # the runtime's ChainCache (bot.okrs.store.cache), likewise
     # What one step of answering looked up and the next may reuse (the caller's workspace).
     memo: dict[str, Any] = field(default_factory=dict, compare=False)
 

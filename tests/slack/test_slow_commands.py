@@ -16,7 +16,6 @@ from bot.db import make_session_factory, read_only_session_factory
 from bot.okrs.plans.files import load_plan
 from bot.okrs.plans.importer import import_plan
 from bot.okrs.store import cache as chain_cache
-from bot.okrs.store.cache import CHAINS
 from bot.people.models import Workspace
 from bot.slack.blocks.working import WORKING_TEXT
 from tests.conftest import TEAM_ID
@@ -28,10 +27,10 @@ MAYA = "U0AIPM001"
 
 
 @pytest.fixture
-def every_build_is_slow(monkeypatch: pytest.MonkeyPatch) -> None:
+def every_build_is_slow(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> None:
     """Judge every build too slow for a request, as a 5,000-key-result plan's is."""
-    monkeypatch.setattr(chain_cache, "QUICK_BUILD_SECONDS", 0.0)
-    monkeypatch.setattr(chain_cache, "QUICK_BUILD_METRICS", 0)
+    monkeypatch.setattr(bot.runtime.chains, "quick_build_seconds", 0.0)
+    monkeypatch.setattr(bot.runtime.chains, "quick_build_metrics", 0)
 
 
 @pytest.fixture
@@ -41,7 +40,7 @@ def imported_elsewhere(bot: RunningBot) -> RunningBot:
     plan = load_plan(ROOT / "examples" / "ai-feature-launch.yml").plan
     with make_session_factory(bot.runtime.engine).begin() as session:
         import_plan(db_session=session, plan=plan.model_copy(update={"workspace": TEAM_ID}))
-    CHAINS.wait_idle()
+    bot.runtime.chains.wait_idle()
     return bot
 
 
@@ -91,12 +90,12 @@ def test_after_an_update_the_chain_is_rebuilt_in_the_background(
         imported_elsewhere: RunningBot, every_build_is_slow: None) -> None:
     bot = imported_elsewhere
     bot.answer(bot.slack.command("status onboarding", user_id=MAYA))
-    builds = CHAINS.builds
+    builds = bot.runtime.chains.builds
 
     bot.slack.command("update first-week-activation 16.5%", user_id=MAYA)
-    CHAINS.wait_idle()
+    bot.runtime.chains.wait_idle()
 
-    assert CHAINS.builds == builds + 1
+    assert bot.runtime.chains.builds == builds + 1
     reply = bot.slack.command("status onboarding", user_id=MAYA)
     assert reply.json["text"] != WORKING_TEXT, "the rebuilt chain answers at once"
     assert "16.5%" in shown(reply.json)
@@ -105,60 +104,60 @@ def test_after_an_update_the_chain_is_rebuilt_in_the_background(
 def test_a_refused_update_does_not_rebuild_the_chain(imported_elsewhere: RunningBot) -> None:
     bot = imported_elsewhere
     bot.answer(bot.slack.command("status onboarding", user_id=MAYA))
-    builds = CHAINS.builds
+    builds = bot.runtime.chains.builds
 
     bad_value = bot.slack.command("update first-week-activation abc", user_id=MAYA)
     not_theirs = bot.slack.command("update first-week-activation 15", user_id="U0NOBODY1")
-    CHAINS.wait_idle()
+    bot.runtime.chains.wait_idle()
 
     assert "is not a number" in bad_value.body
     assert "Only the owner of" in not_theirs.body
 
-    assert CHAINS.builds == builds
+    assert bot.runtime.chains.builds == builds
 
 
 def test_an_old_chain_is_served_while_a_fresh_one_is_computed_behind_it(
         imported_elsewhere: RunningBot, monkeypatch: pytest.MonkeyPatch) -> None:
     bot = imported_elsewhere
     bot.answer(bot.slack.command("status onboarding", user_id=MAYA))
-    builds = CHAINS.builds
-    monkeypatch.setattr(CHAINS, "refresh_seconds", 0.0)
+    builds = bot.runtime.chains.builds
+    monkeypatch.setattr(bot.runtime.chains, "refresh_seconds", 0.0)
 
     reply = bot.slack.command("status onboarding", user_id=MAYA)
-    CHAINS.wait_idle()
+    bot.runtime.chains.wait_idle()
 
     assert reply.json["text"] != WORKING_TEXT
-    assert CHAINS.builds > builds, "past its age, the chain is recomputed in the background"
+    assert bot.runtime.chains.builds > builds, "past its age, recomputed in the background"
 
 
 def test_a_chain_left_idle_too_long_is_recomputed_before_it_is_served(
         imported_elsewhere: RunningBot) -> None:
     bot = imported_elsewhere
     bot.answer(bot.slack.command("status onboarding", user_id=MAYA))
-    CHAINS.wait_idle()
-    builds = CHAINS.builds
+    bot.runtime.chains.wait_idle()
+    builds = bot.runtime.chains.builds
     idle = datetime.now(UTC) + timedelta(seconds=chain_cache.MAX_STALE_SECONDS + 1)
 
     with freeze_time(idle, tick=True, ignore=["asyncio"]):
         reply = bot.slack.command("status onboarding", user_id=MAYA)
 
-    assert CHAINS.builds == builds + 1, "recomputed in the request, not behind it"
+    assert bot.runtime.chains.builds == builds + 1, "recomputed in the request, not behind it"
     assert reply.json["text"] != WORKING_TEXT
 
 
 def test_starting_the_server_builds_every_workspaces_chain(
         imported_elsewhere: RunningBot) -> None:
     bot = imported_elsewhere
-    CHAINS.clear()
+    bot.runtime.chains.clear()
     ws = workspace(bot)
     with bot.session_factory() as session:
-        assert CHAINS.cached(session, ws) is None
+        assert bot.runtime.chains.cached(session, ws) is None
 
-    CHAINS.warm(bot.runtime.engine)
-    CHAINS.wait_idle()
+    bot.runtime.chains.warm(bot.runtime.engine)
+    bot.runtime.chains.wait_idle()
 
     with bot.session_factory() as session:
-        chain = CHAINS.cached(session, ws)
+        chain = bot.runtime.chains.cached(session, ws)
     assert chain is not None
     assert chain.north_star is not None
     assert chain.north_star.name == "Monthly AI Feature Engaged Users"

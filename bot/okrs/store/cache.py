@@ -78,8 +78,14 @@ def _key(engine: Engine, workspace_id: int) -> Key:
 
 
 class ChainCache:
-    def __init__(self, refresh_seconds: float = REFRESH_SECONDS) -> None:
+    """One per runtime (bot/serve.py `build_runtime`): two runtimes in a process share nothing."""
+
+    def __init__(self, refresh_seconds: float = REFRESH_SECONDS, *,
+                 quick_build_seconds: float = QUICK_BUILD_SECONDS,
+                 quick_build_metrics: int = QUICK_BUILD_METRICS) -> None:
         self.refresh_seconds = refresh_seconds
+        self.quick_build_seconds = quick_build_seconds
+        self.quick_build_metrics = quick_build_metrics
         self._entries: dict[Key, _Entry] = {}
         self._lock = threading.Lock()
         self._build_locks: dict[Key, threading.Lock] = {}
@@ -87,6 +93,11 @@ class ChainCache:
         self._background: ThreadPoolExecutor | None = None
         self._submitted = 0
         self.builds = 0  # how many chains were built, for tests and the benchmark
+
+    def __deepcopy__(self, memo: dict[int, object]) -> ChainCache:
+        # Bolt deep-copies a request's context for its lazy listeners; the cache is the
+        # runtime's, shared by every request, never copied.
+        return self
 
     # -- what requests call ------------------------------------------------------------------
     def cached(self, db_session: Session, workspace: Workspace) -> Chain | None:
@@ -113,10 +124,10 @@ class ChainCache:
         with self._lock:
             entry = self._entries.get(key)
         if entry is not None:
-            return entry.build_seconds < QUICK_BUILD_SECONDS
+            return entry.build_seconds < self.quick_build_seconds
         metrics = db_session.scalar(select(func.count(Metric.id))
                                     .where(Metric.workspace_id == workspace.id))
-        return (metrics or 0) <= QUICK_BUILD_METRICS
+        return (metrics or 0) <= self.quick_build_metrics
 
     def chain(self, db_session: Session, workspace: Workspace, now: datetime) -> Chain:
         """The chain for the workspace's current data version, built in this session if need
@@ -313,5 +324,3 @@ def _settle_garbage() -> None:
     else:
         gc.freeze()
 
-
-CHAINS = ChainCache()

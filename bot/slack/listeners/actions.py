@@ -23,7 +23,7 @@ def share_in_channel(body: dict, action: dict, respond: Respond, context: BoltCo
     user = body["user"]["id"]
     request = CommandRequest(args=route.args, user_id=user, team_id=body["team"]["id"],
                              channel_id=(body.get("channel") or {}).get("id"),
-                             unit_of_work=context["unit_of_work"])
+                             unit_of_work=context["unit_of_work"], chains=context["chains"])
     request.unit_of_work.only_reads()
     reply = route.subcommand.handler(request)
     if not has_share_button(reply):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.okrs.store.cache import CHAINS
 from bot.slack.blocks.help import help_message
 from bot.slack.blocks.working import working
 from bot.slack.errors import reported
@@ -129,7 +128,7 @@ DEFERRED = "okr_deferred"  # context key: this command is answered by answer_lat
 def _request(command: dict, context: BoltContext, args: str) -> CommandRequest:
     return CommandRequest(args=args, user_id=command["user_id"], team_id=command["team_id"],
                           channel_id=command.get("channel_id"),
-                          unit_of_work=context["unit_of_work"])
+                          unit_of_work=context["unit_of_work"], chains=context["chains"])
 
 
 def answer_okr(ack: Ack, command: dict, context: BoltContext) -> None:
@@ -159,7 +158,7 @@ def answer_later(command: dict, context: BoltContext, respond: Respond) -> None:
     route = ROUTER.resolve(command.get("text") or "")
     assert route.subcommand is not None
     unit_of_work = context["unit_of_work"]
-    CHAINS.ensure(unit_of_work.engine, workspace_id)
+    context["chains"].ensure(unit_of_work.engine, workspace_id)
     with unit_of_work:
         reply = route.subcommand.handler(_request(command, context, route.args))
     respond(replace_original=True, **reply)

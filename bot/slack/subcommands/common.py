@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from bot import clock
 from bot.okrs.method.chain import Chain
-from bot.okrs.store.cache import CHAINS
 from bot.people.models import Workspace
 from bot.slack.blocks import update as replies
 from bot.slack.router import CommandRequest
@@ -29,7 +28,7 @@ def chain_or_reply(request: CommandRequest) -> Chain | dict:
     workspace = workspace_or_reply(request)
     if isinstance(workspace, dict):
         return workspace
-    return CHAINS.chain(request.db_session, workspace, clock.now())
+    return request.chains.chain(request.db_session, workspace, clock.now())
 
 
 def answerable_now(request: CommandRequest) -> bool:
@@ -40,5 +39,5 @@ def answerable_now(request: CommandRequest) -> bool:
     if isinstance(workspace, dict):
         return True
     session = request.db_session
-    return (CHAINS.cached(session, workspace) is not None
-            or CHAINS.quick_to_build(session, workspace))
+    return (request.chains.cached(session, workspace) is not None
+            or request.chains.quick_to_build(session, workspace))
