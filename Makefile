@@ -1,44 +1,66 @@
 # `make run` and `make test` work on a fresh machine with only Python 3.11+ installed:
-# each creates .venv and installs okr-bot into it first.
+# each creates .venv and installs okr-bot into it first, at the versions in constraints.txt.
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# -qq: pip's errors still show; its progress and setuptools' notes about editable installs don't.
+PIP := $(BIN)/python -m pip --quiet --quiet --disable-pip-version-check
+# One stamp per set: `make run` installs only what serving needs, `make test` adds the dev tools
+# (and stamps both, so `make run` after it installs nothing).
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+DEPENDS := pyproject.toml constraints.txt
 
-.PHONY: install run test lint migrate fake-slack clean
+.PHONY: install run test lint migrate fake-slack clean constraints
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	$(PIP) install --upgrade pip
 
-install: $(STAMP)
+$(RUN_STAMP): $(DEPENDS) | $(BIN)/python
+	$(PIP) install -c constraints.txt -e .
+	touch $@
+
+$(DEV_STAMP): $(DEPENDS) | $(BIN)/python
+	$(PIP) install -c constraints.txt -e ".[dev]"
+	touch $@ $(RUN_STAMP)
+
+install: $(DEV_STAMP)
 
 ## Serve Slack with the settings in the environment or .env (migrates the database first).
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/okr-bot serve
 
 ## Lint and run the whole suite (SQLite and a throwaway PostgreSQL server).
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
-migrate: $(STAMP)
+migrate: $(RUN_STAMP)
 	$(BIN)/okr-bot migrate
 
 ## A fake Slack Web API on 127.0.0.1:8900, for trying `make run` without a workspace.
-fake-slack: $(STAMP)
+fake-slack: $(RUN_STAMP)
 	$(BIN)/python -m tests.fakes.slack_api --port 8900
 
+## Re-pin constraints.txt to the newest versions pyproject.toml allows, resolved in a throwaway
+## venv so that nothing already installed in .venv leaks in.
+constraints:
+	rm -rf .constraints-venv
+	$(PYTHON) -m venv .constraints-venv
+	.constraints-venv/bin/python -m pip --quiet --quiet --disable-pip-version-check install ".[dev]"
+	{ echo "# Exact versions for make run, make test and the Dockerfile; rebuilt by make constraints."; \
+	  .constraints-venv/bin/python -m pip --disable-pip-version-check freeze --exclude okr-bot; } > constraints.txt
+	rm -rf .constraints-venv
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) .constraints-venv .pytest_cache .ruff_cache .hypothesis *.egg-info
 
 ## Time /okr status and /okr tree against a no-op command on a generated workspace, on SQLite
 ## and a throwaway PostgreSQL server; prints one table (about 3 minutes; see docs/performance.md).
 .PHONY: bench
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.commands --backend both

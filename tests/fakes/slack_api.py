@@ -8,7 +8,6 @@ each one against web_api_contract, and fails on request. By hand:
 from __future__ import annotations
 
 import argparse
-import base64
 import itertools
 import json
 import threading
@@ -16,20 +15,23 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
+from urllib.parse import urlsplit
 
+from .slack_workspace import FakeWorkspace
 from .socket_mode import SocketModeServer
-from .web_api_contract import catalogue, slack_view, validate_call, validate_response_url_body
+from .web_api_contract import (
+    catalogue,
+    catalogue_source,
+    parse_params,
+    validate_call,
+    validate_response_url_body,
+)
 
-# Parameters that arrive as JSON strings when WebClient form-encodes a call.
-JSON_PARAMS = frozenset({"blocks", "attachments", "view", "metadata", "unfurls", "dialog"})
 RESPONSE_URL_USES = 5  # a response_url takes 5 posts within 30 minutes (NOTES.md)
 RESPONSE_URL = "response_url"  # the failure queue for posts to any response_url
-TRIGGER_TTL = 3.0  # seconds a trigger_id lives (NOTES.md)
 Answer = tuple[int, dict[str, str], bytes]
 
 
@@ -56,30 +58,6 @@ class _Failure:
     error: str | None
 
 
-def default_user(user_id: str, team_id: str, **fields: Any) -> dict[str, Any]:
-    """A users.info `user` object as Slack returns it, with `fields` merged over it."""
-    name = fields.get("name", user_id.lower())
-    real_name = fields.get("real_name", name.replace(".", " ").title())
-    tz = fields.get("tz", "America/New_York")
-    now = datetime.now(ZoneInfo(tz))
-    offset = now.utcoffset()
-    user = {
-        "id": user_id, "team_id": team_id, "name": name, "deleted": False, "color": "9f69e7",
-        "real_name": real_name, "tz": tz, "tz_label": now.tzname(),
-        "tz_offset": int(offset.total_seconds()) if offset else 0,
-        "is_admin": False, "is_owner": False, "is_primary_owner": False,
-        "is_restricted": False, "is_ultra_restricted": False, "is_bot": False,
-        "is_app_user": False, "updated": 1700000000, "is_email_confirmed": True,
-    }  # fmt: skip
-    profile = {
-        "real_name": real_name, "real_name_normalized": real_name, "display_name": name,
-        "display_name_normalized": name, "email": f"{name}@example.com", "title": "",
-        "status_text": "", "status_emoji": "", "image_72": "https://example.com/a.png",
-        "team": team_id,
-    }  # fmt: skip
-    return user | fields | {"profile": profile | fields.get("profile", {})}
-
-
 class FakeSlack:
     """Start with `with FakeSlack() as fake:` or `.start()` / `.stop()`."""
 
@@ -95,22 +73,24 @@ class FakeSlack:
         system_users: bool = True,  # list the bot and Slackbot in users.list, as Slack does
         port: int = 0,
         on_call: Callable[[RecordedCall], None] | None = None,
+        on_problem: Callable[[str], None] | None = None,  # e.g. print: a crash of the fake
+        spec_dir: Path | None = None,  # Slack's OpenAPI spec; see web_api_catalogue.spec_path
     ) -> None:
         self.bot_token, self.app_token = bot_token, app_token
         self.team_id, self.bot_user_id, self.app_id = team_id, bot_user_id, app_id
         self.bot_id = "B0BOT"
-        self.on_call = on_call
+        self.on_call, self.on_problem = on_call, on_problem
+        self.spec_dir = spec_dir
+        self.methods = catalogue(spec_dir)
+        self.workspace = FakeWorkspace(team_id=team_id, bot_user_id=bot_user_id, app_id=app_id,
+                                       bot_id=self.bot_id)  # fmt: skip
         self.problems: list[str] = []
         self.responses: list[dict[str, Any]] = []
         self.refused_responses: list[dict[str, Any]] = []  # posts fail_next_responses refused
         self._calls: list[RecordedCall] = []
         self._cond = threading.Condition()
         self._failures: dict[str, list[_Failure]] = defaultdict(list)
-        self._users: dict[str, dict[str, Any]] = {}
-        self._ts, self._response_ids = itertools.count(1), itertools.count(1)
-        self._opened_dms: set[str] = set()
-        self._used_triggers: set[str] = set()
-        self._views: dict[str, dict[str, Any]] = {}
+        self._response_ids = itertools.count(1)
         self._port = port
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -168,15 +148,19 @@ class FakeSlack:
                 self._socket_mode = SocketModeServer(app_id=self.app_id).start()
             return self._socket_mode
 
+    @property
+    def source(self) -> str:
+        """One line saying what calls are checked against (the spec is optional)."""
+        return catalogue_source(self.spec_dir)
+
     # -- directory -------------------------------------------------------------------------
     def add_user(self, user_id: str, **fields: Any) -> dict[str, Any]:
         with self._cond:
-            self._users[user_id] = default_user(user_id, self.team_id, **fields)
-            return self._users[user_id]
+            return self.workspace.add_user(user_id, **fields)
 
     def dm_channel(self, user_id: str) -> str:
         """The stable D… id conversations.open gives for a user."""
-        return "D" + user_id[1:]
+        return self.workspace.dm_channel(user_id)
 
     # -- recording -------------------------------------------------------------------------
     @property
@@ -250,7 +234,8 @@ class FakeSlack:
         """Called by the HTTP handler thread for `/api/<method>`."""
         params, parse_problems = parse_params(query, headers.get("Content-Type", ""), body)
         call = RecordedCall(method, params, headers, time.time())
-        call.problems = [f"{method}: {p}" for p in parse_problems] + validate_call(method, params)
+        call.problems = [f"{method}: {p}" for p in parse_problems]
+        call.problems += validate_call(method, params, self.methods)
         token = headers.get("Authorization", "").removeprefix("Bearer ") or params.get("token")
         wanted = self.app_token if method == "apps.connections.open" else self.bot_token
         extra: dict[str, str] = {}
@@ -268,18 +253,28 @@ class FakeSlack:
             elif not failure.error:  # Slack's 5xx pages are not JSON
                 self._record(call)
                 return failure.status, {"Content-Type": "text/plain"}, b"Internal Server Error"
-        elif method not in catalogue():
+        elif method not in self.methods:
             answer = {"ok": False, "error": "unknown_method"}
         elif call.problems:
             messages = [f"[ERROR] {p}" for p in call.problems]
             answer = {"ok": False, "error": "invalid_arguments"}
             answer["response_metadata"] = {"messages": messages}
+        elif method == "apps.connections.open":
+            answer = {"ok": True, "url": self.socket_mode.new_url()}
         else:
-            with self._cond:  # answers read and update the fake's state
-                answer = self._answer(method, params, call)
+            with self._cond:  # answers read and update the workspace
+                answer = self.workspace.answer(method, params, call.problems)
         call.response = answer
         self._record(call)
         return call.status, extra, json.dumps(answer).encode()
+
+    def report(self, problem: str) -> None:
+        """A problem outside any recorded call, kept in `problems` and shown by on_problem."""
+        with self._cond:
+            self.problems.append(problem)
+            self._cond.notify_all()
+        if self.on_problem is not None:
+            self.on_problem(problem)
 
     def _take_failure(self, method: str) -> _Failure | None:
         with self._cond:
@@ -312,138 +307,6 @@ class FakeSlack:
             return 404, {}, json.dumps({"ok": False, "error": "used_url"}).encode()
         return 200, {}, b'{"ok": true}'
 
-    # -- realistic answers -----------------------------------------------------------------
-    def _answer(self, method: str, p: dict[str, Any], call: RecordedCall) -> dict[str, Any]:
-        ok: dict[str, Any] = {"ok": True}
-        if method == "auth.test":
-            return ok | {
-                "url": "https://fake-workspace.slack.com/", "team": "Fake Workspace",
-                "user": "okr-bot", "team_id": self.team_id, "user_id": self.bot_user_id,
-                "bot_id": self.bot_id, "is_enterprise_install": False,
-            }  # fmt: skip
-        if method in ("chat.postMessage", "chat.update"):
-            channel = p["channel"]
-            if channel[:1] in ("U", "W"):  # posting to a user id lands in the app's DM
-                channel = self.dm_channel(channel)
-            ts = p.get("ts") or self._next_ts()
-            message = {"type": "message", "text": p.get("text", ""), "user": self.bot_user_id,
-                       "bot_id": self.bot_id, "app_id": self.app_id, "team": self.team_id,
-                       "ts": ts} | ({"blocks": p["blocks"]} if "blocks" in p else {})  # fmt: skip
-            extra = {"text": message["text"]} if method == "chat.update" else {}
-            return ok | {"channel": channel, "ts": ts, "message": message} | extra
-        if method == "chat.postEphemeral":
-            return ok | {"message_ts": self._next_ts()}
-        if method == "conversations.open":
-            return self._conversations_open(p)
-        if method == "users.info":
-            user = self._users.get(p["user"])
-            if user is None:
-                return {"ok": False, "error": "user_not_found"}
-            return ok | {"user": user | ({"locale": "en-US"} if p.get("include_locale") else {})}
-        if method == "users.list":
-            return self._users_list(p)
-        if method.startswith("views."):
-            return self._view(method, p, call)
-        if method == "apps.connections.open":
-            return ok | {"url": self.socket_mode.new_url()}
-        return ok
-
-    def _next_ts(self) -> str:
-        n = next(self._ts) * 100  # 1700000000.000100, .000200, …
-        return f"{1_700_000_000 + n // 1_000_000}.{n % 1_000_000:06d}"
-
-    def _conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
-        users = [u for u in str(p.get("users") or "").split(",") if u]
-        if not users:
-            return {"ok": True, "channel": {"id": p["channel"]}}
-        if any(u[:1] not in ("U", "W") for u in users):
-            return {"ok": False, "error": "user_not_found"}
-        channel_id = self.dm_channel(users[0]) if len(users) == 1 else "G" + "".join(users)[:10]
-        answer: dict[str, Any] = {"ok": True, "channel": {"id": channel_id}}
-        if channel_id in self._opened_dms:
-            answer |= {"no_op": True, "already_open": True}
-        self._opened_dms.add(channel_id)
-        if p.get("return_im") in (True, "1", "true"):
-            answer["channel"] |= {"is_im": True, "user": users[0], "created": 1700000000}
-        return answer
-
-    def _users_list(self, p: dict[str, Any]) -> dict[str, Any]:
-        members = list(self._users.values())
-        start = 0
-        if cursor := p.get("cursor"):
-            try:
-                user_id = base64.b64decode(cursor).decode().removeprefix("user:")
-                start = next(i for i, m in enumerate(members) if m["id"] == user_id)
-            except (ValueError, StopIteration):
-                return {"ok": False, "error": "invalid_cursor"}
-        limit = min(int(p.get("limit") or 0) or len(members), 1000)
-        page = members[start : start + limit]
-        rest = members[start + limit :]
-        next_cursor = base64.b64encode(f"user:{rest[0]['id']}".encode()).decode() if rest else ""
-        return {"ok": True, "members": page, "cache_ts": int(time.time()),
-                "response_metadata": {"next_cursor": next_cursor}}  # fmt: skip
-
-    def _view(self, method: str, p: dict[str, Any], call: RecordedCall) -> dict[str, Any]:
-        trigger = p.get("trigger_id")
-        if trigger and method in ("views.open", "views.push"):
-            issued = trigger.split(".")[0]
-            if trigger in self._used_triggers:
-                error = "exchanged_trigger_id"
-            elif issued.isdigit() and time.time() - int(issued) / 1000 > TRIGGER_TTL:
-                error = "expired_trigger_id"
-            else:
-                error = ""
-            self._used_triggers.add(trigger)
-            if error:
-                call.problems.append(f"{method}: {error} (a trigger_id works once, within 3 s)")
-                return {"ok": False, "error": error}
-        view_id = f"V{len(self._views) + 1:08d}"
-        if method == "views.update":
-            wanted = {p.get("view_id"), p.get("external_id")} - {None}
-            match = [v for v in self._views.values() if {v["id"], v["external_id"]} & wanted]
-            if not match:
-                return {"ok": False, "error": "not_found"}
-            view_id = match[0]["id"]
-        if method == "views.publish":
-            view_id = next((v["id"] for v in self._views.values()
-                            if v.get("user_id") == p["user_id"]), view_id)  # fmt: skip
-        view = slack_view(p["view"], view_id=view_id, team_id=self.team_id, app_id=self.app_id)
-        self._views[view_id] = view | ({"user_id": p["user_id"]} if "user_id" in p else {})
-        return {"ok": True, "view": view}
-
-
-def parse_params(query: str, content_type: str, body: bytes) -> tuple[dict[str, Any], list[str]]:
-    """Merge query string and body (form or JSON), decoding JSON-string params."""
-
-    def form(text: str) -> dict[str, Any]:
-        parsed = parse_qs(text, keep_blank_values=True)
-        return {k: v[0] if len(v) == 1 else v for k, v in parsed.items()}
-
-    params, problems = form(query), []
-    # WebClient labels even empty bodies application/json (base_client.py passes the `json`
-    # module, not the body, as has_json), so look at the body before trusting the header.
-    if body.strip():
-        if content_type.startswith("application/json"):
-            try:
-                decoded = json.loads(body)
-            except ValueError:
-                decoded = None
-            if isinstance(decoded, dict):
-                params |= decoded
-            else:
-                problems.append("body is not a JSON object")
-        elif content_type.startswith("multipart/"):
-            problems.append("multipart bodies (file uploads) are not supported by the fake")
-        else:
-            params |= form(body.decode("utf-8", errors="replace"))
-    for name in JSON_PARAMS & params.keys():
-        if isinstance(params[name], str) and params[name][:1] in ("[", "{"):
-            try:
-                params[name] = json.loads(params[name])
-            except ValueError:
-                problems.append(f"{name} is not valid JSON")
-    return params, problems
-
 
 class _Handler(BaseHTTPRequestHandler):
     def _respond(self) -> None:
@@ -460,8 +323,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 status, extra, payload = 404, {}, b'{"ok": false, "error": "not_found"}'
         except Exception as e:  # a bug in the fake, or input it never expected: say so loudly
-            with fake._cond:
-                fake.problems.append(f"fake Slack crashed on {url.path}: {e!r}")
+            fake.report(f"fake Slack crashed on {url.path}: {e!r}")
             status, extra, payload = 500, {"Content-Type": "text/plain"}, repr(e).encode()
         self.send_response(status)
         extra = {"Content-Type": "application/json; charset=utf-8"} | extra
@@ -482,7 +344,11 @@ def _print_call(call: RecordedCall) -> None:
     error = "" if call.ok else f" -> {call.status} {(call.response or {}).get('error', '')}"
     print(f"{call.method} {json.dumps(params)[:300]}{error}", flush=True)
     for problem in call.problems:
-        print(f"  PROBLEM: {problem}", flush=True)
+        _print_problem(problem)
+
+
+def _print_problem(problem: str) -> None:
+    print(f"  PROBLEM: {problem}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -492,9 +358,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--app-token", default="xapp-1-test")
     args = parser.parse_args(argv)
     fake = FakeSlack(port=args.port, bot_token=args.bot_token, app_token=args.app_token,
-                     on_call=_print_call)  # fmt: skip
+                     on_call=_print_call, on_problem=_print_problem)  # fmt: skip
     with fake:
         print(f"Fake Slack Web API at {fake.base_url} (Ctrl-C to stop)", flush=True)
+        print(fake.source, flush=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

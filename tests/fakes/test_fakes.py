@@ -565,8 +565,9 @@ def test_runs_by_hand_and_prints_each_call() -> None:
     proc = subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     try:
-        banner = proc.stdout.readline()
+        banner, source = proc.stdout.readline(), proc.stdout.readline()
         base_url = banner.split(" at ")[1].split()[0]
+        assert source.startswith("Web API calls are checked against "), source
         client = WebClient(token=BOT_TOKEN, base_url=base_url)
         with pytest.raises(SlackApiError):
             client.chat_postMessage(channel="C1", text="hi", colour="red")

@@ -1,60 +1,47 @@
 """What a Slack Web API call is allowed to look like.
 
-The catalogue is the union of two imperfect sources (see ../shared/slack/README.md):
-the October 2020 OpenAPI spec (stale: no `apps.connections.open`, no `markdown_text`, ...) and
-the installed `slack_sdk.WebClient` (current, but silent about most required parameters).
-A parameter is known if either names it, required if either requires it, and a few cases
-neither can express (such as "text or blocks") are overridden by hand.
-
+Methods and their parameters come from web_api_catalogue (Slack's OpenAPI spec and slack_sdk).
 Block Kit payloads are checked with slack_sdk's own models plus the limits it does not check
 on raw dicts (../shared/NOTES.md, "Block Kit").
 """
 
 from __future__ import annotations
 
-import ast
 import difflib
-import inspect
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qs
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from slack_sdk.version import __version__ as SDK_VERSION
 
-SHARED_SLACK_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "slack"
-SPEC_PATH = SHARED_SLACK_DIR / "slack_web_openapi_v2_without_examples.json"
+from .web_api_catalogue import (  # re-exported: tests read the catalogue through this module
+    SHARED_SLACK_DIR,
+    SPEC_DIR_VARIABLE,
+    SPEC_NAME,
+    MethodContract,
+    catalogue,
+    catalogue_source,
+    json_methods,
+    spec_path,
+)
+
+__all__ = ["SDK_VERSION", "SHARED_SLACK_DIR", "SPEC_DIR_VARIABLE", "SPEC_NAME",
+           "MethodContract", "catalogue", "catalogue_source", "json_methods", "parse_params",
+           "spec_path", "validate_blocks", "validate_call", "validate_message",
+           "validate_response_url_body", "validate_view"]  # fmt: skip
 
 Surface = Literal["message", "modal", "home"]
 
 # `token` travels in the Authorization header; `team_id` is added to every call by
 # WebClient(team_id=...) through BaseClient.default_params; any method takes `pretty`.
 UNIVERSAL_PARAMS = frozenset({"token", "team_id", "pretty"})
-# WebClient arguments that are renamed before sending (apps_connections_open(app_token=)
-# sends it as the Bearer token), so they are never required on the wire.
-SDK_ONLY_PARAMS = frozenset({"self", "app_token", "token"})
 
-MESSAGE_CONTENT = frozenset({"text", "blocks", "attachments", "markdown_text"})
-TRIGGER = frozenset({"trigger_id", "interactivity_pointer"})
-# method -> (required parameters, groups of which at least one member must be present).
-# These replace what the spec and WebClient say, for the cases the README lists.
-OVERRIDES: dict[str, tuple[frozenset[str], tuple[frozenset[str], ...]]] = {
-    "users.info": (frozenset({"user"}), ()),
-    "chat.postMessage": (frozenset({"channel"}), (MESSAGE_CONTENT,)),
-    "chat.postEphemeral": (frozenset({"channel", "user"}), (MESSAGE_CONTENT,)),
-    "chat.update": (frozenset({"channel", "ts"}), (MESSAGE_CONTENT,)),
-    "views.publish": (frozenset({"user_id", "view"}), ()),
-    "views.open": (frozenset({"view"}), (TRIGGER,)),
-    "views.push": (frozenset({"view"}), (TRIGGER,)),
-    "views.update": (frozenset({"view"}), (frozenset({"view_id", "external_id"}),)),
-    "conversations.open": (frozenset(), (frozenset({"channel", "users"}),)),
-}
+# Parameters that arrive as JSON strings when WebClient form-encodes a call.
+JSON_PARAMS = frozenset({"blocks", "attachments", "view", "metadata", "unfurls", "dialog"})
 
 RESPONSE_URL_KEYS = frozenset(
     {"text", "blocks", "attachments", "response_type", "replace_original", "delete_original",
@@ -81,104 +68,51 @@ MAX_VIEW_BYTES = 250_000
 MAX_MESSAGE_TEXT = 40_000  # beyond this chat.postMessage answers msg_too_long
 
 
-@dataclass(frozen=True)
-class MethodContract:
-    name: str
-    params: frozenset[str]
-    required: frozenset[str]
-    one_of: tuple[frozenset[str], ...] = ()
-    in_spec: bool = False
-    sdk_function: str | None = None
-    sdk_sends_json: bool = False  # WebClient posts a JSON body rather than a form
+def parse_params(query: str, content_type: str, body: bytes) -> tuple[dict[str, Any], list[str]]:
+    """Merge query string and body (form or JSON), decoding JSON-string params."""
 
+    def form(text: str) -> dict[str, Any]:
+        parsed = parse_qs(text, keep_blank_values=True)
+        return {k: v[0] if len(v) == 1 else v for k, v in parsed.items()}
 
-@dataclass
-class _Draft:
-    params: set[str] = field(default_factory=set)
-    required: set[str] = field(default_factory=set)
-    in_spec: bool = False
-    sdk_function: str | None = None
-    sdk_sends_json: bool = False
-
-
-def _spec_methods(drafts: dict[str, _Draft]) -> None:
-    spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
-    for path, operations in spec["paths"].items():
-        draft = drafts.setdefault(path.lstrip("/"), _Draft())
-        draft.in_spec = True
-        for operation in operations.values():
-            for param in operation.get("parameters", []):
-                draft.params.add(param["name"])
-                if param.get("required"):
-                    draft.required.add(param["name"])
-
-
-def _sdk_methods(drafts: dict[str, _Draft]) -> None:
-    """Read WebClient's source: each public method passes a literal method name to api_call.
-
-    BaseClient does not derive the name from the Python one; it only urljoins the literal
-    onto base_url. In practice `chat_postMessage` <-> "chat.postMessage" holds throughout.
-    """
-    source = Path(inspect.getsourcefile(WebClient) or "").read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "WebClient")
-    for fn in cls.body:
-        if not isinstance(fn, ast.FunctionDef) or fn.name.startswith("_"):
-            continue
-        calls = [
-            node
-            for node in ast.walk(fn)
-            if isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "api_call"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-        ]
-        names = {call.args[0].value for call in calls}
-        if len(names) != 1:  # helpers such as files_upload_v2 and chat_stream
-            continue
-        draft = drafts.setdefault(names.pop(), _Draft())
-        draft.sdk_function = fn.name
-        draft.sdk_sends_json = any(k.arg == "json" for k in calls[0].keywords)
-        args = fn.args
-        positional = args.args[1:]
-        first_defaulted = len(positional) - len(args.defaults)
-        for i, arg in enumerate(positional):
-            draft.params.add(arg.arg)
-            if i < first_defaulted:
-                draft.required.add(arg.arg)
-        for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-            draft.params.add(arg.arg)
-            if default is None:
-                draft.required.add(arg.arg)
-
-
-@cache
-def catalogue() -> dict[str, MethodContract]:
-    drafts: dict[str, _Draft] = {}
-    _spec_methods(drafts)
-    _sdk_methods(drafts)
-    contracts = {}
-    for name, d in drafts.items():
-        required, one_of = frozenset(d.required - SDK_ONLY_PARAMS), ()
-        if name in OVERRIDES:
-            required, one_of = OVERRIDES[name]
-        params = frozenset(d.params - SDK_ONLY_PARAMS).union(required, *one_of)
-        contracts[name] = MethodContract(
-            name, params, required, one_of, d.in_spec, d.sdk_function, d.sdk_sends_json
-        )
-    return contracts
+    params, problems = form(query), []
+    # WebClient labels even empty bodies application/json (base_client.py passes the `json`
+    # module, not the body, as has_json), so look at the body before trusting the header.
+    if body.strip():
+        if content_type.startswith("application/json"):
+            try:
+                decoded = json.loads(body)
+            except ValueError:
+                decoded = None
+            if isinstance(decoded, dict):
+                params |= decoded
+            else:
+                problems.append("body is not a JSON object")
+        elif content_type.startswith("multipart/"):
+            problems.append("multipart bodies (file uploads) are not supported by the fake")
+        else:
+            params |= form(body.decode("utf-8", errors="replace"))
+    for name in JSON_PARAMS & params.keys():
+        if isinstance(params[name], str) and params[name][:1] in ("[", "{"):
+            try:
+                params[name] = json.loads(params[name])
+            except ValueError:
+                problems.append(f"{name} is not valid JSON")
+    return params, problems
 
 
 def _present(params: Mapping[str, Any], name: str) -> bool:
     return params.get(name) not in (None, "", [])
 
 
-def validate_call(method: str, params: Mapping[str, Any]) -> list[str]:
+def validate_call(
+    method: str, params: Mapping[str, Any], methods: Mapping[str, MethodContract] | None = None
+) -> list[str]:
     """Problems with one Web API call, as readable strings (empty when it is fine)."""
-    contract = catalogue().get(method)
+    methods = catalogue() if methods is None else methods
+    contract = methods.get(method)
     if contract is None:
-        near = difflib.get_close_matches(method, catalogue(), n=1)
+        near = difflib.get_close_matches(method, methods, n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         return [f"unknown method {method!r}: not in the spec nor slack_sdk {SDK_VERSION}{hint}"]
     problems = []
@@ -404,8 +338,3 @@ def slack_view(view: dict[str, Any], *, view_id: str, team_id: str, app_id: str)
         "notify_on_close": False, "previous_view_id": None, "root_view_id": view_id,
         "app_id": app_id, "external_id": "", "app_installed_team_id": team_id, "bot_id": "B0BOT",
     } | view  # fmt: skip
-
-
-def json_methods() -> list[str]:
-    """Methods WebClient sends as a JSON body (all others go form-encoded)."""
-    return sorted(n for n, c in catalogue().items() if c.sdk_sends_json)
