@@ -34,7 +34,7 @@ run: $(RUN_STAMP)
 ## Lint and run the whole suite (SQLite and a throwaway PostgreSQL server).
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
