@@ -42,7 +42,7 @@ def with_plan(imported: Path, tmp_path: Path) -> Path:
 def test_import_then_export_gives_back_the_same_plan(tmp_path: Path) -> None:
     imported = okr_bot("plan", "import", str(AI_PLAN), cwd=tmp_path)
     assert imported.returncode == 0, imported.stderr
-    assert imported.stdout.strip().splitlines()[-1].startswith("39 created, 0 updated")
+    assert imported.stdout.strip().splitlines()[-1].startswith("35 created, 0 updated")
 
     exported = okr_bot("plan", "export", "-o", "exported.yml", cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
@@ -50,7 +50,21 @@ def test_import_then_export_gives_back_the_same_plan(tmp_path: Path) -> None:
     assert load_plan(tmp_path / "exported.yml").plan == load_plan(AI_PLAN).plan
     again = okr_bot("plan", "import", "exported.yml", cwd=tmp_path)
     assert again.stdout.strip().splitlines()[-1] == (
-        "0 created, 0 updated, 33 unchanged, 0 measurement(s) added")
+        "0 created, 0 updated, 35 unchanged, 0 measurement(s) added")
+
+
+def test_a_re_import_counts_what_the_first_import_created_and_names_each_item_once(
+        tmp_path: Path) -> None:
+    plan = ROOT / "examples" / "b2b-saas.yml"
+    first = okr_bot("plan", "import", str(plan), cwd=tmp_path).stdout.strip().splitlines()
+    again = okr_bot("plan", "import", str(plan), cwd=tmp_path).stdout.strip().splitlines()
+
+    created = [line for line in first if line.startswith("create ")]
+    assert len(created) == len(set(created)), "an item announced twice"
+    star = load_plan(plan).plan.north_star
+    assert created.count(f"create north star {star.key}") == 1
+    assert first[-1] == f"{len(created)} created, 0 updated, 0 unchanged, 2 measurement(s) added"
+    assert again == [f"0 created, 0 updated, {len(created)} unchanged, 0 measurement(s) added"]
 
 
 def test_dry_run_says_what_would_change_and_writes_nothing(tmp_path: Path) -> None:

@@ -285,8 +285,8 @@ def test_share_in_channel_posts_the_blockers_visibly(planned: RunningBot) -> Non
 
 
 def test_blockers_without_a_plan_say_how_to_get_one(bot: RunningBot) -> None:
-    assert "This workspace has no plan yet" in shown(bot.slack.command("blockers"))
-    assert "This workspace has no plan yet" in shown(bot.slack.command("blocker add - x"))
+    assert "No plan for this Slack team (T0TEST) yet" in shown(bot.slack.command("blockers"))
+    assert "No plan for this Slack team (T0TEST) yet" in shown(bot.slack.command("blocker add - x"))
 
 
 # -- resolving --------------------------------------------------------------------------------

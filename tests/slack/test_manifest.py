@@ -116,3 +116,32 @@ def test_readme_explains_every_scope(manifest: dict[str, Any]) -> None:
 def test_app_home_tab_is_on(manifest: dict[str, Any]) -> None:
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
+
+
+# Weekly check-ins and manager summaries are not built yet: the product text must not promise
+# them (a new user looked for them).
+UNBUILT = re.compile(r"check-in|summar", re.IGNORECASE)
+
+
+def test_manifest_descriptions_promise_only_what_is_built(manifest: dict[str, Any]) -> None:
+    info = manifest["display_information"]
+    command = manifest["features"]["slash_commands"][0]
+    for text in (info["description"], info["long_description"], command["description"],
+                 command["usage_hint"]):
+        assert not UNBUILT.search(text), text
+
+
+def test_help_and_home_tab_promise_only_what_is_built(bot: RunningBot) -> None:
+    bot.fake.add_user("U0ALICE", real_name="Alice", tz="Europe/Berlin",
+                      profile={"display_name": "alice", "real_name": "Alice"})
+
+    help_reply = bot.slack.command("help")
+    bot.slack.event({"type": "app_home_opened", "user": "U0ALICE", "tab": "home"})
+    home = bot.fake.wait_for("views.publish")[0].params["view"]
+
+    help_text = json.dumps(help_reply.json)
+    home_text = json.dumps(home)
+    assert "/okr status" in help_text and "/okr status" in home_text
+    assert "Europe/Berlin" in home_text
+    assert not UNBUILT.search(help_text), UNBUILT.search(help_text)
+    assert not UNBUILT.search(home_text), UNBUILT.search(home_text)

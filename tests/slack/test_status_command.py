@@ -126,3 +126,26 @@ def test_sharing_what_no_longer_resolves_tells_the_clicker_not_the_channel(
     assert body["response_type"] == "ephemeral"
     assert "No objective matches “no-such-objective”" in json.dumps(body["blocks"],
                                                                     ensure_ascii=False)
+
+
+def test_a_plan_imported_for_another_team_is_named_with_the_fix(bot: RunningBot) -> None:
+    plan = load_plan(ROOT / "examples" / "b2b-saas.yml").plan
+    with bot.session_factory.begin() as session:
+        import_plan(db_session=session, plan=plan.model_copy(update={"workspace": "T0OTHER"}))
+
+    reply = bot.slack.command("status", user_id=MAYA)
+
+    [said] = texts(reply)
+    assert f"No plan for this Slack team ({TEAM_ID})" in said
+    assert "The database has a plan for T0OTHER" in said
+    assert f"set `workspace: {TEAM_ID}` in the plan file" in said
+
+
+def test_no_plan_anywhere_says_which_team_asked_and_escapes_it(
+        bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bot.slack, "team_id", "T<!here>")
+    reply = bot.slack.command("status", user_id=MAYA)
+    [said] = texts(reply)
+    assert "No plan for this Slack team (T&lt;!here&gt;) yet" in said
+    assert "The database has" not in said
+    assert "<!here>" not in json.dumps(reply.json["blocks"])

@@ -145,4 +145,4 @@ def test_a_quoted_name_and_a_note_with_mrkdwn_injection_are_escaped(planned: Run
 
 def test_update_without_a_plan_says_how_to_get_one(bot: RunningBot) -> None:
     reply = bot.slack.command("update anything 3")
-    assert "This workspace has no plan yet" in str(reply.json["blocks"])
+    assert "No plan for this Slack team (T0TEST) yet" in str(reply.json["blocks"])

@@ -252,7 +252,10 @@ class _Builder:
             return Health(status=Status.GREEN, reason="green: done",
                           rule="activity_status")
         word = (status or ActivityStatus.PLANNED).value.replace("_", " ")
-        return Health(status=Status.NO_DATA, reason=f"no data: {word}, no KPI measures it yet",
+        # KPIs that are linked but unmeasured are not "no KPI": the fix is a value, not a link.
+        why = ("no KPI measures it yet" if not kpis else "its KPI has no value yet"
+               if len(kpis) == 1 else f"its {len(kpis)} KPIs have no values yet")
+        return Health(status=Status.NO_DATA, reason=f"no data: {word}, {why}",
                       rule="no_data")
 
 

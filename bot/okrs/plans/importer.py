@@ -78,18 +78,23 @@ class _Importer:
         self.report = ImportReport()
         self.metrics: dict[str, Metric] = {}
         self.fresh: set[str] = set()  # keys created in this import: their links are no news
+        self.outcome = ""  # what the last upsert did: created, updated or unchanged
 
     # -- generic upsert --------------------------------------------------------------------
     def upsert(self, model: type, label: str, key: str, existing: dict[str, Any],
-               **fields: Any) -> Any:
+               counted: bool = True, **fields: Any) -> Any:
+        """`counted=False` for a row that is part of a plan item already counted (the metric
+        of a North Star or goal): its creation is no separate news, only its changes are."""
         row = existing.get(key)
         if row is None:
             row = model(workspace_id=self.workspace.id, key=key, **fields)
             self.session.add(row)
             self.session.flush()
             existing[key] = row
-            self.report.created.append(f"{label} {key}")
+            if counted:
+                self.report.created.append(f"{label} {key}")
             self.fresh.add(key)
+            self.outcome = "created"
             return row
         changed = {name: (getattr(row, name), value) for name, value in fields.items()
                    if getattr(row, name) != value}
@@ -99,9 +104,18 @@ class _Importer:
             details = ", ".join(f"{name}: {_shown(old)} → {_shown(new)}"
                                 for name, (old, new) in changed.items())
             self.report.updated.append(f"{label} {key} ({details})")
+            self.outcome = "updated"
         else:
-            self.report.unchanged += 1
+            self.report.unchanged += counted
+            self.outcome = "unchanged"
         return row
+
+    def part_metric(self, node_outcome: str, fields: p.MetricFields, key: str,
+                    kind: MetricKind, **extra: Any) -> None:
+        """The metric of a North Star or goal, counted with its node: one item, one count."""
+        self.metric(fields, key, kind, 0, counted=False, **extra)
+        if self.outcome == "updated" and node_outcome == "unchanged":
+            self.report.unchanged -= 1
 
     def replace_links(self, label: str, key: str, model: type, owner: dict[str, Any],
                       wanted: Sequence[dict[str, Any]]) -> None:
@@ -131,7 +145,7 @@ class _Importer:
         named = {person.slack_user_id for person in plan.people}
         mentioned = {uid for team in plan.teams for uid in (*team.members, *team.managers)}
         mentioned |= {person.manager for person in plan.people if person.manager}
-        for uid in sorted(mentioned - named - rows.keys()):
+        for uid in sorted(mentioned - named):
             self._person(rows, uid, {})
         for person in plan.people:
             # Only what the plan says: a person listed by id alone keeps what Slack told us.
@@ -163,6 +177,8 @@ class _Importer:
             setattr(row, name, fields[name])
         if changed:
             self.report.updated.append(f"person {uid} ({', '.join(changed)})")
+        else:  # counted like every other plan item, so a re-import's counts match the first
+            self.report.unchanged += 1
 
     def teams(self, plan: p.Plan) -> dict[str, Team]:
         existing = self.keyed(Team)
@@ -188,9 +204,9 @@ class _Importer:
 
     # -- metrics ---------------------------------------------------------------------------
     def metric(self, fields: p.MetricFields, key: str, kind: MetricKind, position: int,
-               **extra: Any) -> Metric:
+               counted: bool = True, **extra: Any) -> Metric:
         row = self.upsert(
-            Metric, kind.value.replace("_", " "), key, self.metrics, kind=kind,
+            Metric, kind.value.replace("_", " "), key, self.metrics, counted, kind=kind,
             name=fields.name, description=fields.description, unit=fields.unit,
             direction=fields.direction, baseline=fields.baseline, target=fields.target,
             starts_on=fields.start, due_on=fields.due, frequency=fields.frequency,
@@ -295,8 +311,8 @@ class _Importer:
         self.session.flush()
         row = self.upsert(NorthStar, "north star", star.key, existing, name=star.name,
                           active=True, active_from=star.start, active_until=None)
-        self.metric(star, star.key, MetricKind.NORTH_STAR, 0, owner=star.owner,
-                    review=star.review, north_star_id=row.id)
+        self.part_metric(self.outcome, star, star.key, MetricKind.NORTH_STAR, owner=star.owner,
+                         review=star.review, north_star_id=row.id)
         return row
 
     def run(self, plan: p.Plan) -> ImportReport:
@@ -313,8 +329,8 @@ class _Importer:
                 success_criteria=list(goal.success_criteria), risks=list(goal.risks),
                 north_star_id=star.id if star else None, position=position)
             if goal.metric is not None:
-                self.metric(goal.metric, goal.key, MetricKind.GOAL, 0, owner=goal.owner,
-                            goal_id=row.id)
+                self.part_metric(self.outcome, goal.metric, goal.key, MetricKind.GOAL,
+                                 owner=goal.owner, goal_id=row.id)
         objectives = self.keyed(Objective)
         for position, objective in enumerate(plan.objectives):
             row = self.upsert(

@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from bot.slack.blocks.mrkdwn import MESSAGE_TEXT_LIMIT, context, escape, header, section, truncate
 from bot.slack.router import Subcommand
 
-INTRO = ("okr-bot keeps your OKRs and KPIs alive week to week: check-ins by DM, "
-         "status with the causal chain, and summaries for managers.")
+# Only what is built: a promise the app does not keep is the first thing a new user trips on.
+INTRO = ("okr-bot shows your OKRs and KPIs in Slack: status with the causal chain from the "
+         "North Star down, what is at risk and why, updates to the numbers you own, and "
+         "blockers.")
 
 
 def subcommand_blocks(subcommands: Iterable[Subcommand]) -> list[dict]:

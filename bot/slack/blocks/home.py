@@ -20,5 +20,5 @@ def home_view(subcommands: Iterable[Subcommand], *, name: str | None = None,
         *subcommand_blocks(subcommands),
     ]
     if time_zone:
-        blocks.append(context(f"Your check-ins follow your Slack time zone: {escape(time_zone)}."))
+        blocks.append(context(f"Your Slack time zone, as okr-bot has it: {escape(time_zone)}."))
     return {"type": "home", "blocks": blocks}

@@ -3,15 +3,41 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.okrs.method.chain import Chain
+from bot.okrs.store.models import Goal, NorthStar, Objective
 from bot.people.models import Workspace
 from bot.slack.blocks import update as replies
 from bot.slack.router import CommandRequest
 
-NO_PLAN_TEXT = ("This workspace has no plan yet: import one with `okr-bot plan import` "
-                "(see docs/plan-format.md).")
+# Shown at most this many other teams: a list of every install helps no one.
+TEAMS_SHOWN = 5
+
+
+def teams_with_plans(session: Session) -> list[str]:
+    """Slack team ids of the workspaces that hold a plan (a North Star, goal or objective)."""
+    planned = (select(NorthStar.workspace_id).union(select(Goal.workspace_id),
+                                                    select(Objective.workspace_id)))
+    return list(session.scalars(select(Workspace.slack_team_id)
+                                .where(Workspace.id.in_(planned))
+                                .order_by(Workspace.slack_team_id)))
+
+
+def no_plan_text(team_id: str, others: list[str]) -> str:
+    """Why there is nothing to show, naming the team that asked: a plan imported under another
+    team id (a typo, a test workspace) otherwise looks exactly like no plan at all."""
+    import_hint = f"set `workspace: {team_id}` in the plan file and import it"
+    if not others:
+        return (f"No plan for this Slack team ({team_id}) yet: {import_hint} with "
+                "`okr-bot plan import` (see docs/plan-format.md).")
+    shown = ", ".join(others[:TEAMS_SHOWN])
+    if len(others) > TEAMS_SHOWN:
+        shown += f" and {len(others) - TEAMS_SHOWN} more"
+    has = "a plan" if len(others) == 1 else "plans"
+    return (f"No plan for this Slack team ({team_id}). The database has {has} for {shown}: "
+            f"{import_hint} again with `okr-bot plan import`.")
 
 
 def workspace_or_reply(request: CommandRequest) -> Workspace | dict:
@@ -21,7 +47,10 @@ def workspace_or_reply(request: CommandRequest) -> Workspace | dict:
         request.memo["workspace"] = request.db_session.scalar(
             select(Workspace).where(Workspace.slack_team_id == request.team_id))
     workspace = request.memo["workspace"]
-    return workspace if workspace is not None else replies.problem(NO_PLAN_TEXT)
+    if workspace is not None:
+        return workspace
+    others = teams_with_plans(request.db_session)
+    return replies.problem(no_plan_text(request.team_id, others))
 
 
 def chain_or_reply(request: CommandRequest) -> Chain | dict:

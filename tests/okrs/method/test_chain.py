@@ -240,3 +240,12 @@ def test_a_closed_key_result_is_judged_on_its_final_value_not_called_stale() -> 
     activation = chain.nodes[(NodeKind.KEY_RESULT, "first-week-activation")]
     assert activation.health.status is Status.GREEN
     assert activation.health.stale is False
+
+
+def test_an_activity_whose_kpis_are_unmeasured_says_so_not_that_no_kpi_measures_it() -> None:
+    chain = build_chain(blueprints(example("b2b-saas.yml")), JULY_1)
+    reasons = {key: n.health.reason for (kind, key), n in chain.nodes.items()
+               if kind is NodeKind.ACTIVITY}
+    assert reasons["lead-scoring"] == "no data: planned, its 2 KPIs have no values yet"
+    assert reasons["upgrade-prompts"] == "no data: planned, its KPI has no value yet"
+    assert reasons["health-playbook"] == "no data: in progress, no KPI measures it yet"
