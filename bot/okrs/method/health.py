@@ -316,11 +316,18 @@ def _by_pace(spec: MetricSpec, bands: Bands, value: float, pace: _Pace) -> Healt
     ratio = pace.actual / pace.elapsed
     green, yellow = _thresholds(bands, pace=True)
     status = _grade(ratio, green, yellow)
-    gap = round(abs(1 - ratio) * 100)
-    where = ("on the expected pace" if gap == 0
-             else f"{gap:,}% {'behind' if ratio < 1 else 'ahead of'} the expected pace")
-    reason = (f"{STATUS_WORDS[status]}: {where} for {pace.day} "
-              f"(expected {fmt(pace.expected)}, actual {fmt(value)})")
+    if round(abs(1 - ratio) * 100) == 0:
+        reason = (f"{STATUS_WORDS[status]}: on the expected pace for {pace.day} "
+                  f"(expected {fmt(pace.expected)}, actual {fmt(value)})")
+    else:
+        # Said in the metric's own units: "70% behind the pace" read as a fall in the metric.
+        gap = fmt(round(abs(value - pace.expected), 1))
+        if spec.unit == "%":
+            points = gap.removesuffix("%")
+            gap = f"{points} {'point' if points == '1' else 'points'}"
+        reason = (f"{STATUS_WORDS[status]}: {fmt(value)} where the pace expects "
+                  f"{fmt(pace.expected)} for {pace.day}, {gap} "
+                  f"{'behind' if ratio < 1 else 'ahead'}")
     return Health(status=status, reason=reason, rule="pace", expected=pace.expected)
 
 

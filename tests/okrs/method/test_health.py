@@ -316,14 +316,14 @@ def test_pace_before_the_start_only_minds_regression() -> None:
 @freeze_time("2025-10-31 16:00:00")  # 30⅔ of 92 days: a third in, 12% expected
 @pytest.mark.parametrize(("value", "status", "reason"), [
     (12, Status.GREEN, "green: on the expected pace for 31 Oct (expected 12%, actual 12%)"),
-    (14, Status.GREEN, "green: 50% ahead of the expected pace for 31 Oct "
-                       "(expected 12%, actual 14%)"),
-    (11.6, Status.GREEN, "green: 10% behind the expected pace for 31 Oct "
-                         "(expected 12%, actual 11.6%)"),
-    (11, Status.YELLOW, "yellow: 25% behind the expected pace for 31 Oct "
-                        "(expected 12%, actual 11%)"),
-    (9.2, Status.RED, "red: 70% behind the expected pace for 31 Oct "
-                      "(expected 12%, actual 9.2%)"),
+    (14, Status.GREEN, "green: 14% where the pace expects 12% for 31 Oct, "
+                       "2 points ahead"),
+    (11.6, Status.GREEN, "green: 11.6% where the pace expects 12% for 31 Oct, "
+                         "0.4 points behind"),
+    (11, Status.YELLOW, "yellow: 11% where the pace expects 12% for 31 Oct, "
+                        "1 point behind"),
+    (9.2, Status.RED, "red: 9.2% where the pace expects 12% for 31 Oct, "
+                      "2.8 points behind"),
 ])
 def test_pace_a_third_into_the_quarter(value: float, status: Status, reason: str) -> None:
     health = health_of(ONBOARDING, value, clock.now())
@@ -336,11 +336,11 @@ def test_pace_a_third_into_the_quarter(value: float, status: Status, reason: str
 def test_pace_the_day_before_due() -> None:
     on_track = health_of(ONBOARDING, 19, clock.now())
     assert on_track.status is Status.GREEN
-    assert on_track.reason == ("green: 7% behind the expected pace for 30 Dec "
-                               "(expected 19.8%, actual 19%)")
+    assert on_track.reason == ("green: 19% where the pace expects 19.8% for 30 Dec, "
+                               "0.8 points behind")
     late = health_of(ONBOARDING, 17, clock.now())
     assert late.status is Status.YELLOW
-    assert late.reason.startswith("yellow: 24% behind the expected pace for 30 Dec")
+    assert late.reason.startswith("yellow: 17% where the pace expects 19.8% for 30 Dec")
 
 
 @freeze_time("2026-01-10 12:00:00")
@@ -348,8 +348,8 @@ def test_pace_after_due_expects_the_full_target() -> None:
     health = health_of(ONBOARDING, 15, clock.now())
     assert health.status is Status.RED
     assert health.expected == 20
-    assert health.reason == ("red: 42% behind the expected pace for 10 Jan "
-                             "(expected 20%, actual 15%)")
+    assert health.reason == ("red: 15% where the pace expects 20% for 10 Jan, "
+                             "5 points behind")
     assert health_of(ONBOARDING, 21, clock.now()).status is Status.GREEN
 
 
@@ -359,8 +359,8 @@ def test_pace_of_lower_is_better_churn() -> None:
                       target=4, unit="%", start=Q4_START, due=Q4_DUE)
     health = health_of(spec, 7, clock.now())
     assert health.status is Status.YELLOW
-    assert health.reason == ("yellow: 25% behind the expected pace for 31 Oct "
-                             "(expected 6.67%, actual 7%)")
+    assert health.reason == ("yellow: 7% where the pace expects 6.67% for 31 Oct, "
+                             "0.3 points behind")
 
 
 @freeze_time("2025-10-31 16:00:00")
