@@ -163,6 +163,13 @@ def metric_health(spec: MetricSpec, measurements: Sequence[Measurement], now: da
         raise ValueError("now must be timezone-aware")
     known = [m for m in measurements if m.measured_at <= now]
     if not known:
+        if spec.due is not None and now.date() > spec.due:
+            # A timeframe that ended with nothing measured is a plan nobody looked at again:
+            # stale (and so at risk), not quietly "no data yet".
+            return Health(status=Status.NO_DATA, rule="no_data", stale=True,
+                          reason=f"no data: nothing measured, and its timeframe ended on "
+                                 f"{spec.due.day} {_MONTHS[spec.due.month - 1]} "
+                                 f"{spec.due.year}")
         return Health(status=Status.NO_DATA, reason="no data: nothing measured yet",
                       rule="no_data")
     # reversed: of two measurements at the same instant the later-listed (a correction) wins.
