@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.okrs.plans.files import load_plan
+from bot.okrs.plans.importer import import_plan
 from bot.serve import Runtime, build_runtime
 from bot.slack.blocks.working import WORKING_TEXT
 from tests.conftest import SIGNING_SECRET, TEAM_ID
 from tests.fakes import FakeSlack, SlackReply, SlackSender
 from tests.support.server import serving
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -47,3 +52,12 @@ def bot(settings: Settings, fake_slack: FakeSlack) -> Iterator[RunningBot]:
         sender = SlackSender(f"{url}/slack/events", SIGNING_SECRET, team_id=TEAM_ID,
                              response_urls=fake_slack.response_url)
         yield RunningBot(url, runtime, fake_slack, sender)
+
+
+@pytest.fixture
+def planned(bot: RunningBot) -> RunningBot:
+    """The AI example plan, imported for the team the tests' requests come from."""
+    plan = load_plan(ROOT / "examples" / "ai-feature-launch.yml").plan
+    with bot.session_factory.begin() as session:
+        import_plan(db_session=session, plan=plan.model_copy(update={"workspace": TEAM_ID}))
+    return bot
