@@ -74,6 +74,22 @@ def test_status_without_a_name_shows_the_callers_own_objective(planned: RunningB
 def test_status_of_someone_with_no_objectives_says_how_to_name_one(planned: RunningBot) -> None:
     reply = planned.slack.command("status", user_id="U0NOBODY1")
     assert "You own no objectives" in texts(reply)[0]
+    # Not a dead end: the plan's objectives to pick from.
+    shown = "\n".join(texts(reply))
+    for key in ("ai-onboarding", "answer-quality", "existing-accounts"):
+        assert f"`{key}`" in shown
+
+
+def test_a_manager_who_owns_no_objective_is_offered_their_reports_objectives(
+        planned: RunningBot) -> None:
+    lars = "U0AIVP001"  # the VP: manages the owners of all three objectives, owns none
+    priya = "U0AIUX001"  # manages nobody
+    shown = "\n".join(texts(planned.slack.command("status", user_id=lars)))
+    assert "the people you manage own 3" in shown
+    assert all(f"`{key}`" in shown for key in ("ai-onboarding", "answer-quality",
+                                               "existing-accounts"))
+    shown = "\n".join(texts(planned.slack.command("status", user_id=priya)))
+    assert "The plan's objectives" in shown
 
 
 def test_an_unknown_objective_says_so_and_an_ambiguous_one_offers_choices(

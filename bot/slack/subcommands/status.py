@@ -6,6 +6,7 @@ from bot import clock
 from bot.checkins import service as checkin_service
 from bot.okrs.method.chain import Chain, ChainNode, NodeKind, first_broken_link
 from bot.okrs.method.names import Candidate, Lookup
+from bot.people import service as people_service
 from bot.slack.blocks import update as replies
 from bot.slack.blocks.mrkdwn import escape, section
 from bot.slack.blocks.status import shown_nodes, status_message
@@ -18,6 +19,26 @@ def _objective_choices(found: list[ChainNode], why: str) -> dict:
     if len(found) > replies.CHOICES_SHOWN:
         lines.append(f"…and {len(found) - replies.CHOICES_SHOWN} more: type more of the name")
     return replies.ephemeral(why, [section(escape(why)), section("\n".join(lines))])
+
+
+def _objectives_to_pick(request: CommandRequest, chain: Chain) -> dict:
+    """For someone who owns no objective: the objectives of the people they manage, else every
+    objective under the North Star, to pick from (a manager's first `/okr status`)."""
+    workspace = workspace_or_reply(request)
+    team = set()
+    if not isinstance(workspace, dict):
+        team = people_service.team_of(db_session=request.db_session,
+                                      workspace_id=workspace.id,
+                                      slack_user_id=request.user_id) - {request.user_id}
+    objectives = chain.of_kind(NodeKind.OBJECTIVE)
+    theirs = [n for n in objectives if n.owner in team]
+    if theirs:
+        return _objective_choices(theirs, "You own no objectives; the people you manage own "
+                                          f"{len(theirs)}. Which one? /okr status <objective>")
+    if not objectives:
+        return replies.problem("The plan has no objectives yet.")
+    return _objective_choices(list(objectives), "You own no objectives. The plan's "
+                                                "objectives: which one? /okr status <objective>")
 
 
 def objective_lookup(chain: Chain) -> Lookup[ChainNode]:
@@ -34,7 +55,7 @@ def okr_status(request: CommandRequest) -> dict:
     if not typed:
         mine = [n for n in chain.owned_by(request.user_id) if n.kind is NodeKind.OBJECTIVE]
         if not mine:
-            return replies.problem("You own no objectives. Name one: /okr status <objective>")
+            return _objectives_to_pick(request, chain)
         if len(mine) > 1:
             return _objective_choices(mine, f"You own {len(mine)} objectives. Which one? "
                                                 "/okr status <objective>")
