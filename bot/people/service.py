@@ -73,14 +73,28 @@ def upsert_person(*, db_session: Session, workspace: Workspace,
     return person
 
 
+def reporting_line(*, db_session: Session, workspace_id: int,
+                   slack_user_id: str) -> dict[str, int]:
+    """A person and everyone below them (Slack id → levels below: 0 themselves, 1 a direct
+    report, 2 and more through others), one query per level."""
+    line = {slack_user_id: 0}
+    level, above = 0, [slack_user_id]
+    manager = aliased(Person)
+    while above:
+        level += 1
+        below = db_session.scalars(
+            select(Person.slack_user_id).join(manager, Person.manager_id == manager.id)
+            .where(manager.workspace_id == workspace_id, manager.slack_user_id.in_(above)))
+        above = [person for person in below if person not in line]  # a cycle ends here
+        line.update(dict.fromkeys(above, level))
+    return line
+
+
 def team_of(*, db_session: Session, workspace_id: int,
             slack_user_id: str) -> set[str]:
-    """A person's team: themselves and the people they manage directly (Slack ids)."""
-    manager = aliased(Person)
-    reports = db_session.scalars(
-        select(Person.slack_user_id).join(manager, Person.manager_id == manager.id)
-        .where(manager.workspace_id == workspace_id, manager.slack_user_id == slack_user_id))
-    return {slack_user_id, *reports}
+    """A person's team: themselves and their whole reporting line (Slack ids)."""
+    return set(reporting_line(db_session=db_session, workspace_id=workspace_id,
+                              slack_user_id=slack_user_id))
 
 
 BUMPED = "okr_bot_bumped_workspaces"  # Session.info: workspaces whose data version moved

@@ -141,7 +141,8 @@ def raise_the_usual(bot: RunningBot) -> None:
     ("", MAYA, ["B-3", "B-4", "B-6", "B-1", "B-2", "B-5"]),
     ("mine", MAYA, ["B-4", "B-6"]),  # on Maya's key result; raised by Maya
     ("team", MAYA, ["B-4", "B-6", "B-2", "B-5"]),  # + Priya's KPI, Tomás's general one
-    ("team", LARS, ["B-3", "B-4", "B-6", "B-1"]),  # Olivia, Maya, Kwame report to Lars
+    # Olivia, Maya, Kwame report to Lars, and Priya and Tomás to Maya: the whole line is his.
+    ("team", LARS, ["B-3", "B-4", "B-6", "B-1", "B-2", "B-5"]),
     ("mine", PRIYA, ["B-2"]),
     ("mine", OUTSIDER, []),
 ])

@@ -156,3 +156,15 @@ def test_a_team_counts_only_reports_in_the_same_workspace(planned: RunningBot) -
 
     assert "Objective *Optimize onboarding experience" in text
     assert "Cut wrong and unhelpful AI answers" not in text
+
+
+def test_a_team_is_the_whole_reporting_line_and_says_how_deep(planned: RunningBot) -> None:
+    lars = "U0AIVP001"  # manages Maya, who manages Priya: Priya's KPI is in Lars's team
+    reply = planned.slack.command("team", user_id=lars)
+    within_limits(reply)
+    text = shown(reply)
+    assert "Team of you: 5 in the reporting line, 2 of them through others" in text
+    assert "Onboarding support tickets per 100 new AI users" in text
+    maya_only = shown(planned.slack.command("team", user_id=MAYA))
+    assert "Team of you: 2 in the reporting line" in maya_only
+    assert "through others" not in maya_only

@@ -74,7 +74,7 @@ ROUTER.add(Subcommand(
 ))
 ROUTER.add(Subcommand(
     name="team",
-    summary="What a team owns, with its status: yours (you and the people you manage), an "
+    summary="What a team owns, with its status: yours (you and your whole reporting line), an "
             "@person's, a #channel's team or a team by name.",
     usage="/okr team [@person | #channel | team name]",
     example="/okr team #ai-launch",
@@ -101,8 +101,8 @@ ROUTER.add(Subcommand(
 ROUTER.add(Subcommand(
     name="blockers",
     summary="Open blockers with their number, age, author and what they block: everyone's, "
-            "`mine` (raised by you or on something you own) or `team` (you and the people "
-            "you manage). Blockers on objectives first, then key results, activities and "
+            "`mine` (raised by you or on something you own) or `team` (you and your "
+            "whole reporting line). Blockers on objectives first, then key results, activities and "
             "KPIs; the oldest first.",
     usage="/okr blockers [mine | team] [page]",
     example="/okr blockers team",

@@ -119,10 +119,15 @@ def okr_team(request: CommandRequest) -> dict:
     members: set[str]
     if not typed or (person := MENTION.match(typed)):
         who = person.group(1) if typed else request.user_id
-        members = people_service.team_of(db_session=request.db_session,
-                                         workspace_id=request.memo["workspace"].id,
-                                         slack_user_id=who)
+        line = people_service.reporting_line(db_session=request.db_session,
+                                             workspace_id=request.memo["workspace"].id,
+                                             slack_user_id=who)
+        members = set(line)
         title = f"Team of {'you' if who == request.user_id else 'that person'}"
+        further = sum(1 for level in line.values() if level > 1)
+        if len(line) > 1:
+            title += (f": {len(line) - 1} in the reporting line"
+                      + (f", {further} of them through others" if further else ""))
     else:
         channel = CHANNEL.match(typed)
         query = select(Team).join(Workspace, Team.workspace_id == Workspace.id).where(
