@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.okrs.method.enums import Frequency, TriggerKind
-from bot.okrs.method.health import Measurement, MetricSpec, format_value, is_plateau
+from bot.okrs.method.health import Measurement, MetricSpec, format_value
+from bot.okrs.method.movement import is_plateau
 
 # How a plateau's length reads: biweekly periods are told in weeks.
 _PERIOD_WORDS = {

@@ -16,13 +16,12 @@ from bot.okrs.method.health import (
     Measurement,
     MetricSpec,
     format_value,
-    is_plateau,
     is_stale,
     rollup,
     severity,
-    trend,
     with_counter_metric,
 )
+from bot.okrs.method.movement import is_plateau, trend
 from tests.okrs.method.health_cases import (
     ONBOARDING,
     Q4_DUE,
