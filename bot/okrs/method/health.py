@@ -1,5 +1,5 @@
 """A metric's health: green, yellow or red against its bands or its pace, staleness, counter-metrics
-and roll-ups, plus trend and plateau over its measurements.
+and roll-ups (trend and plateau over its measurements: movement.py).
 
 Pure functions over frozen dataclasses (no pydantic, Slack or database) so the chain service, the
 Slack views and the tests all judge a metric the same way.
