@@ -36,7 +36,7 @@ def test_constraints_pin_every_dependency_within_its_range() -> None:
         assert requirement.specifier.contains(pinned[name], prereleases=True), (
             f"constraints.txt pins {name}=={pinned[name]}, outside {requirement}"
         )
-    assert "pytest-xdist" in pinned
+    assert "pytest-xdist" in pinned and "pytest-timeout" in pinned
     assert "psycopg-binary" in pinned  # extras' packages are pinned too
 
 

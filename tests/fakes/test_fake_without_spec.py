@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from tests.fakes import FakeSlack
 from tests.fakes import web_api_contract as contract
+from tests.support.lines import Lines
 
 BOT_TOKEN = "xoxb-test-token"
 PROJECT = Path(__file__).resolve().parents[2]
@@ -62,16 +63,17 @@ def test_by_hand_it_says_what_it_checks_against_and_why_a_call_failed(tmp_path: 
     command = [sys.executable, "-m", "tests.fakes.slack_api", "--port", "0"]
     proc = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
+    lines = Lines(proc.stdout)
     try:
-        banner, source = proc.stdout.readline(), proc.stdout.readline()
+        banner, source = lines.next(), lines.next()
         base_url = banner.split(" at ")[1].split()[0]
         client = WebClient(token=BOT_TOKEN, base_url=base_url)
         assert client.auth_test()["ok"]
-        auth_line = proc.stdout.readline()
+        auth_line = lines.next()
         # users.list never expected a non-numeric limit: the fake answers 500 and says why.
         with pytest.raises(urllib.error.HTTPError) as crashed:
             urllib.request.urlopen(f"{base_url}users.list?limit=many&token={BOT_TOKEN}")
-        crash_line = proc.stdout.readline()
+        crash_line = lines.next()
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=5)

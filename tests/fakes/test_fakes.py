@@ -31,10 +31,12 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.version import __version__ as SDK_VERSION
 from slack_sdk.webhook import WebhookClient
 
+from tests.contracts import EVENT_WRAPPER_SCHEMA
 from tests.fakes import FakeSlack, SlackSender, sign_request
 from tests.fakes import socket_mode as ws
 from tests.fakes import web_api_contract as contract
 from tests.fakes.signing import new_trigger_id
+from tests.support.lines import Lines
 
 BOT_TOKEN = "xoxb-test-token"
 SECRET = "test-signing-secret"
@@ -373,7 +375,7 @@ def test_signatures_match_slacks_example_and_slack_sdks_verifier() -> None:
 
 
 def test_event_envelope_matches_the_wrapper_schema() -> None:
-    schema_path = contract.SHARED_SLACK_DIR / "slack_common_event_wrapper_schema.json"
+    schema_path = EVENT_WRAPPER_SCHEMA
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     sender = SlackSender("http://127.0.0.1:9/slack/events", SECRET)
     envelope = sender.event_envelope({"type": "app_home_opened", "user": "U0ALICE", "tab": "home"})
@@ -564,14 +566,15 @@ def test_runs_by_hand_and_prints_each_call() -> None:
     command = [sys.executable, "-m", "tests.fakes.slack_api", "--port", "0"]
     proc = subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
+    lines = Lines(proc.stdout)
     try:
-        banner, source = proc.stdout.readline(), proc.stdout.readline()
+        banner, source = lines.next(), lines.next()
         base_url = banner.split(" at ")[1].split()[0]
         assert source.startswith("Web API calls are checked against "), source
         client = WebClient(token=BOT_TOKEN, base_url=base_url)
         with pytest.raises(SlackApiError):
             client.chat_postMessage(channel="C1", text="hi", colour="red")
-        call_line, problem_line = proc.stdout.readline(), proc.stdout.readline()
+        call_line, problem_line = lines.next(), lines.next()
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=5)

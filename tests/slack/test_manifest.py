@@ -14,10 +14,11 @@ import yaml
 
 from bot.slack.listeners import register_listeners
 from bot.slack.listeners.commands import ROUTER
+from tests.contracts import MANIFEST_SCHEMA
 from tests.slack.conftest import RunningBot
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+SCHEMA = MANIFEST_SCHEMA
 
 
 @pytest.fixture(scope="module")

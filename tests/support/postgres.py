@@ -86,13 +86,15 @@ class PostgresServer:
         """A fresh, empty database for one test; returns its SQLAlchemy URL."""
         self._databases += 1
         name = f"okr_bot_test_{self._databases}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres "
+                             "connect_timeout=10",
                              autocommit=True) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
     def drop_database(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres "
+                             "connect_timeout=10",
                              autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
