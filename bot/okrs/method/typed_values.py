@@ -1,4 +1,4 @@
-"""Reading the numbers people type in Slack, as in `/okr update <key> <value> [note]`.
+"""Reading the numbers people type: a Slack command, a modal field, the CLI.
 
 Pure: no Slack or database, so the command handler and the tests read a value the same way.
 What `health.format_value` writes, `parse_value` reads back (within its 3 significant digits).
@@ -28,8 +28,6 @@ from bot.okrs.method.health import format_value
 MAX_MAGNITUDE = 1e15
 EXAMPLES = "12, 12.5, 12%, 1,200, 1.2k or $3.5M"
 EXPECTED = f"expected a value like {EXAMPLES}"
-UPDATE_USAGE = ("expected: /okr update <key result or KPI> <value> [note], "
-                "e.g. /okr update first-week-activation 14.5 shipped the tour")
 
 # Character-class bodies; − is U+2212, what some keyboards and copy-pasted reports write.
 _CURRENCIES = r"$€£¥"
@@ -54,7 +52,6 @@ _LOOSE_COMMAS = re.compile(rf"[{_SIGNS}]?[{_CURRENCIES}]?[{_SIGNS}]?"
 # Where "12 14", "12-14" or "12/14" come apart into the values someone put side by side.
 _BETWEEN_VALUES = re.compile(r"\s+|(?<=[0-9%kKmMbB])\s*[-–—/;]\s*")
 # Slack on macOS turns typed quotes into curly ones, sometimes only one of the pair.
-_QUOTES = "\"“”"
 
 
 @dataclass(frozen=True)
@@ -89,47 +86,6 @@ def parse_value(text: str) -> ParsedValue:
                          f"-{limit} and {limit}")
     return ParsedValue(value=float(number) + 0.0,  # + 0.0 turns -0 into 0
                        percent=match["percent"] is not None, currency=match["currency"])
-
-
-def split_update_args(text: str) -> tuple[str, str, str]:
-    """Split the arguments of `/okr update <target> <value> [note]` into (target, value, note).
-
-    The target is a key or key prefix without spaces, or a name in quotes ("First-week
-    activation" or “…”). The value is the next word, with a lone "%" after it kept with it
-    ("12.5 %"); the note is the rest, as typed. The value is not checked here: see parse_value.
-    """
-    target, rest = split_target(text, usage=UPDATE_USAGE)
-    value, rest = first_word(rest)
-    if not target or not value:
-        raise ValueError(f"missing {'value' if target else 'key result or KPI'}; {UPDATE_USAGE}")
-    percent, after = first_word(rest)
-    if percent == "%":
-        value, rest = f"{value} %", after
-    return target, value, rest.strip()
-
-
-def split_target(text: str, *, usage: str) -> tuple[str, str]:
-    """What a command names first, and the rest as typed: a key or key prefix without spaces,
-    or a name in quotes ("First-week activation" or “…”). ValueError with `usage` when a quote
-    is left open or runs into the next word."""
-    rest = text.strip()
-    if not (rest[:1] and rest[:1] in _QUOTES):
-        return first_word(rest)
-    end = min((i for i in (rest.find(q, 1) for q in _QUOTES) if i != -1), default=-1)
-    if end == -1:
-        raise ValueError(f"the name has no closing quote; {usage}")
-    target, rest = rest[1:end].strip(), rest[end + 1:]
-    if rest[:1] and not rest[:1].isspace():
-        raise ValueError(f"put a space after the quoted name; {usage}")
-    return target, rest.strip()
-
-
-def first_word(text: str) -> tuple[str, str]:
-    """The first word and the rest, split at any whitespace (Slack keeps typed newlines)."""
-    parts = text.strip().split(maxsplit=1)
-    if not parts:
-        return "", ""
-    return parts[0], parts[1] if len(parts) > 1 else ""
 
 
 def _why_not(text: str) -> str:

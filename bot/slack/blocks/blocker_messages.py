@@ -7,11 +7,10 @@ from datetime import datetime
 
 from bot.checkins.blocker_rules import BlockerEntry, Resolution
 from bot.okrs.method.chain import Chain
-from bot.okrs.method.names import Candidate
 from bot.slack.blocks.blocker_text import ago, clipped, entry_text, item_text
 from bot.slack.blocks.chain_views import message
 from bot.slack.blocks.mrkdwn import context, escape, section
-from bot.slack.blocks.update import ephemeral, pick_list
+from bot.slack.blocks.update import ephemeral
 
 FORMS = (
     "*Raise a blocker:* `/okr blocker add <objective, key result, KPI or activity> <what "
@@ -77,12 +76,6 @@ def refusal(entry: BlockerEntry) -> dict:
     text = (f":no_entry: Only {' or '.join(who)}, {managers} or a workspace admin can "
             f"resolve *{entry.label}*. Nothing changed.")
     return ephemeral(f"You may not resolve {entry.label}. Nothing changed.", [section(text)])
-
-
-def choices(typed: str, found: Sequence[Candidate]) -> dict:
-    return pick_list(typed, found, kinds="objectives, key results, KPIs and activities",
-                     labelled=True, example=f"`/okr blocker add {escape(found[0].key)} "
-                                            "&lt;what blocks it&gt;`")
 
 
 def forms(*, problem: str | None = None) -> dict:

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, time
 
 from bot.checkins.blocker_rules import BlockerEntry
 from bot.checkins.confidence import HIGHEST, Confidence
-from bot.okrs.method.chain import BrokenLink, Chain, ChainNode, NodeId, NodeKind, path_up
+from bot.okrs.method.chain import BrokenLink, Chain, ChainNode, path_up
 from bot.okrs.method.enums import BandMode, Direction
 from bot.okrs.method.health import Bands, MetricSpec, format_value
+from bot.okrs.views import objective_parts
 from bot.slack.blocks.blocker_text import ago, entry_text
 from bot.slack.blocks.mrkdwn import context, escape, fallback, header, section, truncate
 from bot.slack.blocks.share import share_button
@@ -101,27 +102,6 @@ def _capped(lines: Sequence[str], title: str, more_hint: str) -> dict:
     return section(truncate(text))
 
 
-def _parts(chain: Chain, objective: ChainNode) -> tuple[list[ChainNode], list[ChainNode],
-                                                         dict[NodeId, ChainNode]]:
-    """The objective's key results, the activities driving it, and the KPIs measuring it or
-    them (each once, in the plan's order)."""
-    children = chain.children_of(objective.id)
-    key_results = [c for c in children if c.kind is NodeKind.KEY_RESULT]
-    activities = [c for c in children if c.kind is NodeKind.ACTIVITY]
-    kpis = {c.id: c for c in children if c.kind is NodeKind.KPI}
-    for activity in activities:
-        kpis.update({k.id: k for k in chain.children_of(activity.id)
-                     if k.kind is NodeKind.KPI})
-    return key_results, activities, kpis
-
-
-def shown_nodes(chain: Chain, objective: ChainNode) -> list[NodeId]:
-    """What the status of an objective shows below it: itself, its key results, the activities
-    driving it and the KPIs measuring them. Its open blockers are the blockers on these."""
-    key_results, activities, kpis = _parts(chain, objective)
-    return [objective.id, *(n.id for n in (*key_results, *activities)), *kpis]
-
-
 def status_message(chain: Chain, objective: ChainNode, *, today: date,
                    broken: BrokenLink | None, shareable: str | None = None,
                    blockers: Sequence[BlockerEntry] = (),
@@ -132,7 +112,7 @@ def status_message(chain: Chain, objective: ChainNode, *, today: date,
     key result key."""
     now = now or datetime.combine(today, time(), UTC)
     confidences = confidences or {}
-    key_results, activities, kpis = _parts(chain, objective)
+    key_results, activities, kpis = objective_parts(chain, objective)
     timeframe = objective.blueprint.timeframe
     span = _days(timeframe[0], timeframe[1], today) if timeframe else ""
     blocks: list[dict] = [

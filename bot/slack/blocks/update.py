@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from bot.okrs.method.health import format_value
-from bot.okrs.method.names import Candidate
 from bot.okrs.method.recording import Recorded
 from bot.slack.blocks.mrkdwn import context, escape, fallback, section
 from bot.slack.blocks.visuals import status_mark
@@ -23,13 +20,14 @@ def problem(message: str) -> dict:
     return ephemeral(message, [section(f":warning: {escape(message)}")])
 
 
-def refusal(*, metric_name: str, owner: str | None) -> dict:
-    """Not yours to update: says who may, with a real mention of the owner."""
+def refusal(*, message: str, item: str, owner: str | None) -> dict:
+    """Not theirs to change: the flow's words, with the item in bold and a real mention of its
+    owner, so they know whom to ask."""
     owner_part = f" (<@{owner}>)" if owner else ""
-    mrkdwn = (f":no_entry: Only the owner of *{escape(metric_name)}*{owner_part}, their manager "
-              "or a workspace admin can update it. Nothing was recorded.")
-    return ephemeral(f"Only the owner of {metric_name}, their manager or a workspace admin "
-                     "can update it. Nothing was recorded.", [section(mrkdwn)])
+    mrkdwn = escape(message)
+    if item:
+        mrkdwn = mrkdwn.replace(escape(item), f"*{escape(item)}*{owner_part}", 1)
+    return ephemeral(message, [section(f":no_entry: {mrkdwn}")])
 
 
 def recorded(result: Recorded, *, author: str, note: str) -> dict:
@@ -52,22 +50,3 @@ def recorded(result: Recorded, *, author: str, note: str) -> dict:
     blocks.append(context(credit))
     text = f"{metric.name}: {old} → {new} ({health.status.value})"
     return ephemeral(text, blocks)
-
-
-def pick_list(typed: str, found: Sequence[Candidate], *, kinds: str, example: str,
-              labelled: bool = False) -> dict:
-    """Several things fit what was typed: the first CHOICES_SHOWN (with their kind when
-    `labelled`), how many more, and how to pick one. `example` is mrkdwn, escaped already."""
-    shown = [f"• {f'{escape(c.item.label)} ' if labelled else ''}`{escape(c.key)}` — "
-             f"{escape(c.name)}" for c in found[:CHOICES_SHOWN]]
-    more = len(found) - CHOICES_SHOWN
-    if more > 0:
-        shown.append(f"…and {more} more: type more of the name or use the key")
-    message = (f"“{escape(typed)}” fits {len(found)} {kinds}. Which one? Use its key, e.g. "
-               f"{example}")
-    return ephemeral(f"“{typed}” is ambiguous", [section(message), section("\n".join(shown))])
-
-
-def choices(typed: str, found: Sequence[Candidate]) -> dict:
-    return pick_list(typed, found, kinds="key results and KPIs",
-                     example=f"`/okr update {escape(found[0].key)} &lt;value&gt;`")

@@ -13,10 +13,8 @@ from hypothesis import strategies as st
 from bot.okrs.method.health import format_value
 from bot.okrs.method.typed_values import (
     EXPECTED,
-    UPDATE_USAGE,
     ParsedValue,
     parse_value,
-    split_update_args,
 )
 
 NOT_A_NUMBER = "is not a number; expected a value like 12, 12.5, 12%, 1,200, 1.2k or $3.5M"
@@ -156,43 +154,3 @@ def test_any_text_is_a_finite_value_in_range_or_a_value_error(text: str) -> None
 @given(st.text(alphabet="0123456789,.kKmMbB%$€+-− ", min_size=1, max_size=16))
 def test_number_like_text_is_a_finite_value_in_range_or_a_value_error(text: str) -> None:
     _finite_in_range_or_told_what_is_expected(text)
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("first-week-activation 14.5 shipped the tour",
-     ("first-week-activation", "14.5", "shipped the tour")),
-    ("fwa 14.5", ("fwa", "14.5", "")),
-    ("  fwa   14.5   ", ("fwa", "14.5", "")),
-    ('"First-week activation" 14.5 shipped the tour',
-     ("First-week activation", "14.5", "shipped the tour")),
-    ("“First-week activation” 14.5", ("First-week activation", "14.5", "")),
-    ('“First-week activation" 14.5', ("First-week activation", "14.5", "")),
-    ('" padded name " 3', ("padded name", "3", "")),
-    ("fwa 12.5 % after the launch", ("fwa", "12.5 %", "after the launch")),
-    ("fwa 12.5 %", ("fwa", "12.5 %", "")),
-    ("fwa 12.5 %% odd", ("fwa", "12.5", "%% odd")),  # only a lone % joins the value
-    ("fwa 12 m users", ("fwa", "12", "m users")),
-    ("fwa 14.5 line one\nline  two", ("fwa", "14.5", "line one\nline  two")),
-    ("fwa abc", ("fwa", "abc", "")),  # checking the value is parse_value's job
-])
-def test_split_update_args(text: str, expected: tuple[str, str, str]) -> None:
-    assert split_update_args(text) == expected
-
-
-@pytest.mark.parametrize(("text", "message"), [
-    ("", f"missing key result or KPI; {UPDATE_USAGE}"),
-    ("   ", f"missing key result or KPI; {UPDATE_USAGE}"),
-    ('"" 14.5', f"missing key result or KPI; {UPDATE_USAGE}"),
-    ("first-week-activation", f"missing value; {UPDATE_USAGE}"),
-    ('"First-week activation"', f"missing value; {UPDATE_USAGE}"),
-    ('"First-week activation 14.5', f"the name has no closing quote; {UPDATE_USAGE}"),
-    ('"First-week activation"14.5', f"put a space after the quoted name; {UPDATE_USAGE}"),
-])
-def test_split_update_args_rejects_with_usage(text: str, message: str) -> None:
-    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-        split_update_args(text)
-
-
-def test_usage_names_the_command_and_an_example() -> None:
-    assert UPDATE_USAGE == ("expected: /okr update <key result or KPI> <value> [note], "
-                            "e.g. /okr update first-week-activation 14.5 shipped the tour")
