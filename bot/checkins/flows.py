@@ -53,7 +53,8 @@ def raise_blocker(db_session: Session, workspace: Workspace, actor: Actor, *, ty
         if match.ambiguous:
             raise Ambiguous(f"“{typed}” fits {len(match.choices)} objectives, key results, "
                             "KPIs and activities. Which one?", typed=typed, kind="blockable",
-                            choices=[Choice(c.key, c.name, c.item) for c in match.choices])
+                            choices=[Choice(c.key, c.name, c.item, c.item.label)
+                                     for c in match.choices])
         if match.found is None:
             raise NotFound(f"No objective, key result, KPI or activity matches “{typed}”. Use "
                            "its key, the start of its name, or its name in quotes (or - for a "

@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot import __version__
 from bot.config import Settings, SettingsError, StartupError, load_settings
+from bot.errors import DomainError
 from bot.logs import configure_logging
 
 EXIT_CONFIG = 2
@@ -63,16 +64,6 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from bot.okrs.plans.exporter import NoSuchWorkspace
-
-    try:
-        return _plan(args)
-    except NoSuchWorkspace as error:
-        print(f"okr-bot: {error}", file=sys.stderr)
-        return 1
-
-
-def _plan(args: argparse.Namespace) -> int:
     from bot.cli import plan as plan_cli
 
     if args.plan_command == "lint":
@@ -152,6 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"okr-bot: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    except DomainError as error:  # what a flow refused: the person can put it right
+        print(f"okr-bot: {error.message}", file=sys.stderr)
+        return error.exit_code
     except StartupError as error:
         print(f"okr-bot: {error}", file=sys.stderr)
         return 1

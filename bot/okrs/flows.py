@@ -26,6 +26,7 @@ from bot.okrs.method.chain import (
     diagnose,
     first_broken_link,
     path_up,
+    subtree,
     walk_down,
 )
 from bot.okrs.method.enums import MetricKind, Source, Status
@@ -35,14 +36,26 @@ from bot.okrs.method.recording import Recorded
 from bot.okrs.method.typed_values import parse_value
 from bot.okrs.store.measurements import could_be_named, record_measurement
 from bot.okrs.store.models import Goal, Metric, NorthStar, Objective
-from bot.okrs.views import Diagnosis, ObjectiveStatus, TeamView, TreeView, shown_nodes
+from bot.okrs.views import (
+    ChainFrom,
+    Diagnosis,
+    ObjectiveStatus,
+    TeamView,
+    TreeView,
+    shown_nodes,
+)
 from bot.people import service as people_service
 from bot.people.models import Person, Team, TeamMembership, Workspace
 from bot.people.permissions import may_act_for
 
-UPDATABLE = (MetricKind.KEY_RESULT, MetricKind.KPI)
+# Every measured number can be updated: key results and KPIs every week, a goal's metric and
+# the North Star as often as they are read.
+UPDATABLE = tuple(MetricKind)
+WEEKLY = (MetricKind.KEY_RESULT, MetricKind.KPI)
 CANDIDATES = 200  # names that could fit what was typed: enough for a pick list, never the plan
 TREE_DEPTH = 3
+STATUS_DEPTH = 2  # a goal's status: its objectives and their key results
+ABOVE_OBJECTIVES = (NodeKind.GOAL, NodeKind.NORTH_STAR)
 # What someone owns is listed objectives first, then what measures and drives them.
 OWNED_ORDER = [NodeKind.OBJECTIVE, NodeKind.KEY_RESULT, NodeKind.ACTIVITY, NodeKind.KPI,
                NodeKind.GOAL, NodeKind.NORTH_STAR]
@@ -118,20 +131,33 @@ def _has_plan(workspace_id: Any) -> Any:
 
 
 # -- finding what was named ------------------------------------------------------------------
-def _choices(candidates: Iterable[Candidate]) -> list[Choice]:
-    return [Choice(c.key, c.name, c.item) for c in candidates]
+METRIC_LABELS = {MetricKind.NORTH_STAR: "North Star", MetricKind.GOAL: "Goal",
+                 MetricKind.KEY_RESULT: "Key result", MetricKind.KPI: "KPI"}
+
+
+def _choices(candidates: Iterable[Candidate], *, labelled: bool = False) -> list[Choice]:
+    """Choices to pick from; `labelled` when they mix kinds (a key result and a KPI...)."""
+    found = []
+    for c in candidates:
+        label = ""
+        if labelled:
+            kind = getattr(c.item, "kind", None)
+            label = METRIC_LABELS.get(kind, "") or str(getattr(c.item, "label", ""))
+        found.append(Choice(c.key, c.name, c.item, label))
+    return found
 
 
 def find_node(chain: Chain, typed: str, *, kinds: Sequence[NodeKind] | None = None,
-              what: str = "Nothing in the plan") -> ChainNode:
-    """The node of `kinds` (any, by default) whose key or name the words fit."""
+              what: str = "Nothing in the plan", plural: str = "nodes") -> ChainNode:
+    """The node of `kinds` (any, by default) whose key or name the words fit. `what` begins
+    the sentence when nothing does, `plural` names them when several do."""
     name = "node-lookup" if kinds is None else "lookup:" + ",".join(sorted(kinds))
     lookup = chain.memo(name, lambda: Lookup(
         [Candidate(n.key, n.name, n) for n in chain.nodes.values()
          if kinds is None or n.kind in kinds]))
     match = lookup.resolve(typed)
     if match.ambiguous:
-        raise Ambiguous(f"“{typed}” fits {len(match.choices)} of them. Which one?",
+        raise Ambiguous(f"“{typed}” fits {len(match.choices)} {plural}. Which one?",
                         typed=typed, choices=_choices(match.choices))
     if match.found is None:
         raise NotFound(f"{what} matches “{typed}”. Use its key or the start of its name.",
@@ -150,12 +176,30 @@ def _north_star_or(chain: Chain, typed: str) -> ChainNode:
 
 
 # -- status ----------------------------------------------------------------------------------
+def status(reading: Reading, actor: Actor, typed: str) -> ObjectiveStatus | TreeView:
+    """An objective's status; a goal or the North Star named instead shows as the objectives
+    and key results below it (a manager's view: `status trial-conversion`)."""
+    try:
+        return objective_status(reading, actor, typed)
+    except NotFound:
+        if not typed:
+            raise
+        try:
+            above = find_node(reading.chain, typed, kinds=ABOVE_OBJECTIVES, what="")
+        except NotFound:
+            raise NotFound(f"No objective matches “{typed}”, nor a goal or the North Star. Use "
+                           "its key or the start of its name.", kind="objective",
+                           typed=typed) from None
+        return tree(reading, above.key, depth=STATUS_DEPTH)
+
+
 def objective_status(reading: Reading, actor: Actor, typed: str) -> ObjectiveStatus:
     """The objective the words name, or with none the actor's own. Someone who owns no
     objective is offered those of the people they manage, else every objective (Ambiguous)."""
     chain = reading.chain
     if typed:
-        objective = find_node(chain, typed, kinds=[NodeKind.OBJECTIVE], what="No objective")
+        objective = find_node(chain, typed, kinds=[NodeKind.OBJECTIVE], what="No objective",
+                              plural="objectives")
     else:
         objective = _own_objective(reading, actor)
     workspace_id = reading.workspace.id
@@ -206,6 +250,14 @@ def tree(reading: Reading, typed: str, *, depth: int = TREE_DEPTH) -> TreeView:
     return TreeView(node, list(walk_down(chain, node.id, max_depth=depth)),
                     chain.memo(f"broken-link:{node.kind}:{node.key}",
                                lambda: first_broken_link(chain, node.id)))
+
+
+def chain_from(reading: Reading, typed: str) -> ChainFrom:
+    """The whole chain below the node the words name (the North Star by default), with the
+    first broken link: what `okr-bot plan chain` prints."""
+    chain = reading.chain
+    node = _north_star_or(chain, typed)
+    return ChainFrom(node, subtree(chain, node.id), first_broken_link(chain, node.id))
 
 
 def why(reading: Reading, typed: str) -> Diagnosis:
@@ -268,7 +320,7 @@ def team(reading: Reading, actor: Actor, *, person: str | None = None,
 
 # -- recording a value -----------------------------------------------------------------------
 def updatable(db_session: Session, workspace_id: int, typed: str) -> list[Candidate]:
-    """Key results and KPIs whose key or name could be what was typed (a bounded query)."""
+    """Metrics whose key or name could be what was typed (a bounded query)."""
     rows = db_session.scalars(select(Metric).where(
         Metric.workspace_id == workspace_id, Metric.kind.in_(UPDATABLE),
         could_be_named(Metric.key, Metric.name, typed)).limit(CANDIDATES))
@@ -278,12 +330,14 @@ def updatable(db_session: Session, workspace_id: int, typed: str) -> list[Candid
 def find_metric(db_session: Session, workspace_id: int, typed: str) -> Metric:
     match = resolve(typed, updatable(db_session, workspace_id, typed))
     if match.ambiguous:
-        raise Ambiguous(f"“{typed}” fits {len(match.choices)} key results and KPIs. "
-                        "Which one?", typed=typed, choices=_choices(match.choices),
-                        kind="metric")
+        weekly = all(c.item.kind in WEEKLY for c in match.choices)
+        what = "key results and KPIs" if weekly else "metrics"
+        raise Ambiguous(f"“{typed}” fits {len(match.choices)} {what}. Which one?", typed=typed,
+                        choices=_choices(match.choices, labelled=not weekly), kind="metric")
     if match.found is None:
-        raise NotFound(f"No key result or KPI matches “{typed}”. Use its key or the start of "
-                       "its name.", kind="metric", typed=typed)
+        raise NotFound(f"No key result or KPI matches “{typed}”, nor a goal's metric or the "
+                       "North Star. Use its key or the start of its name.", kind="metric",
+                       typed=typed)
     return match.found
 
 
@@ -299,6 +353,9 @@ def update_metric(db_session: Session, workspace: Workspace, actor: Actor, *, ty
                   at: datetime | None = None, source: Source = Source.SLACK) -> Recorded:
     """Record a new value of the key result or KPI the words name, if the actor may; the value
     is read as typed (`12%`, `1.2k`, `$3.5M`) and checked against the metric's unit."""
+    if at is not None and at > now:
+        raise InvalidInput(f"{at.isoformat()} is in the future; a measurement is of the past",
+                           field="at", expected="a time up to now")
     metric = find_metric(db_session, workspace.id, typed)
     if not may_update(db_session, metric, actor):
         raise NotAllowed(f"Only the owner of {metric.name}, their manager or a workspace admin "

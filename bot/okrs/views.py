@@ -8,7 +8,16 @@ from datetime import datetime
 
 from bot.checkins.blocker_rules import BlockerEntry
 from bot.checkins.confidence import Confidence
-from bot.okrs.method.chain import BrokenLink, Chain, ChainNode, NodeId, NodeKind, Step, Visit
+from bot.okrs.method.chain import (
+    BrokenLink,
+    Chain,
+    ChainNode,
+    NodeId,
+    NodeKind,
+    Step,
+    Subtree,
+    Visit,
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,13 @@ class ObjectiveStatus:
 class TreeView:
     root: ChainNode
     visits: list[Visit]
+    broken: BrokenLink | None
+
+
+@dataclass(frozen=True)
+class ChainFrom:
+    root: ChainNode
+    subtree: Subtree
     broken: BrokenLink | None
 
 

@@ -40,8 +40,7 @@ def choices(error: Ambiguous, *, pick: Pick | None = None) -> dict:
     found = error.choices
     shown = []
     for choice in found[:replies.CHOICES_SHOWN]:
-        kind = getattr(choice.item, "label", "")
-        kind = f"{escape(kind)} " if isinstance(kind, str) and kind else ""
+        kind = f"{escape(choice.label)} " if choice.label else ""
         shown.append(f"• {kind}`{escape(choice.key)}` — {escape(choice.name)}")
     more = len(found) - replies.CHOICES_SHOWN
     if more > 0:

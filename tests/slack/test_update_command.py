@@ -120,8 +120,10 @@ def test_a_missing_value_gets_the_usage(planned: RunningBot) -> None:
 def test_an_ambiguous_name_gets_a_pick_list_and_records_nothing(planned: RunningBot) -> None:
     reply = planned.slack.command("update answer 3", user_id=MAYA)
     shown = text_of(reply)
-    assert "fits 4 key results and KPIs. Which one?" in shown
-    assert "`answer-latency` — p95 answer latency" in shown
+    # Goals and the North Star can be updated too, so a goal's metric is among the choices,
+    # each labelled with its kind.
+    assert "fits 5 metrics. Which one?" in shown
+    assert "Key result `answer-latency` — p95 answer latency" in shown
     assert validate_blocks(reply.json["blocks"]) == []
     with planned.session_factory() as session:
         assert session.scalars(select(Measurement).where(
@@ -146,3 +148,15 @@ def test_a_quoted_name_and_a_note_with_mrkdwn_injection_are_escaped(planned: Run
 def test_update_without_a_plan_says_how_to_get_one(bot: RunningBot) -> None:
     reply = bot.slack.command("update anything 3")
     assert "No plan for this Slack team (T0TEST) yet" in str(reply.json["blocks"])
+
+
+def test_the_north_star_and_a_goal_can_be_updated_by_their_owner(planned: RunningBot) -> None:
+    reply = planned.slack.command("update ai-engaged-users 12.4k", user_id=MANAGER)
+    assert "Monthly AI Feature Engaged Users" in text_of(reply)
+    assert [m.value for m in slack_measurements(planned, "ai-engaged-users")] == [12400]
+    refused = planned.slack.command("update ai-engaged-users 13k", user_id=PRIYA)
+    assert "Only the owner of *Monthly AI Feature Engaged Users* (<@U0AIVP001>)" \
+        in text_of(refused)
+    assert len(slack_measurements(planned, "ai-engaged-users")) == 1
+    goal = planned.slack.command("update trial-conversion 4.1", user_id=MANAGER)
+    assert "→ *4.1%*" in text_of(goal)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.errors import NotFound
 from bot.okrs.method.enums import MetricKind
 from bot.okrs.plans import plan as p
 from bot.okrs.plans.importer import history_key
@@ -37,8 +38,9 @@ def _by(rows: Any, column: str) -> dict[Any, list[Any]]:
     return grouped(rows, attrgetter(column), by_position=True)
 
 
-class NoSuchWorkspace(LookupError):
-    pass
+class NoSuchWorkspace(NotFound):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, kind="workspace")
 
 
 class _Exporter:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.errors import Choice
 from bot.okrs import flows
+from bot.okrs.views import TreeView
+from bot.slack.blocks import chain_views
 from bot.slack.blocks.mrkdwn import escape
 from bot.slack.blocks.status import status_message
 from bot.slack.router import CommandRequest
@@ -18,7 +20,10 @@ def _pick(choice: Choice) -> str:
 
 @answers(hint=f"For example: {EXAMPLE}", pick=_pick)
 def okr_status(request: CommandRequest) -> dict:
-    status = flows.objective_status(reading(request), actor(request), request.args.strip())
+    status = flows.status(reading(request), actor(request), request.args.strip())
+    if isinstance(status, TreeView):  # a goal or the North Star: what is below it
+        return chain_views.tree_message(status.root, status.visits, status.broken,
+                                        shareable=f"status {status.root.key}")
     return status_message(status.chain, status.objective, today=status.now.date(),
                           now=status.now, broken=status.broken,
                           shareable=f"status {status.objective.key}", blockers=status.blockers,
