@@ -8,7 +8,7 @@ import ast
 import re
 from pathlib import Path
 
-SLASH_COMMAND = re.compile(r"(?<![\w.-])/okr\b")  # not okr-bot.dev/… in a URL
+SLASH_COMMAND = re.compile(r"(?<![\w./:-])/okr(?!-)\b")  # not https://okr-bot.dev/…
 ROOT = Path(__file__).resolve().parents[1]
 CORE = [ROOT / "bot" / "okrs", ROOT / "bot" / "checkins", ROOT / "bot" / "people",
         ROOT / "bot" / "errors.py"]
