@@ -283,6 +283,15 @@ def at_risk(chain: Chain) -> list[ChainNode]:
     return found
 
 
+def reporting_line(db_session: Session, workspace: Workspace, actor: Actor) -> dict[str, int]:
+    """The actor and everyone below them: Slack id → levels below (0 the actor, 1 a direct
+    report, 2 and more reached through others)."""
+    if actor.slack_user_id is None:
+        return {}
+    return people_service.reporting_line(db_session=db_session, workspace_id=workspace.id,
+                                         slack_user_id=actor.slack_user_id)
+
+
 def team(reading: Reading, actor: Actor, *, person: str | None = None,
          channel: str | None = None, name: str | None = None) -> TeamView:
     """What a team owns: a person's whole reporting line (`person`), the team whose channel is

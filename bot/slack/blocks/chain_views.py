@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from bot.okrs.method.chain import BrokenLink, ChainNode, Step, Visit
 from bot.slack.blocks.mrkdwn import context, escape, header, section
@@ -12,6 +12,13 @@ from bot.slack.blocks.status import mark as _mark
 
 SECTION_BUDGET = 2900  # under Slack's 3000 characters, with room for "…and N more"
 MAX_BLOCKS = 45  # under Slack's 50 per message, with room for a header and a button
+
+
+def _whose(node: ChainNode, levels: Mapping[str, int] | None) -> str:
+    if not levels or node.owner not in levels:
+        return ""
+    level = levels[node.owner]
+    return f" · <@{node.owner}>, {LEVELS.get(level, 'through others')}"
 
 
 def node_line(node: ChainNode, *, indent: int = 0, broken: BrokenLink | None = None) -> str:
@@ -109,10 +116,17 @@ def why_message(steps: Sequence[Step], *, shareable: str | None) -> dict:
                    fallback=title, shareable=shareable)
 
 
+# Whose a line of a reporting line is, by how far its owner sits below the line's head.
+LEVELS = {0: "theirs", 1: "a direct report's"}
+
+
 def list_message(title: str, nodes: Sequence[ChainNode], *, empty: str,
-                 shareable: str | None) -> dict:
+                 shareable: str | None, levels: Mapping[str, int] | None = None) -> dict:
+    """Nodes, one line each. `levels` (a reporting line: owner → how far below its head) marks
+    each line with whose it is: the head's own, a direct report's, or one reached through
+    others."""
     if not nodes:
         return message(title, [section(escape(empty))], fallback=empty, shareable=None)
-    lines = [node_line(node) for node in nodes]
+    lines = [node_line(node) + _whose(node, levels) for node in nodes]
     return message(title, packed(lines, more_hint="narrow it with `/okr status <objective>`"),
                    fallback=f"{title}: {len(nodes)}", shareable=shareable)

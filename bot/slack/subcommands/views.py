@@ -61,4 +61,5 @@ def okr_team(request: CommandRequest) -> dict:
                       channel=channel.group(1) if channel else None,
                       name=typed if typed and not (person or channel) else None)
     return chain_views.list_message(view.title, view.nodes, shareable=f"team {typed}".strip(),
-                                    empty="This team owns nothing in the plan yet.")
+                                    empty="This team owns nothing in the plan yet.",
+                                    levels=view.levels)
