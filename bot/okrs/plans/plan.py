@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.errors import InvalidInput
 from bot.okrs.method.enums import (
     ActivityStatus,
     BandMode,
@@ -21,6 +22,7 @@ from bot.okrs.method.enums import (
     Transform,
     TriggerKind,
 )
+from bot.okrs.method.plausibility import check_plausible
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$",
                            description="lowercase letters, digits and hyphens; unique in the plan")]
@@ -99,7 +101,25 @@ class MetricFields(PlanModel):
     due: date | None = None
     frequency: Frequency | None = None
     thresholds: Thresholds | None = None
+    range: tuple[float | None, float | None] | None = Field(
+        default=None, description="[min, max] the values can take, either end null for no "
+        "bound; without it a % is 0 to 100 and money or a count is 0 or more")
     measurements: list[Measurement] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _plausible(self) -> MetricFields:
+        if self.range is not None and None not in self.range and self.range[0] >= self.range[1]:
+            raise ValueError(f"range {list(self.range)} needs its min below its max")
+        given = [("baseline", self.baseline), ("target", self.target)]
+        given += [(f"the measurement at {m.at.isoformat()}", m.value) for m in self.measurements]
+        for what, value in given:
+            if value is None:
+                continue
+            try:
+                check_plausible(value, unit=self.unit, declared=self.range, name=self.name)
+            except InvalidInput as error:  # pydantic reports a ValueError with its location
+                raise ValueError(f"{what}: {error.message}") from None
+        return self
 
 
 class NorthStarRecord(PlanModel):
