@@ -35,8 +35,9 @@ def refusal(*, metric_name: str, owner: str | None) -> dict:
 def recorded(result: Recorded, *, author: str, note: str) -> dict:
     metric, health = result.metric, result.health
     unit = metric.unit
-    old = format_value(result.old_value, unit) if result.old_value is not None else "nothing yet"
-    new = format_value(result.new_value, unit)
+    old = (format_value(result.old_value, unit, result.old_decimals)
+           if result.old_value is not None else "nothing yet")
+    new = format_value(result.new_value, unit, result.new_decimals)
     lines = [
         f"*{escape(metric.name)}* (`{escape(metric.key)}`)",
         f"{escape(old)} → *{escape(new)}*",

@@ -38,7 +38,8 @@ OUT_OF_RANGE = ("is out of range; expected a value between -1,000,000,000,000,00
     ("007", ParsedValue(7.0)),
     ("12%", ParsedValue(12.0, percent=True)),
     ("12.5 %", ParsedValue(12.5, percent=True, decimals=1)),
-    ("12.5\u00a0%", ParsedValue(12.5, percent=True, decimals=1)),  # a no-break space, as pasted from docs
+    # a no-break space, as pasted from docs
+    ("12.5\u00a0%", ParsedValue(12.5, percent=True, decimals=1)),
     ("-4%", ParsedValue(-4.0, percent=True)),
     ("1,200", ParsedValue(1200.0)),
     ("1,234,567.89", ParsedValue(1234567.89, decimals=2)),
