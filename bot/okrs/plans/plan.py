@@ -112,13 +112,15 @@ class MetricFields(PlanModel):
             raise ValueError(f"range {list(self.range)} needs its min below its max")
         given = [("baseline", self.baseline), ("target", self.target)]
         given += [(f"the measurement at {m.at.isoformat()}", m.value) for m in self.measurements]
+        problems = []  # every one at once, so a plan is fixed in one pass
         for what, value in given:
-            if value is None:
-                continue
             try:
-                check_plausible(value, unit=self.unit, declared=self.range, name=self.name)
-            except InvalidInput as error:  # pydantic reports a ValueError with its location
-                raise ValueError(f"{what}: {error.message}") from None
+                if value is not None:
+                    check_plausible(value, unit=self.unit, declared=self.range, name=self.name)
+            except InvalidInput as error:
+                problems.append(f"{what}: {error.message}")
+        if problems:  # pydantic reports a ValueError with its location
+            raise ValueError("; ".join(problems))
         return self
 
 
