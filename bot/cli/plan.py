@@ -169,9 +169,11 @@ def cmd_measure(args: argparse.Namespace, database_url: str) -> int:
     from bot.okrs.store.models import Metric
     from bot.people.models import Workspace
 
+    from bot.errors import InvalidInput
+
     try:
         value = parse_value(args.value).value
-    except ValueError as error:
+    except InvalidInput as error:
         print(f"okr-bot: {error}", file=sys.stderr)
         return 1
     at = clock.now()
