@@ -163,13 +163,12 @@ def cmd_measure(args: argparse.Namespace, database_url: str) -> int:
 
     from bot import clock
     from bot.db import make_engine, make_session_factory
+    from bot.errors import InvalidInput
     from bot.okrs.method.enums import Source
     from bot.okrs.method.typed_values import parse_value
     from bot.okrs.store.measurements import record_measurement
     from bot.okrs.store.models import Metric
     from bot.people.models import Workspace
-
-    from bot.errors import InvalidInput
 
     try:
         value = parse_value(args.value).value

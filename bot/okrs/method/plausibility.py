@@ -93,6 +93,9 @@ def check_plausible(value: float, *, unit: str, declared: Sequence[float | None]
     if math.isfinite(value) and value in allowed:
         return
     expected = expected_text(unit, allowed)
+    # A value refused is shown whole: rounded, 1,234.5 would read as the 1,234 nobody typed.
+    if decimals is None:
+        decimals = len(f"{abs(value):.12f}".rstrip("0").partition(".")[2])
     shown = format_value(value, unit, decimals)
     subject = name or "This metric"
     raise InvalidInput(f"{subject} is {expected}: {shown} cannot be right ({_WIDEN}).",

@@ -126,3 +126,10 @@ def test_accepted_exactly_when_inside_the_declared_range(value: float, low, high
         assert not inside
     else:
         assert inside
+
+
+def test_a_refused_value_of_unknown_precision_is_shown_whole() -> None:
+    with pytest.raises(InvalidInput, match=r": 1,234\.5% cannot be right"):
+        check_plausible(1234.5, unit="%")
+    with pytest.raises(InvalidInput, match=r": -3 users cannot be right"):
+        check_plausible(-3.0, unit="users")

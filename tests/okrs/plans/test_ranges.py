@@ -3,15 +3,18 @@ measurements, and carried through import and export (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import schema
+from bot.okrs.method.enums import Source
 from bot.okrs.plans.exporter import export_plan
 from bot.okrs.plans.files import dump_plan, parse_plan
 from bot.okrs.plans.importer import import_plan
-from bot.okrs.store.models import Metric
+from bot.okrs.store.models import Measurement, Metric
 
 PLAN = """
 workspace: T0RANGE
@@ -126,3 +129,21 @@ def test_a_changed_range_is_an_update_of_the_metric(db) -> None:
     assert report.changed
     assert stored_ranges(db)["grow"] == [0, 200]
     assert stored_ranges(db)["net-new-revenue"] == [-100000, None]
+
+
+def test_a_stored_value_out_of_range_is_still_exported_and_then_pointed_out(db) -> None:
+    """Recorded before values were checked (the issue's 1,234.5 on a %): a backup must not fail
+    on it, and the file it gives says what to fix."""
+    plan = parse_plan(plan_text()).plan
+    with db.begin() as session:
+        import_plan(db_session=session, plan=plan)
+        activation = session.scalars(select(Metric).where(Metric.key == "activation")).one()
+        session.add(Measurement(metric_id=activation.id, value=1234.5, source=Source.SLACK,
+                                measured_at=datetime(2026, 5, 5, 9, tzinfo=UTC)))
+    with db() as session:
+        exported = export_plan(db_session=session, slack_team_id="T0RANGE")
+    assert exported.objectives[0].key_results[0].measurements[0].value == 1234.5
+    assert errors(dump_plan(exported)) == [
+        "objectives[0].key_results[0]: the measurement at 2026-05-05T09:00:00+00:00: Activation "
+        "is a percentage from 0 to 100: 1,234.5% cannot be right (if it really can be, the "
+        "metric's `range:` in the plan file says so)."]
