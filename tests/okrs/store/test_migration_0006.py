@@ -11,8 +11,8 @@ INSERTS = [
     "INSERT INTO workspaces (id, slack_team_id, data_version, created_at, updated_at) "
     "VALUES (1, 'T0MIGR', 0, '2026-05-01 00:00:00+00', '2026-05-01 00:00:00+00')",
     "INSERT INTO metrics (id, workspace_id, key, kind, name, unit, direction, owner, position, "
-    "created_at, updated_at) VALUES (1, 1, 'nps', 'kpi', 'NPS', 'points', 'higher_is_better', 'U0A', "
-    "0, '2026-05-01 00:00:00+00', '2026-05-01 00:00:00+00')",
+    "created_at, updated_at) VALUES (1, 1, 'nps', 'kpi', 'NPS', 'points', 'higher_is_better', "
+    "'U0A', 0, '2026-05-01 00:00:00+00', '2026-05-01 00:00:00+00')",
     "INSERT INTO measurements (id, metric_id, value, measured_at, source, created_at) "
     "VALUES (1, 1, -12.5, '2026-05-02 09:00:00+00', 'slack', '2026-05-02 09:00:00+00')",
 ]
