@@ -32,9 +32,10 @@ from bot.okrs.method.chain import (
 from bot.okrs.method.enums import MetricKind, Source, Status
 from bot.okrs.method.health import severity
 from bot.okrs.method.names import Candidate, Lookup, resolve
-from bot.okrs.method.recording import Recorded
+from bot.okrs.method.plausibility import check_value
+from bot.okrs.method.recording import Recorded, Undone
 from bot.okrs.method.typed_values import parse_value
-from bot.okrs.store.measurements import could_be_named, record_measurement
+from bot.okrs.store.measurements import could_be_named, record_measurement, undo_last_measurement
 from bot.okrs.store.models import Goal, Metric, NorthStar, Objective
 from bot.okrs.views import (
     ChainFrom,
@@ -372,13 +373,27 @@ def update_metric(db_session: Session, workspace: Workspace, actor: Actor, *, ty
                          item=metric.name)
     try:
         parsed = parse_value(value_text)
-    except ValueError as error:  # the parser's own words say what is expected
-        raise InvalidInput(f"{error}. Nothing was recorded.", field="value",
-                           expected="a value like 12, 12.5, 12%, 1,200, 1.2k or $3.5M") from None
-    if parsed.percent and metric.unit not in ("%", ""):
-        raise InvalidInput(f"{metric.name} is measured in {metric.unit}, not %: send the number "
-                           "alone. Nothing was recorded.", field="value",
-                           expected=f"a number in {metric.unit}")
+        check_value(parsed, unit=metric.unit, name=metric.name, declared=metric.value_range)
+    except InvalidInput as error:  # its own words say what is expected; add what happened
+        raise InvalidInput(f"{error.message.rstrip('.')}. Nothing was recorded.",
+                           field=error.field, expected=error.expected) from None
     return record_measurement(db_session=db_session, metric=metric, value=parsed.value,
                               at=at or now, now=now, source=source,
-                              author=actor.slack_user_id, note=note or None)
+                              author=actor.slack_user_id, note=note or None,
+                              decimals=parsed.decimals)
+
+
+def undo_update(db_session: Session, workspace: Workspace, actor: Actor, *, typed: str,
+                now: datetime) -> Undone:
+    """Take back the actor's own latest value of the metric the words name, recorded within
+    the last day: kept in the history, marked undone, no longer counted."""
+    metric = find_metric(db_session, workspace.id, typed)
+    if actor.slack_user_id is None:
+        raise InvalidInput("An undo takes back a person's own value; an operator records the "
+                           "right value instead.", field="value", expected="a value")
+    if not may_update(db_session, metric, actor):
+        raise NotAllowed(f"Only the owner of {metric.name}, their manager or a workspace admin "
+                         "can update it. Nothing was taken back.", owner=metric.owner,
+                         item=metric.name)
+    return undo_last_measurement(db_session=db_session, metric=metric,
+                                 actor=actor.slack_user_id, now=now)

@@ -15,6 +15,11 @@ Decisions, so the same text always means the same thing:
 - A currency symbol ($ € £ ¥, the ones format_value puts first) goes before the number, after an
   optional sign: "-$3.5M" and "$-3.5M" alike. It cannot be combined with "%".
 - No exponents (1e6), nan or inf: nobody types them on purpose, and they only hide typos.
+- The decimals typed are kept ("14.50" has 2) so the value is shown as precisely as it was
+  given; a k/m/b suffix uses up that many of them ("1.25k" is 1,250: none left).
+
+A text that is not one value raises InvalidInput (field "value"): a person's mistake, worded
+without any command so a modal field or the CLI can show it as well as a slash command.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.errors import InvalidInput
 from bot.okrs.method.health import format_value
 
 MAX_MAGNITUDE = 1e15
@@ -33,6 +39,9 @@ EXPECTED = f"expected a value like {EXAMPLES}"
 _CURRENCIES = r"$€£¥"
 _SIGNS = r"+\-−"
 _SCALES = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
+_SCALE_DIGITS = {"": 0, "k": 3, "m": 6, "b": 9}
+# More decimals than a float holds faithfully are noise, not precision.
+MAX_DECIMALS = 12
 _ECHO_LIMIT = 40  # a pasted paragraph should not come back whole in the error
 
 _VALUE = re.compile(
@@ -59,33 +68,42 @@ class ParsedValue:
     value: float  # "12%" is 12.0, "1.2k" is 1200.0
     percent: bool = False
     currency: str | None = None  # the symbol typed, e.g. "$"
+    decimals: int = 0  # shown after the point: "14.50" is 2, "1.25k" (1,250) is 0
 
 
 def parse_value(text: str) -> ParsedValue:
-    """Read one typed value; ValueError saying what is expected when it is not one."""
+    """Read one typed value; InvalidInput saying what is expected when it is not one."""
     stripped = text.strip()
     if not stripped:
-        raise ValueError(f"no value given; {EXPECTED}")
+        raise _invalid(f"no value given; {EXPECTED}")
     match = _VALUE.fullmatch(stripped)
     if match is None:
-        raise ValueError(_why_not(stripped))
+        raise _invalid(_why_not(stripped))
     if match["sign1"] and match["sign2"]:
-        raise ValueError(f"{_echo(stripped)} has two signs; {EXPECTED}")
+        raise _invalid(f"{_echo(stripped)} has two signs; {EXPECTED}")
     if match["currency"] and match["percent"]:
-        raise ValueError(f"{_echo(stripped)} is both money and a percentage; {EXPECTED}")
+        raise _invalid(f"{_echo(stripped)} is both money and a percentage; {EXPECTED}")
     if match["scale"] and match["percent"]:
         # 1.2k% is a typo far more often than a 1,200% change.
-        raise ValueError(f"{_echo(stripped)} mixes a k/m/b suffix with %; {EXPECTED}")
+        raise _invalid(f"{_echo(stripped)} mixes a k/m/b suffix with %; {EXPECTED}")
+    scale = (match["scale"] or "").lower()
     # Decimal keeps "0.1k" exactly 100 and never overflows, however many digits were typed.
-    number = Decimal(match["number"].replace(",", "")) * _SCALES[(match["scale"] or "").lower()]
+    number = Decimal(match["number"].replace(",", "")) * _SCALES[scale]
     if (match["sign1"] or match["sign2"]) in ("-", "−"):
         number = -number
     if abs(number) > Decimal(MAX_MAGNITUDE):
         limit = format_value(MAX_MAGNITUDE)
-        raise ValueError(f"{_echo(stripped)} is out of range; expected a value between "
-                         f"-{limit} and {limit}")
+        raise _invalid(f"{_echo(stripped)} is out of range; expected a value between "
+                       f"-{limit} and {limit}", expected=f"a value between -{limit} and {limit}")
+    typed_decimals = len(match["number"].partition(".")[2])
+    decimals = min(MAX_DECIMALS, max(0, typed_decimals - _SCALE_DIGITS[scale]))
     return ParsedValue(value=float(number) + 0.0,  # + 0.0 turns -0 into 0
-                       percent=match["percent"] is not None, currency=match["currency"])
+                       percent=match["percent"] is not None, currency=match["currency"],
+                       decimals=decimals)
+
+
+def _invalid(message: str, *, expected: str = f"a value like {EXAMPLES}") -> InvalidInput:
+    return InvalidInput(message, field="value", expected=expected)
 
 
 def _why_not(text: str) -> str:

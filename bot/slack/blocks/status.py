@@ -41,8 +41,10 @@ def _value_line(node: ChainNode) -> str:
     spec = node.blueprint.metric
     if spec is None:
         return ""
-    values = [m.value for m in node.blueprint.measurements]
-    current = format_value(values[-1], spec.unit) if values else "—"
+    measurements = node.blueprint.measurements
+    values = [m.value for m in measurements]
+    latest = measurements[-1] if measurements else None
+    current = format_value(latest.value, spec.unit, latest.decimals) if latest else "—"
     target = format_value(spec.target, spec.unit) if spec.target is not None else "—"
     progress = node.health.progress
     bar = f"`{progress_bar(progress)}` {progress_label(progress)} · " if progress is not None \

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.okrs.method.health import format_value
-from bot.okrs.method.recording import Recorded
+from bot.okrs.method.recording import Recorded, Undone
 from bot.slack.blocks.mrkdwn import context, escape, fallback, section
 from bot.slack.blocks.visuals import status_mark
 
@@ -33,8 +33,9 @@ def refusal(*, message: str, item: str, owner: str | None) -> dict:
 def recorded(result: Recorded, *, author: str, note: str) -> dict:
     metric, health = result.metric, result.health
     unit = metric.unit
-    old = format_value(result.old_value, unit) if result.old_value is not None else "nothing yet"
-    new = format_value(result.new_value, unit)
+    old = (format_value(result.old_value, unit, result.old_decimals)
+           if result.old_value is not None else "nothing yet")
+    new = format_value(result.new_value, unit, result.new_decimals)
     lines = [
         f"*{escape(metric.name)}* (`{escape(metric.key)}`)",
         f"{escape(old)} → *{escape(new)}*",
@@ -50,3 +51,17 @@ def recorded(result: Recorded, *, author: str, note: str) -> dict:
     blocks.append(context(credit))
     text = f"{metric.name}: {old} → {new} ({health.status.value})"
     return ephemeral(text, blocks)
+
+
+def undone(result: Undone, *, author: str) -> dict:
+    """A value taken back: what it was, what is in force now, and that it stays in the history."""
+    metric, health = result.metric, result.health
+    taken = format_value(result.value, metric.unit, result.decimals)
+    now = (format_value(result.now_value, metric.unit, result.now_decimals)
+           if result.now_value is not None else "nothing measured")
+    lines = [f"*{escape(metric.name)}* (`{escape(metric.key)}`)",
+             f"~{escape(taken)}~ taken back → *{escape(now)}*",
+             f"{status_mark(health.status, health.stale)} {escape(health.reason)}"]
+    return ephemeral(f"{metric.name}: {taken} taken back, now {now}", [
+        section("\n".join(lines)),
+        context(f"Taken back by <@{author}> · kept in the history as undone")])

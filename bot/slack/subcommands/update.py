@@ -1,4 +1,5 @@
-"""`/okr update <key result or KPI> <value> [note]`: record a measurement from Slack."""
+"""`/okr update <key result or KPI> <value> [note]`: record a measurement from Slack;
+`/okr update <key result or KPI> undo` takes back your own last one."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.slack.router import CommandRequest
 from bot.slack.subcommands.common import actor, answers, workspace
 
 EXAMPLE = "/okr update first-week-activation 14.5"
+UNDO = "undo"  # `/okr update <item> undo` takes back your own last value (within a day)
 
 
 def _pick(choice: Choice) -> str:
@@ -21,6 +23,10 @@ def _pick(choice: Choice) -> str:
 @answers(hint=f"For example: {EXAMPLE}", pick=_pick)
 def okr_update(request: CommandRequest) -> dict:
     typed, value_text, note = split_update_args(request.args)
+    if value_text.lower() == UNDO and not note:
+        undone = flows.undo_update(request.db_session, workspace(request), actor(request),
+                                   typed=typed, now=clock.now())
+        return blocks.undone(undone, author=request.user_id)
     recorded = flows.update_metric(request.db_session, workspace(request), actor(request),
                                    typed=typed, value_text=value_text, note=note,
                                    now=clock.now())
