@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -17,9 +17,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import clock
 from bot.db import transaction
 from bot.logs import structured
+from bot.okrs.store.cache import ChainCache
+from bot.slack.clients import SlackClients
 from bot.slack.receipts import KEEP_RECEIPTS_FOR, prune_receipts, prune_request_receipts
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job may use, the runtime's own (bot/serve.py `build_job_context`), whether the
+    scheduler or `okr-bot jobs run` runs it."""
+
+    session_factory: sessionmaker[Session]
+    slack: SlackClients  # the Web API client for a workspace: `slack.client(team_id)`
+    chains: ChainCache
+    now: Callable[[], datetime] = field(default=clock.now)
 
 
 @dataclass(frozen=True)
@@ -27,12 +40,12 @@ class Job:
     name: str
     summary: str
     trigger: Callable[[], BaseTrigger]
-    run: Callable[[sessionmaker[Session]], str]  # returns a one-line account of what it did
+    run: Callable[[JobContext], str]  # returns a one-line account of what it did
 
 
-def prune_event_receipts(session_factory: sessionmaker[Session]) -> str:
-    with transaction(session_factory) as session:
-        now = clock.now()
+def prune_event_receipts(context: JobContext) -> str:
+    with transaction(context.session_factory) as session:
+        now = context.now()
         events = prune_receipts(db_session=session, now=now)
         requests = prune_request_receipts(db_session=session, now=now)
     return (f"removed {events} event receipts and {requests} request receipts older than "
@@ -51,14 +64,14 @@ JOBS: dict[str, Job] = {
 }
 
 
-def run_job(name: str, session_factory: sessionmaker[Session]) -> str:
+def run_job(name: str, context: JobContext) -> str:
     # A failure propagates: APScheduler logs it with its traceback, the CLI reports it.
-    outcome = JOBS[name].run(session_factory)
+    outcome = JOBS[name].run(context)
     structured(log, logging.INFO, "job_finished", job=name, outcome=outcome)
     return outcome
 
 
-def start_scheduler(session_factory: sessionmaker[Session], *,
+def start_scheduler(context: JobContext, *,
                     executors: dict[str, Any] | None = None) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
         timezone=UTC,
@@ -67,7 +80,7 @@ def start_scheduler(session_factory: sessionmaker[Session], *,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
     for job in JOBS.values():
-        scheduler.add_job(run_job, job.trigger(), args=[job.name, session_factory],
+        scheduler.add_job(run_job, job.trigger(), args=[job.name, context],
                           id=job.name, name=job.summary, replace_existing=True)
     scheduler.start()
     return scheduler

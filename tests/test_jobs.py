@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
 from apscheduler.executors.debug import DebugExecutor
 from freezegun import freeze_time
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import schema
-from bot.scheduler import JOBS, run_job, start_scheduler
+from bot.config import load_settings
+from bot.scheduler import JOBS, JobContext, run_job, start_scheduler
+from bot.serve import build_job_context
 from bot.slack.models import SlackEventReceipt
 
 
-def test_event_receipts_are_forgotten_after_a_day(database_url: str,
-                                                  session_factory: sessionmaker[Session]) -> None:
+@pytest.fixture
+def jobs(database_url: str, engine: Engine) -> Iterator[JobContext]:
+    """The context a runtime gives its jobs; pruning needs no Slack settings."""
     schema.upgrade(database_url)
+    context = build_job_context(load_settings(env_file=None, database_url=database_url), engine)
+    yield context
+    context.chains.close()
+
+
+def test_event_receipts_are_forgotten_after_a_day(jobs: JobContext) -> None:
+    session_factory = jobs.session_factory
     with freeze_time("2026-03-28T23:30:00Z") as frozen:
         with session_factory.begin() as session:
             session.add(SlackEventReceipt(event_id="Ev0FIRST", event_type="app_home_opened"))
@@ -26,23 +38,21 @@ def test_event_receipts_are_forgotten_after_a_day(database_url: str,
             session.add(SlackEventReceipt(event_id="Ev0SECOND", event_type="app_home_opened"))
 
         frozen.tick(timedelta(hours=4, minutes=31))  # the first is now 24 h 31 min old
-        assert run_job("prune-event-receipts", session_factory).startswith("removed 1 ")
-        assert run_job("prune-event-receipts", session_factory).startswith("removed 0 ")
+        assert run_job("prune-event-receipts", jobs).startswith("removed 1 ")
+        assert run_job("prune-event-receipts", jobs).startswith("removed 0 ")
 
     with session_factory() as session:
         assert session.scalars(select(SlackEventReceipt.event_id)).all() == ["Ev0SECOND"]
 
 
-def test_the_scheduler_runs_the_prune_job_every_hour(database_url: str,
-                                                    session_factory: sessionmaker[Session]
-                                                    ) -> None:
+def test_the_scheduler_runs_the_prune_job_every_hour(jobs: JobContext) -> None:
     """APScheduler reads the frozen clock while its loop waits on real time: move the clock,
     wake the scheduler, and the job runs (in the scheduler's thread, with DebugExecutor)."""
-    schema.upgrade(database_url)
+    session_factory = jobs.session_factory
     with freeze_time("2026-11-01T05:10:00Z") as frozen:
         with session_factory.begin() as session:
             session.add(SlackEventReceipt(event_id="Ev0OLD", event_type="app_home_opened"))
-        scheduler = start_scheduler(session_factory, executors={"default": DebugExecutor()})
+        scheduler = start_scheduler(jobs, executors={"default": DebugExecutor()})
         try:
             assert {job.id for job in scheduler.get_jobs()} == set(JOBS)
             assert remaining(session_factory) == ["Ev0OLD"]

@@ -52,12 +52,17 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         print(f"okr-bot: no job named {args.name!r}; `okr-bot jobs list` shows them",
               file=sys.stderr)
         return 1
-    from bot.db import make_engine, make_session_factory
+    from bot.db import make_engine
+    from bot.serve import build_job_context
 
-    engine = make_engine(_settings().database_url)
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    # The context the server's scheduler gives its jobs, built the same way.
+    context = build_job_context(settings, engine)
     try:
-        print(run_job(args.name, make_session_factory(engine)))
+        print(run_job(args.name, context))
     finally:
+        context.chains.close()
         engine.dispose()
     return 0
 
