@@ -12,10 +12,12 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock
-from bot.db import transaction
+from bot.config import Settings
+from bot.db import make_engine, make_session_factory, transaction
 from bot.logs import structured
 from bot.okrs.store.cache import ChainCache
 from bot.slack.clients import SlackClients
@@ -69,6 +71,34 @@ def run_job(name: str, context: JobContext) -> str:
     outcome = JOBS[name].run(context)
     structured(log, logging.INFO, "job_finished", job=name, outcome=outcome)
     return outcome
+
+
+def build_job_context(settings: Settings, engine: Engine, *,
+                      slack: SlackClients | None = None) -> JobContext:
+    """The database, chain cache and Slack clients of one runtime, as jobs see them: the
+    server builds its runtime on this (bot/serve.py), and `okr-bot jobs run` uses it alone.
+    `slack` says where each workspace's client comes from (default: the settings' one bot
+    token)."""
+    session_factory = make_session_factory(engine)
+    # A write that moves a workspace's data (an update, a check-in) has its chain rebuilt at
+    # once in the background, so the next /okr command finds it ready.
+    chains = ChainCache()
+    chains.refresh_after_commit(session_factory)
+    return JobContext(session_factory=session_factory,
+                      slack=slack if slack is not None else SlackClients(settings),
+                      chains=chains)
+
+
+def run_once(settings: Settings, name: str) -> str:
+    """`okr-bot jobs run NAME`: the job, now, with a context built as the server builds its
+    own, closed after."""
+    engine = make_engine(settings.database_url)
+    context = build_job_context(settings, engine)
+    try:
+        return run_job(name, context)
+    finally:
+        context.chains.close()
+        engine.dispose()
 
 
 def start_scheduler(context: JobContext, *,

@@ -17,9 +17,9 @@ from starlette.applications import Starlette
 
 from bot import schema
 from bot.config import WHERE_TO_GET, Settings, SettingsError, StartupError
-from bot.db import make_engine, make_session_factory
+from bot.db import make_engine
 from bot.okrs.store.cache import ChainCache
-from bot.scheduler import JobContext, start_scheduler
+from bot.scheduler import JobContext, build_job_context, start_scheduler
 from bot.slack.app import create_app
 from bot.slack.clients import SlackClients
 from bot.slack.listeners.commands import build_router
@@ -101,24 +101,14 @@ def _slack_start_error(error: Exception, settings: Settings) -> Exception:
                         f"({type(cause).__name__}: {cause}); check the network or SLACK_API_URL")
 
 
-def build_job_context(settings: Settings, engine: Engine) -> JobContext:
-    """The database, chain cache and Slack clients of one runtime, as jobs see them: the
-    server builds its runtime on this, and `okr-bot jobs run` uses it alone."""
-    session_factory = make_session_factory(engine)
-    # A write that moves a workspace's data (an update, a check-in) has its chain rebuilt at
-    # once in the background, so the next /okr command finds it ready.
-    chains = ChainCache()
-    chains.refresh_after_commit(session_factory)
-    return JobContext(session_factory=session_factory, slack=SlackClients(settings),
-                      chains=chains)
-
-
-def build_runtime(settings: Settings, **engine_options: Any) -> Runtime:
-    """Migrate, then build the engine, the Bolt app and (with SLACK_APP_TOKEN) Socket Mode."""
+def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
+                  **engine_options: Any) -> Runtime:
+    """Migrate, then build the engine, the Bolt app and (with SLACK_APP_TOKEN) Socket Mode,
+    with state of their own: the chain cache, the `/okr` router, the Slack clients."""
     settings.require_slack()
     schema.upgrade(settings.database_url)
     engine = make_engine(settings.database_url, **engine_options)
-    jobs = build_job_context(settings, engine)
+    jobs = build_job_context(settings, engine, slack=slack)
     router = build_router()
     runtime = None
     try:

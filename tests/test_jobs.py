@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import schema
 from bot.config import load_settings
-from bot.scheduler import JOBS, JobContext, run_job, start_scheduler
-from bot.serve import build_job_context
+from bot.scheduler import JOBS, JobContext, build_job_context, run_job, start_scheduler
 from bot.slack.models import SlackEventReceipt
 
 

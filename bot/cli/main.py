@@ -42,7 +42,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from bot.scheduler import JOBS, run_job
+    from bot.scheduler import JOBS
 
     if args.action == "list" or args.name is None:
         for job in JOBS.values():
@@ -52,18 +52,9 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         print(f"okr-bot: no job named {args.name!r}; `okr-bot jobs list` shows them",
               file=sys.stderr)
         return 1
-    from bot.db import make_engine
-    from bot.serve import build_job_context
+    from bot.scheduler import run_once
 
-    settings = _settings()
-    engine = make_engine(settings.database_url)
-    # The context the server's scheduler gives its jobs, built the same way.
-    context = build_job_context(settings, engine)
-    try:
-        print(run_job(args.name, context))
-    finally:
-        context.chains.close()
-        engine.dispose()
+    print(run_once(_settings(), args.name))
     return 0
 
 
