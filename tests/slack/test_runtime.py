@@ -3,6 +3,8 @@ call (the Home tab's, a job's) gets its client from the runtime's Slack clients.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -38,6 +40,7 @@ def sender(url: str, fake: FakeSlack, team_id: str = TEAM_ID) -> SlackSender:
 def test_two_runtimes_in_one_process_share_nothing(
         settings: Settings, fake_slack: FakeSlack,
         session_factory: sessionmaker[Session]) -> None:
+    before = {thread.ident for thread in threading.enumerate()}
     first, second = build_runtime(settings), build_runtime(settings)
     assert first.router is not second.router
     assert first.chains is not second.chains
@@ -67,6 +70,19 @@ def test_two_runtimes_in_one_process_share_nothing(
         first.chains.wait_idle()
         assert first.chains.builds >= 1
         assert second.chains.builds == 0
+
+    # Stopped, each runtime has stopped its own workers (requests, listeners, chain builds).
+    assert workers_left(before) == []
+
+
+def workers_left(before: set[int | None], limit: float = 5) -> list[str]:
+    deadline = time.monotonic() + limit
+    while True:
+        left = [thread.name for thread in threading.enumerate()
+                if thread.ident not in before and thread.name.startswith("okr-bot")]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.02)
 
 
 class TwoWorkspaces(SlackClients):
