@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
@@ -35,7 +34,7 @@ class SlackClients:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._clients: dict[str | None, WebClient] = {}
+        self._clients: dict[str, WebClient] = {}
         # auth.test's answer per token: who the bot is, for Bolt's context. One call per token
         # for the runtime's life, as Bolt's single-workspace authorization did.
         self._identities: dict[str, SlackResponse] = {}
@@ -53,15 +52,17 @@ class SlackClients:
         return token.get_secret_value()
 
     def client(self, team_id: str | None) -> WebClient:
-        """The client for the team's workspace, made once and then shared (WebClient keeps
-        no state between calls)."""
+        """The client for the team's workspace. Made once per token and then shared (WebClient
+        keeps no state between calls); keyed by token, so a token that changes (a reinstall,
+        a rotation) gets a client of its own."""
+        token = self.token_for(team_id)
         with self._lock:
-            found = self._clients.get(team_id)
+            found = self._clients.get(token)
         if found is not None:
             return found
-        made = self._web_client(self.token_for(team_id))
+        made = self._web_client(token)
         with self._lock:
-            return self._clients.setdefault(team_id, made)
+            return self._clients.setdefault(token, made)
 
     def verify(self, team_id: str | None = None) -> SlackResponse:
         """auth.test for the team's token, remembered: raises SlackApiError when Slack
@@ -100,9 +101,8 @@ class SlackClients:
         return self._web_client(None)
 
     def _web_client(self, token: str | None) -> WebClient:
-        options: dict[str, Any] = {"base_url": self._settings.slack_api_url,
-                                   "timeout": TIMEOUT_SECONDS}
-        return WebClient(token=token, **options, retry_handlers=[
-            ConnectionErrorRetryHandler(),
-            RateLimitErrorRetryHandler(max_retry_count=1),
-        ])
+        return WebClient(token=token, base_url=self._settings.slack_api_url,
+                         timeout=TIMEOUT_SECONDS, retry_handlers=[
+                             ConnectionErrorRetryHandler(),
+                             RateLimitErrorRetryHandler(max_retry_count=1),
+                         ])
