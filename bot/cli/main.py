@@ -43,7 +43,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from bot.scheduler import JOBS, run_job
+    from bot.scheduler import JOBS
 
     if args.action == "list" or args.name is None:
         for job in JOBS.values():
@@ -53,13 +53,9 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         print(f"okr-bot: no job named {args.name!r}; `okr-bot jobs list` shows them",
               file=sys.stderr)
         return 1
-    from bot.db import make_engine, make_session_factory
+    from bot.scheduler import run_once
 
-    engine = make_engine(_settings().database_url)
-    try:
-        print(run_job(args.name, make_session_factory(engine)))
-    finally:
-        engine.dispose()
+    print(run_once(_settings(), args.name))
     return 0
 
 
