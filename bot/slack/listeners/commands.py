@@ -82,9 +82,10 @@ SUBCOMMANDS = (
     ),
     Subcommand(
         name="update",
-        summary="Records a new value for a key result or KPI you own (or manage). Shows old → new, "
-                "the new status and any action a threshold calls for.",
-        usage="/okr update <key result or KPI> <value> [note]",
+        summary="Records a new value for a key result, KPI, goal or the North Star you own (or "
+                "manage). Shows old → new, the new status and any action a threshold calls "
+                "for. `undo` instead of a value takes back your own last one (within a day).",
+        usage="/okr update <key result or KPI> <value> [note] | /okr update <item> undo",
         example="/okr update first-week-activation 14.5% tours live for all trials",
         handler=okr_update,
     ),
