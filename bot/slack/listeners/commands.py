@@ -170,7 +170,8 @@ def answer_later(command: dict, context: BoltContext, respond: Respond) -> None:
     if workspace_id is None:
         return  # answered in the ack
     route = context["router"].resolve(command.get("text") or "")
-    assert route.subcommand is not None
+    if route.subcommand is None:  # only a subcommand is ever deferred; nothing to answer
+        return
     unit_of_work = context["unit_of_work"]
     context["chains"].ensure(unit_of_work.engine, workspace_id)
     with unit_of_work:
