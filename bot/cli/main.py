@@ -32,13 +32,20 @@ def cmd_serve(_args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from bot import schema
+    from bot.db import make_engine
 
     settings = _settings()
     if args.revision == "base" or args.downgrade:
         schema.downgrade(settings.database_url, args.revision)
     else:
         schema.upgrade(settings.database_url, args.revision)
-    print(f"database at revision {args.revision} ({schema.head_revision()} is head)")
+    # What the database is at, read back from it: `migrate <rev>` may name a relative target.
+    engine = make_engine(settings.database_url)
+    try:
+        now_at = schema.current_revision(engine) or "base (empty)"
+    finally:
+        engine.dispose()
+    print(f"database at revision {now_at} ({schema.head_revision()} is head)")
     return 0
 
 

@@ -1,5 +1,5 @@
 """A metric's health: green, yellow or red against its bands or its pace, staleness, counter-metrics
-and roll-ups (trend and plateau over its measurements: movement.py).
+and roll-ups (plateaus over its measurements: movement.py).
 
 Pure functions over frozen dataclasses (no pydantic, Slack or database) so the chain service, the
 Slack views and the tests all judge a metric the same way.
@@ -262,9 +262,9 @@ class _Pace:
 
 def _pace_at(spec: MetricSpec, value: float, now: datetime) -> _Pace | None:
     elapsed, actual = _elapsed_share(spec, now), progress(spec, value)
-    if elapsed is None or actual is None or spec.baseline is None or spec.target is None:
+    expected = expected_value_at(spec, now)
+    if elapsed is None or actual is None or expected is None or spec.baseline is None:
         return None
-    expected = spec.baseline + elapsed * (spec.target - spec.baseline)
     return _Pace(elapsed, actual, spec.baseline, expected, _day(now))
 
 

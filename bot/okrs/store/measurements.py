@@ -22,7 +22,7 @@ from bot.okrs.method.health import (
 from bot.okrs.method.health import Measurement as Point
 from bot.okrs.method.names import LIKE_ESCAPE, like_escaped
 from bot.okrs.method.recording import MetricRef, Recorded, Undone
-from bot.okrs.method.triggers import TriggerRule, firings
+from bot.okrs.method.triggers import TriggerRule, fired_by
 from bot.okrs.store.models import CounterMetric, Measurement, Metric, MetricThresholds
 from bot.people.service import bump_data_version
 
@@ -95,9 +95,7 @@ def record_measurement(*, db_session: Session, metric: Metric, value: float, at:
     health = _health(db_session, metric, series, now)
     rules = [TriggerRule(kind=t.kind, action=t.action, value=t.value, periods=t.periods,
                          period=t.period) for t in metric.triggers]
-    # Only what this measurement set off: a backfill does not re-announce later crossings.
-    fired = [f for f in firings(rules, series, metric.frequency, spec=spec)
-             if f.measured_at == at and f.value == value]
+    fired = fired_by(rules, series, metric.frequency, Point(value, at), spec=spec)
     return Recorded(metric=_ref(metric), old_value=old.value if old else None,
                     new_value=value, health=health, fired=fired,
                     old_decimals=old.decimals if old else None, new_decimals=decimals)

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from bot.okrs.method.chain import BrokenLink, ChainNode, Step, Visit
-from bot.slack.blocks.mrkdwn import context, escape, header, section
+from bot.slack.blocks.mrkdwn import escape, header, section
 from bot.slack.blocks.mrkdwn import fallback as fallback_text
+from bot.slack.blocks.packing import Packer, packed
 from bot.slack.blocks.share import share_button
 from bot.slack.blocks.status import mark as _mark
-
-SECTION_BUDGET = 2900  # under Slack's 3000 characters, with room for "…and N more"
-MAX_BLOCKS = 45  # under Slack's 50 per message, with room for a header and a button
 
 
 def _whose(node: ChainNode, levels: Mapping[str, int] | None) -> str:
@@ -26,47 +24,6 @@ def node_line(node: ChainNode, *, indent: int = 0, broken: BrokenLink | None = N
     pad = "\u2003" * indent  # em spaces: Slack keeps them, unlike leading spaces
     return (f"{pad}{_mark(node)} {escape(node.label)} *{escape(node.name)}* "
             f"(`{escape(node.key)}`){flag} — _{escape(node.health.reason)}_")
-
-
-class Packer:
-    """Lines packed into as few sections as fit within Slack's limits; `add` says False once
-    no more fit, so a caller can stop formatting and just count what is left."""
-
-    def __init__(self) -> None:
-        self.blocks: list[dict] = []
-        self.current = ""
-        self.full = False
-
-    def add(self, line: str) -> bool:
-        if self.full:
-            return False
-        if len(line) > SECTION_BUDGET:
-            line = line[:SECTION_BUDGET - 1] + "…"
-        if self.current and len(self.current) + len(line) + 1 > SECTION_BUDGET:
-            if len(self.blocks) + 1 >= MAX_BLOCKS:
-                self.full = True
-                return False
-            self.blocks.append(section(self.current))
-            self.current = ""
-        self.current = f"{self.current}\n{line}" if self.current else line
-        return True
-
-    def finish(self, *, left_out: int, more_hint: str) -> list[dict]:
-        blocks = [*self.blocks, *([section(self.current)] if self.current else [])]
-        if left_out:
-            blocks.append(context(f"…and {left_out} more: {more_hint}"))
-        return blocks
-
-
-def packed(lines: Sequence[str], *, more_hint: str) -> list[dict]:
-    """Lines packed into as few sections as fit, within Slack's limits, then '…and N more'."""
-    packer = Packer()
-    used = 0
-    for line in lines:
-        if not packer.add(line):
-            break
-        used += 1
-    return packer.finish(left_out=len(lines) - used, more_hint=more_hint)
 
 
 def message(title: str, blocks: list[dict], *, fallback: str, shareable: str | None) -> dict:

@@ -12,11 +12,11 @@ from bot.okrs.method.enums import BandMode, Direction
 from bot.okrs.method.health import Bands, MetricSpec, format_value
 from bot.okrs.views import objective_parts
 from bot.slack.blocks.blocker_text import ago, entry_text
-from bot.slack.blocks.mrkdwn import context, escape, fallback, header, section, truncate
+from bot.slack.blocks.mrkdwn import context, escape, fallback, header, section
+from bot.slack.blocks.packing import packed
 from bot.slack.blocks.share import share_button
 from bot.slack.blocks.visuals import progress_bar, progress_label, sparkline, status_mark
 
-LIST_LIMIT = 3000
 MAX_KEY_RESULTS = 20
 BLOCKER_CLIP = 200  # characters of each blocker's words; `/okr blockers` shows more
 
@@ -91,17 +91,9 @@ def _chain_line(node: ChainNode, broken: BrokenLink | None, *, detail: str = "")
             f"      _{escape(node.health.reason)}_{extra}")
 
 
-def _capped(lines: Sequence[str], title: str, more_hint: str) -> dict:
-    text = title
-    shown = 0
-    for line in lines:
-        if len(text) + len(line) + 60 > LIST_LIMIT:
-            break
-        text += "\n" + line
-        shown += 1
-    if shown < len(lines):
-        text += f"\n…and {len(lines) - shown} more: {more_hint}"
-    return section(truncate(text))
+def _capped(lines: Sequence[str], title: str, more_hint: str) -> list[dict]:
+    """One section of a longer reply: the title, the lines that fit, then how many more."""
+    return packed(lines, title=title, more_hint=more_hint, max_sections=1)
 
 
 def status_message(chain: Chain, objective: ChainNode, *, today: date,
@@ -131,21 +123,21 @@ def status_message(chain: Chain, objective: ChainNode, *, today: date,
     if len(key_results) > MAX_KEY_RESULTS:
         blocks.append(context(f"…and {len(key_results) - MAX_KEY_RESULTS} more key results"))
     if blockers:
-        blocks.append(_capped([entry_text(b, now=now, chain=chain, clip=BLOCKER_CLIP)
-                               for b in blockers],
-                              f"*Open blockers* ({len(blockers)}) 🚧", "see `/okr blockers`"))
+        blocks += _capped([entry_text(b, now=now, chain=chain, clip=BLOCKER_CLIP)
+                           for b in blockers],
+                          f"*Open blockers* ({len(blockers)}) 🚧", "see `/okr blockers`")
     else:
         blocks.append(context("No open blockers on this objective or the work under it."))
     above = path_up(chain, objective.id)[1:]
     blocks.append({"type": "divider"})
-    blocks.append(_capped([_chain_line(n, broken) for n in reversed(above)],
-                          "*Causal chain — what it moves* ⬆", "see `/okr tree`"))
+    blocks += _capped([_chain_line(n, broken) for n in reversed(above)],
+                      "*Causal chain — what it moves* ⬆", "see `/okr tree`")
     below = [_chain_line(a, broken) for a in activities]
     below += [_chain_line(k, broken, detail=escape(thresholds_text(k.blueprint.metric)))
               for k in kpis.values() if k.blueprint.metric is not None]
     if below:
-        blocks.append(_capped(below, "*What drives it* ⬇ (activities, then KPIs)",
-                              "see `/okr tree " + escape(objective.key) + "`"))
+        blocks += _capped(below, "*What drives it* ⬇ (activities, then KPIs)",
+                          "see `/okr tree " + escape(objective.key) + "`")
     if broken is not None and broken.explained_by:
         causes = ", ".join(escape(c.name) for c in broken.explained_by[:5])
         blocks.append(context(f"⛓ First broken link: {escape(broken.node.name)}, "
