@@ -42,7 +42,7 @@ from bot.okrs.method.enums import (
 )
 from bot.okrs.method.kpi_tree import combine
 from bot.okrs.plans import plan as p
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from bot.okrs.store.models import Activity, Measurement, Metric, Objective
 from bot.people.models import Workspace
 from bot.people.service import bump_data_version

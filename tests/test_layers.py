@@ -74,7 +74,7 @@ def test_block_builders_reach_no_database_code(module: str) -> None:
         _forbidden_path(module, DATABASE) or [])
 
 
-@pytest.mark.parametrize("module", _modules("bot/okrs/method"))
+@pytest.mark.parametrize("module", _modules("bot/okrs/method") + _modules("bot/okrs/plans"))
 def test_the_method_reaches_neither_the_database_nor_slack(module: str) -> None:
     path = _forbidden_path(module, DATABASE + SLACK)
     assert path is None, " → ".join(path or [])

@@ -64,7 +64,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace, database_url: str,
                prepare: Callable[[str], None] | None = None) -> int:
     from bot.db import make_engine, make_session_factory
-    from bot.okrs.plans.importer import import_plan
+    from bot.okrs.store.importer import import_plan
 
     loaded = load_plan(args.file)
     if _report_invalid(args.file, loaded) or loaded.plan is None:
@@ -90,7 +90,7 @@ def cmd_import(args: argparse.Namespace, database_url: str,
 
 def cmd_export(args: argparse.Namespace, database_url: str) -> int:
     from bot.db import make_engine, read_only_session_factory
-    from bot.okrs.plans.exporter import export_plan
+    from bot.okrs.store.exporter import export_plan
 
     engine = make_engine(database_url)
     try:

@@ -15,7 +15,7 @@ from bot.checkins.models import Blocker, ConfidenceReport
 from bot.errors import Ambiguous, NotAllowed, NotFound
 from bot.okrs.flows import Actor
 from bot.okrs.plans.files import load_plan
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from bot.people.models import Workspace
 from tests.checkins.test_service import KWAME, LARS, MAYA, NOW, PRIYA, TEAM
 

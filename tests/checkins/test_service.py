@@ -22,7 +22,7 @@ from bot.errors import DomainError, InvalidInput
 from bot.okrs.method.chain import NodeKind
 from bot.okrs.method.enums import MetricKind, Source
 from bot.okrs.plans.files import load_plan
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from bot.okrs.store.models import Activity, Metric, Objective
 from bot.people.models import Person, Workspace
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.okrs.plans import plan as p
 from bot.okrs.plans.files import load_plan
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from bot.people.models import Person, Workspace
 from tests.conftest import TEAM_ID
 from tests.fakes.web_api_contract import validate_blocks

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.okrs.plans.files import load_plan
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from tests.conftest import TEAM_ID
 from tests.fakes.web_api_contract import validate_blocks
 from tests.slack.conftest import RunningBot

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.okrs.method.enums import Source
 from bot.okrs.plans.files import load_plan
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from bot.okrs.store.models import Measurement, Metric
 from bot.people.models import Person
 from tests.conftest import TEAM_ID

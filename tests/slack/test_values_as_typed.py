@@ -16,7 +16,7 @@ from bot.okrs.method.chain import NodeKind, build_chain
 from bot.okrs.method.enums import Source
 from bot.okrs.method.typed_values import parse_value
 from bot.okrs.plans import plan as p
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from bot.okrs.store.loader import load_blueprints
 from bot.okrs.store.measurements import record_measurement
 from bot.okrs.store.models import Metric

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import schema
 from bot.okrs.method.enums import Source
-from bot.okrs.plans.exporter import export_plan
 from bot.okrs.plans.files import dump_plan, parse_plan
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.exporter import export_plan
+from bot.okrs.store.importer import import_plan
 from bot.okrs.store.models import Measurement, Metric
 
 PLAN = """

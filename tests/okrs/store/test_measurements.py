@@ -15,8 +15,8 @@ from bot.errors import InvalidInput, NotFound
 from bot.okrs.method.chain import NodeKind
 from bot.okrs.method.enums import Source, Status
 from bot.okrs.plans import plan as p
-from bot.okrs.plans.exporter import export_plan
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.exporter import export_plan
+from bot.okrs.store.importer import import_plan
 from bot.okrs.store.loader import load_blueprints
 from bot.okrs.store.measurements import points, record_measurement, undo_last_measurement
 from bot.okrs.store.models import Measurement, Metric

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.errors import NotFound
 from bot.okrs.method.enums import MetricKind
 from bot.okrs.plans import plan as p
-from bot.okrs.plans.importer import history_key
+from bot.okrs.store.importer import history_key
 from bot.okrs.store.measurements import bands_of
 from bot.okrs.store.models import (
     ActionTrigger,
