@@ -35,6 +35,17 @@ class InvalidInput(DomainError):
         self.expected = expected
 
 
+class InvalidFields(InvalidInput):
+    """Several fields of one form are wrong at once (a modal shows each under its field):
+    `errors` maps each field to what is wrong with it. Nothing of the form was saved."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        first_field, first = next(iter(errors.items()))
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"{first}{more}", field=first_field)
+        self.errors = dict(errors)
+
+
 class NotFound(DomainError):
     """Nothing of `kind` is called `typed`."""
 

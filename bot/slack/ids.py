@@ -8,3 +8,14 @@ SHARE_IN_CHANNEL = "share_in_channel"
 SHARE = "share"  # the actions block that holds the Share in channel button
 
 # Callbacks (modals, shortcuts): none yet
+
+# The check-in modal (bot/slack/blocks/checkin_modal.py): its callback, and its inputs' block
+# ids, made from these prefixes and the question's or item's key.
+CHECKIN_MODAL = "checkin"
+QUESTION = "q:"
+VALUE = "value:"
+CONFIDENCE = "confidence:"
+BLOCKER_TEXT = "blocker_text"
+BLOCKER_ITEM = "blocker_item"
+BLOCKER_HELPER = "blocker_helper"
+INPUT = "input"  # the action id of every input element in the modal (one per block)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.checkins.blocker_rules import NotAllowedToResolve
-from bot.errors import Ambiguous, Choice, DomainError, NotAllowed, NotFound
+from bot.errors import Ambiguous, Choice, DomainError, InvalidFields, NotAllowed, NotFound
 from bot.slack.blocks import blocker_messages
 from bot.slack.blocks import update as replies
 from bot.slack.blocks.mrkdwn import escape, section
@@ -55,6 +55,14 @@ def modal_errors(error: DomainError, *, block_ids: dict[str, str]) -> dict:
     """The ack that keeps a modal open with `error` under the field it is about. `block_ids`
     maps an error's field ("value", "confidence", "text") to the modal's block id; an error
     about no field in particular goes under the first one."""
+    fallback = next(iter(block_ids.values()))
+    if isinstance(error, InvalidFields):
+        shown: dict[str, str] = {}
+        for field, message in error.errors.items():
+            block_id = block_ids.get(field, fallback)
+            shown[block_id] = (f"{shown[block_id]} · {message}" if block_id in shown
+                               else message)[:2000]
+        return {"response_action": "errors", "errors": shown}
     field = getattr(error, "field", "") or ""
-    block_id = block_ids.get(field) or next(iter(block_ids.values()))
+    block_id = block_ids.get(field) or fallback
     return {"response_action": "errors", "errors": {block_id: error.message[:2000]}}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
 from bot.slack.blocks.help import help_message
 from bot.slack.blocks.working import working
 from bot.slack.errors import reported
 from bot.slack.router import CommandRequest, Router, Subcommand
 from bot.slack.subcommands.blocker_commands import okr_blocker, okr_blockers
+from bot.slack.subcommands.checkin import okr_checkin
 from bot.slack.subcommands.common import answerable_now
 from bot.slack.subcommands.status import okr_status
 from bot.slack.subcommands.update import okr_update
@@ -90,6 +92,16 @@ SUBCOMMANDS = (
         handler=okr_update,
     ),
     Subcommand(
+        name="checkin",
+        summary="Opens the check-in form: what you did, your priorities, a blocker, and a new "
+                "value and confidence for each key result and KPI you own, recorded together. "
+                "Each submission is kept: nothing earlier is overwritten.",
+        usage="/okr checkin",
+        example="/okr checkin",
+        handler=okr_checkin,
+        aliases=("check-in",),
+    ),
+    Subcommand(
         name="blockers",
         summary="Open blockers with their number, age, author and what they block: everyone's, "
                 "`mine` (raised by you or on something you own) or `team` (you and your "
@@ -144,7 +156,7 @@ def _request(command: dict, context: BoltContext, args: str) -> CommandRequest:
                           unit_of_work=context["unit_of_work"], chains=context["chains"])
 
 
-def answer_okr(ack: Ack, command: dict, context: BoltContext) -> None:
+def answer_okr(ack: Ack, command: dict, context: BoltContext, client: WebClient) -> None:
     """Route and answer in the ack, unless the chain must be built first: then say so at once
     and let answer_later post the answer through response_url."""
     router = context["router"]
@@ -160,7 +172,12 @@ def answer_okr(ack: Ack, command: dict, context: BoltContext) -> None:
             context[DEFERRED] = workspace.id  # copied into answer_later's context by Bolt
             ack(**working())
             return
-    ack(**route.subcommand.handler(request))
+    reply = route.subcommand.handler(request)
+    if reply.get("type") == "modal":  # a form: opened with this command's trigger_id (3 s)
+        client.views_open(trigger_id=command["trigger_id"], view=reply)
+        ack()
+        return
+    ack(**reply)
 
 
 @reported
