@@ -7,7 +7,7 @@ Time columns are instants from the app clock (bot.clock), never database default
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
@@ -80,3 +80,21 @@ class CheckinAnswer(Base):
     submission_key: Mapped[str] = mapped_column(String(255))
     submitted_at: Mapped[datetime]
     superseded_at: Mapped[datetime | None]
+
+
+class TimeOff(Base):
+    """Days someone is away (dates in their own zone, both ends included): no check-in DM goes
+    out for a round due then, and the round counts as excused, never missed. Cancelled, not
+    deleted, so what was planned stays on record."""
+
+    __tablename__ = "time_off"
+    __table_args__ = (Index("ix_time_off_person", "workspace_id", "slack_user_id", "ends_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    slack_user_id: Mapped[str] = mapped_column(SLACK_ID)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]

@@ -6,6 +6,8 @@ A mistake raises `InvalidInput` whose `expected` is the subcommand's usage with 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from bot.checkins.blocker_rules import parse_number
 from bot.errors import InvalidInput
 
@@ -88,3 +90,34 @@ def split_resolve_args(text: str) -> tuple[int, str]:
     except InvalidInput as error:
         raise _invalid(error.message, RESOLVE_USAGE, "number") from None
     return number, note.strip()
+
+
+OOO_USAGE = ("expected: /okr ooo <first day> [last day] [reason], e.g. /okr ooo 2026-12-24 "
+             "2027-01-02 holidays (dates as YYYY-MM-DD, or today / tomorrow); /okr ooo off "
+             "when you are back early")
+_DAY_WORDS = {"today": 0, "tomorrow": 1}
+
+
+def read_day(word: str, today: date) -> date | None:
+    """A typed day: YYYY-MM-DD, `today` or `tomorrow`; None if the word is none of them."""
+    lowered = word.lower()
+    if lowered in _DAY_WORDS:
+        return today + timedelta(days=_DAY_WORDS[lowered])
+    try:
+        return date.fromisoformat(word) if len(word) == 10 else None
+    except ValueError:
+        return None
+
+
+def split_time_off(text: str, today: date) -> tuple[date, date, str]:
+    """`<first day> [last day] [reason]` → (first, last, reason); one day alone is that day."""
+    first_typed, rest = first_word(text)
+    first = read_day(first_typed, today)
+    if first is None:
+        raise InvalidInput(f"“{first_typed[:40]}” is not a day; {OOO_USAGE}", field="dates",
+                           expected=OOO_USAGE)
+    second_typed, reason = first_word(rest)
+    last = read_day(second_typed, today) if second_typed else None
+    if last is None:
+        return first, first, rest.strip()
+    return first, last, reason.strip()

@@ -1,5 +1,5 @@
-"""Check-in rounds (one per person and cycle), the questions as worded (versioned) and the
-answers in every version.
+"""Check-in rounds (one per person and cycle), the questions as worded (versioned), the
+answers in every version, and people's time off.
 
 Revision ID: 0010
 Revises: 0006
@@ -81,9 +81,26 @@ def upgrade() -> None:
     )
     op.create_index("ix_checkin_answers_person", "checkin_answers",
                     ["workspace_id", "slack_user_id", "submitted_at"])
+    op.create_table(
+        "time_off",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("slack_user_id", SLACK_ID, nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("reason", sa.String(200), nullable=True),
+        sa.Column("created_at", INSTANT, nullable=False),
+        sa.Column("cancelled_at", INSTANT, nullable=True),
+        sa.ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE",
+                                name=op.f("fk_time_off_workspace_id_workspaces")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_time_off")),
+    )
+    op.create_index("ix_time_off_person", "time_off", ["workspace_id", "slack_user_id", "ends_on"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_time_off_person", table_name="time_off")
+    op.drop_table("time_off")
     op.drop_index("ix_checkin_answers_person", table_name="checkin_answers")
     op.drop_table("checkin_answers")
     op.drop_index("ix_checkin_rounds_open", table_name="checkin_rounds")

@@ -9,7 +9,6 @@ import copy
 import json
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.checkins.models import Blocker, ConfidenceReport
@@ -115,42 +114,3 @@ def test_a_double_submission_records_once(planned: RunningBot) -> None:
         assert len(session.scalars(select(CheckinAnswer)).all()) == 1
         assert len(session.scalars(select(Measurement).where(
             Measurement.source == Source.CHECKIN)).all()) == 1
-
-
-@pytest.fixture
-def planned(bot: RunningBot) -> RunningBot:
-    from tests.slack.plans import import_example
-
-    import_example(bot, "ai-feature-launch.yml")
-    return bot
-
-
-def test_an_edit_within_the_window_keeps_the_earlier_answers(planned: RunningBot) -> None:
-    from datetime import timedelta
-
-    from bot import clock
-    from bot.checkins.rounds import CheckinRound
-    from bot.people.models import Workspace
-    from tests.conftest import TEAM_ID
-
-    now = clock.now()
-    with planned.session_factory.begin() as session:
-        workspace = session.scalars(select(Workspace).where(
-            Workspace.slack_team_id == TEAM_ID)).one()
-        session.add(CheckinRound(workspace_id=workspace.id, slack_user_id=MAYA, cycle="W-test",
-                                 due_at=now - timedelta(hours=1),
-                                 closes_at=now + timedelta(hours=47), status="due"))
-    first = filled(opened(planned), **ANSWERS)
-    planned.slack.view_submission(first, user_id=MAYA)
-    view = opened(planned)  # reopened: it starts from what was answered
-    assert "Shipped the guided tour" in json.dumps(view)
-    edit = filled(view, **{**ANSWERS, f"{ids.QUESTION}accomplished": "Shipped two tours"})
-    edit["id"] = "V0CHECKIN2"
-    reply = planned.slack.view_submission(edit, user_id=MAYA)
-    assert "updated (the earlier answers are kept)" in json.dumps(reply.json["view"])
-    with planned.session_factory() as session:
-        rows = session.scalars(select(CheckinAnswer).order_by(CheckinAnswer.id)).all()
-        assert [(r.answers["accomplished"], r.superseded_at is None) for r in rows] == [
-            ("Shipped the guided tour", False), ("Shipped two tours", True)]
-        [checkin_round] = session.scalars(select(CheckinRound)).all()
-        assert checkin_round.status == "answered"

@@ -13,6 +13,7 @@ from bot.slack.subcommands.blocker_commands import okr_blocker, okr_blockers
 from bot.slack.subcommands.checkin import okr_checkin
 from bot.slack.subcommands.common import answerable_now
 from bot.slack.subcommands.status import okr_status
+from bot.slack.subcommands.time_off import okr_ooo
 from bot.slack.subcommands.update import okr_update
 from bot.slack.subcommands.views import (
     okr_at_risk,
@@ -100,6 +101,15 @@ SUBCOMMANDS = (
         example="/okr checkin",
         handler=okr_checkin,
         aliases=("check-in",),
+    ),
+    Subcommand(
+        name="ooo",
+        summary="Time off: no check-in comes while you are away and those weeks count as "
+                "excused. `/okr ooo off` when you are back early, `/okr ooo` alone lists it.",
+        usage="/okr ooo <first day> [last day] [reason] | /okr ooo off",
+        example="/okr ooo 2026-12-24 2027-01-02 holidays",
+        handler=okr_ooo,
+        aliases=("away", "time-off"),
     ),
     Subcommand(
         name="blockers",
