@@ -19,3 +19,13 @@ BLOCKER_TEXT = "blocker_text"
 BLOCKER_ITEM = "blocker_item"
 BLOCKER_HELPER = "blocker_helper"
 INPUT = "input"  # the action id of every input element in the modal (one per block)
+
+# The check-in DM (bot/slack/blocks/checkin_dm.py): its buttons carry the round's id, the
+# blocker buttons a blocker's number; one actions block per blocker, its id from this prefix.
+CHECKIN_START = "checkin_start"
+CHECKIN_SKIP = "checkin_skip"
+CHECKIN_SNOOZE = "checkin_snooze"
+CHECKIN_ACTIONS = "checkin_actions"
+BLOCKER_STILL = "blocker_still_blocked"
+BLOCKER_RESOLVED = "blocker_resolved"
+BLOCKER_ACTIONS = "blocker:"

@@ -1,5 +1,5 @@
 """Check-in rounds (one per person and cycle), the questions as worded (versioned), the
-answers in every version, and people's time off.
+answers in every version, people's time off, and when a blocker was last confirmed.
 
 Revision ID: 0010
 Revises: 0006
@@ -96,9 +96,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_time_off")),
     )
     op.create_index("ix_time_off_person", "time_off", ["workspace_id", "slack_user_id", "ends_on"])
+    with op.batch_alter_table("blockers") as batch:
+        batch.add_column(sa.Column("still_blocked_at", INSTANT, nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("blockers") as batch:
+        batch.drop_column("still_blocked_at")
     op.drop_index("ix_time_off_person", table_name="time_off")
     op.drop_table("time_off")
     op.drop_index("ix_checkin_answers_person", table_name="checkin_answers")
