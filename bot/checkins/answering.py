@@ -24,6 +24,7 @@ from bot.checkins.form import (
     MAX_ANSWER,
     CheckinForm,
     CheckinRecorded,
+    Greeting,
     OwnedItem,
     Question,
     Submission,
@@ -225,3 +226,25 @@ def open_round(db_session: Session, workspace: Workspace, person: str,
         CheckinRound.due_at <= now, CheckinRound.closes_at > now,
         CheckinRound.status.in_(("due", "answered")))
         .order_by(CheckinRound.due_at.desc()).limit(1))
+
+
+def greeting(db_session: Session, workspace: Workspace, person: str, *, since: datetime | None,
+             closes: str) -> Greeting:
+    """What the DM says: how many key results and KPIs the person owns, and which of them
+    moved since their last check-in (`since`; None: never checked in)."""
+    metrics = owned_items(db_session, workspace, person)
+    changes = []
+    for metric in metrics:
+        series = points(db_session, metric.id)
+        if not series or (since is not None and series[-1].measured_at <= since):
+            continue
+        before = [p for p in series if since is not None and p.measured_at <= since]
+        new = format_value(series[-1].value, metric.unit, series[-1].decimals)
+        if before:
+            old = format_value(before[-1].value, metric.unit, before[-1].decimals)
+            changes.append(f"{metric.name}: {old} → {new}")
+        else:
+            changes.append(f"{metric.name}: {new}")
+    return Greeting(key_results=sum(m.kind is MetricKind.KEY_RESULT for m in metrics),
+                    kpis=sum(m.kind is MetricKind.KPI for m in metrics), changes=changes,
+                    closes=closes)

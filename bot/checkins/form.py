@@ -80,3 +80,13 @@ class CheckinRecorded:
     recorded: list[Recorded] = field(default_factory=list)
     confidences: list[Confidence] = field(default_factory=list)
     blocker: BlockerEntry | None = None
+
+
+@dataclass(frozen=True)
+class Greeting:
+    """What the DM says before its buttons."""
+
+    key_results: int
+    kpis: int
+    changes: list[str]  # "First-week activation: 12% → 14.5%", plain text
+    closes: str  # when answers stop being collected, in the person's zone

@@ -13,13 +13,14 @@ from sqlalchemy import select
 from bot import clock
 from bot.checkins import service
 from bot.checkins.blocker_rules import BlockedItem, BlockerEntry
+from bot.checkins.form import Greeting
 from bot.checkins.models import Blocker
 from bot.checkins.rounds import CheckinRound
 from bot.okrs.method.chain import NodeKind
 from bot.okrs.method.enums import Source
 from bot.people.models import Workspace
 from bot.slack import ids
-from bot.slack.blocks.checkin_dm import Greeting, checkin_dm
+from bot.slack.blocks.checkin_dm import checkin_dm
 from tests.conftest import TEAM_ID
 from tests.fakes.web_api_contract import validate_blocks
 from tests.slack.conftest import RunningBot

@@ -5,25 +5,15 @@ their last check-in, buttons to start, skip or snooze it, and last week's open b
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from bot.checkins.blocker_rules import BlockerEntry
+from bot.checkins.form import Greeting
 from bot.slack import ids
 from bot.slack.blocks.blocker_text import clipped
 from bot.slack.blocks.mrkdwn import context, escape, fallback, section
 
 BLOCKERS_SHOWN = 10  # each is two blocks; the DM stays well inside 50
 CHANGES_SHOWN = 10
-
-
-@dataclass(frozen=True)
-class Greeting:
-    """What the DM says before its buttons."""
-
-    key_results: int
-    kpis: int
-    changes: list[str]  # "First-week activation: 12% → 14.5%", plain text
-    closes: str  # when answers stop being collected, in the person's zone
 
 
 def _count(n: int, one: str, many: str) -> str:
