@@ -28,8 +28,8 @@ class DrivenClock:
     start: datetime
     speed: float = 1.0
     # Elapsed time is measured on the monotonic clock, so moving the system clock cannot move
-    # the app's (freezegun freezes this one too).
-    _began: float = field(default_factory=time.monotonic, repr=False, compare=False)
+    # the app's (freezegun freezes this one too, so it is looked up when called).
+    _began: float = field(default_factory=lambda: time.monotonic(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.start.utcoffset() is None:
