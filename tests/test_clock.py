@@ -39,7 +39,8 @@ def wall_clock_reads(path: Path) -> list[tuple[str, int]]:
         if not isinstance(node, ast.Call):
             continue
         function = node.func
-        if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name | ast.Attribute):
+        if (isinstance(function, ast.Attribute)
+                and isinstance(function.value, ast.Name | ast.Attribute)):
             owner = (function.value.id if isinstance(function.value, ast.Name)
                      else function.value.attr)
             name = f"{imported.get(owner, owner).rsplit('.', 1)[-1]}.{function.attr}"
@@ -96,10 +97,12 @@ def test_driving_the_clock_moves_every_now_until_released() -> None:
         assert clock.now() == datetime(2026, 12, 3, 10, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("bad", [{"start": datetime(2027, 1, 1)},
-                                 {"start": datetime(2027, 1, 1, tzinfo=UTC), "speed": 0}])
-def test_a_driven_clock_refuses_a_naive_start_or_a_speed_not_above_zero(bad: dict) -> None:
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(("bad", "reason"), [
+    ({"start": datetime(2027, 1, 1)}, "naive start"),
+    ({"start": datetime(2027, 1, 1, tzinfo=UTC), "speed": 0}, "speed must be above 0")])
+def test_a_driven_clock_refuses_a_naive_start_or_a_speed_not_above_zero(bad: dict,
+                                                                         reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
         clock.DrivenClock(**bad)
 
 
