@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -25,12 +26,19 @@ WHERE_TO_GET = {
     "DATABASE_URL": "use e.g. sqlite:///okr-bot.db or postgresql://user:password@host:5432/okr_bot",
     "SLACK_API_URL": "leave it unset for Slack's own https://slack.com/api/",
     "HOST": "use an address to listen on, e.g. 127.0.0.1 or 0.0.0.0",
+    "OKR_BOT_CLOCK_START": "use an ISO 8601 instant with its offset, e.g. "
+    "2027-03-26T08:55:00+13:00, or unset it for the real time",
+    "OKR_BOT_CLOCK_SPEED": "use a factor above 0, e.g. 60 for an hour a minute, or unset it "
+    "for 1",
 }
 
 # A hostname, an IPv4 address or an IPv6 address; whether it can be bound is checked at start.
 HOST_PATTERN = re.compile(r"^([A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$")
-ECHOED = {"HOST", "PORT", "LOG_LEVEL", "SLACK_API_URL"}
+ECHOED = {"HOST", "PORT", "LOG_LEVEL", "SLACK_API_URL", "OKR_BOT_ENV", "OKR_BOT_CLOCK_START",
+          "OKR_BOT_CLOCK_SPEED"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+ENVIRONMENTS = ("production", "development", "test")
+TESTS_ONLY = "is for tests only: it moves the app's clock, so it is refused unless OKR_BOT_ENV=test"
 
 
 class SettingsError(Exception):
@@ -56,6 +64,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port (the log says which)
     log_level: str = "INFO"
+    # Declared before the clock settings, whose validators read it.
+    okr_bot_env: str = "production"
+    # Only with OKR_BOT_ENV=test: the served app's clock starts there and runs this much faster.
+    okr_bot_clock_start: datetime | None = None
+    okr_bot_clock_speed: float | None = None
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod
@@ -118,6 +131,52 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return level
 
+    @field_validator("okr_bot_env", mode="before")
+    @classmethod
+    def _environment(cls, value: Any) -> Any:
+        name = value.strip().lower() if isinstance(value, str) else value
+        if name not in ENVIRONMENTS:
+            raise ValueError(f"must be one of {', '.join(ENVIRONMENTS)}")
+        return name
+
+    @field_validator("okr_bot_clock_start", "okr_bot_clock_speed", mode="before")
+    @classmethod
+    def _blank_clock_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("okr_bot_clock_start", mode="before")
+    @classmethod
+    def _clock_start(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return None
+        _only_in_tests(info)
+        try:
+            start = (value if isinstance(value, datetime)
+                     else datetime.fromisoformat(str(value).strip()))
+        except ValueError:
+            raise ValueError("is not an ISO 8601 instant") from None
+        if start.tzinfo is None or start.utcoffset() is None:
+            raise ValueError("has no offset, so names no single instant")
+        return start
+
+    @field_validator("okr_bot_clock_speed", mode="before")
+    @classmethod
+    def _clock_speed(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return None
+        _only_in_tests(info)
+        try:
+            speed = float(str(value).strip())
+        except ValueError:
+            raise ValueError("is not a number") from None
+        if not 0 < speed < float("inf"):
+            raise ValueError("must be a number above 0")
+        return speed
+
+    @property
+    def clock_driven(self) -> bool:
+        return self.okr_bot_clock_start is not None or self.okr_bot_clock_speed is not None
+
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
@@ -145,6 +204,12 @@ class Settings(BaseSettings):
                                           for name in missing))
 
 
+def _only_in_tests(info: ValidationInfo) -> None:
+    # A production bot on a moved clock would send real people check-ins at the wrong time.
+    if info.data.get("okr_bot_env") != "test":
+        raise ValueError(TESTS_ONLY)
+
+
 def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
     """Read settings, turning pydantic's errors into one line that names each variable."""
     try:
@@ -166,6 +231,6 @@ def describe_errors(error: ValidationError) -> str:
         given = detail.get("input")
         # Echo back only harmless values: tokens are secrets and URLs may carry a password.
         shown = f" (got {given!r})" if name in ECHOED and isinstance(given, str | int) else ""
-        hint = WHERE_TO_GET.get(name)
+        hint = None if reason == TESTS_ONLY else WHERE_TO_GET.get(name)
         problems.append(f"{name} {reason}{shown}" + (f": {hint}" if hint else ""))
     return "; ".join(problems)

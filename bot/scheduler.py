@@ -1,11 +1,14 @@
 """The clock for periodic jobs. APScheduler only says *when*; each job asks the database
-*what* is due and is harmless to run twice, so several processes never do harm."""
+*what* is due and is harmless to run twice, so several processes never do harm.
+
+"When" is on the app's clock (bot/clock.py): when a test drives it, each trigger is read on
+that clock and APScheduler waits the real time that stands for (`OnAppClock`)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +44,8 @@ class JobContext:
 class Job:
     name: str
     summary: str
+    # Fire times must not depend on when the trigger is built (give an interval trigger a
+    # start_date): the scheduler, `jobs next` and `jobs list` build it at different times.
     trigger: Callable[[], BaseTrigger]
     run: Callable[[JobContext], str]  # returns a one-line account of what it did
 
@@ -60,7 +65,9 @@ JOBS: dict[str, Job] = {
         Job("prune-event-receipts",
             "Forget Slack event ids and request trigger_ids old enough that Slack will not "
             "retry them nor their signatures still hold.",
-            lambda: IntervalTrigger(hours=1, timezone=UTC),
+            # At half past, away from the minute on the hour check-ins fall due.
+            lambda: IntervalTrigger(hours=1, start_date=datetime(2026, 1, 1, 0, 30, tzinfo=UTC),
+                                    timezone=UTC),
             prune_event_receipts),
     )
 }
@@ -89,20 +96,68 @@ def build_job_context(settings: Settings, engine: Engine, *,
                       chains=chains)
 
 
-def run_once(settings: Settings, name: str) -> str:
-    """`okr-bot jobs run NAME`: the job, now, with a context built as the server builds its
-    own, closed after."""
+def run_once(settings: Settings, name: str, *, at: datetime | None = None) -> str:
+    """`okr-bot jobs run NAME [--at INSTANT]`: the job, now or as of `at` (the app's clock
+    starts there for the run, so what the job stores is stamped on it too), with a context
+    built as the server builds its own, closed after."""
+    release = clock.drive(clock.DrivenClock(at)) if at is not None else None
     engine = make_engine(settings.database_url)
     context = build_job_context(settings, engine)
     try:
-        return run_job(name, context)
+        return run_job(name, replace(context, now=clock.now))
     finally:
         context.chains.close()
         engine.dispose()
+        if release is not None:
+            release()
 
 
-def start_scheduler(context: JobContext, *,
-                    executors: dict[str, Any] | None = None) -> BackgroundScheduler:
+def fire_times(trigger: BaseTrigger, after: datetime) -> Iterator[datetime]:
+    """The trigger's fire times from `after` on (inclusive), as APScheduler would fire them."""
+    fired: datetime | None = None
+    while (fired := trigger.get_next_fire_time(fired, after if fired is None else fired)):
+        yield fired
+
+
+class OnAppClock(BaseTrigger):
+    """A job's trigger read on a driven app clock; APScheduler gets back the real instant at
+    which that clock will show each fire time, and waits for it on its own clock."""
+
+    def __init__(self, trigger: BaseTrigger, driver: clock.DrivenClock) -> None:
+        self.trigger, self.driver = trigger, driver
+        # The app instant each real fire time handed out stands for, so the next one is read
+        # from it exactly: mapping back through the speed would round, and a cron trigger
+        # given an instant a microsecond early answers the same fire time again.
+        self._issued: dict[datetime, datetime] = {}
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None,
+                           now: datetime) -> datetime | None:
+        app_now = self.driver.now()
+        previous = None
+        if previous_fire_time is not None:
+            previous = self._issued.get(previous_fire_time) or (
+                app_now - (now - previous_fire_time) * self.driver.speed)
+        app_next = self.trigger.get_next_fire_time(previous, app_now)
+        if app_next is None:
+            return None
+        real_next = now + (app_next - app_now) / self.driver.speed
+        # APScheduler asks only about the last few it was given.
+        self._issued = dict(list(self._issued.items())[-7:]) | {real_next: app_next}
+        return real_next
+
+    def __str__(self) -> str:
+        return f"{self.trigger} on the app's clock"
+
+
+def next_run(job: Job, after: datetime) -> datetime | None:
+    return next(fire_times(job.trigger(), after), None)
+
+
+def start_scheduler(context: JobContext, *, executors: dict[str, Any] | None = None,
+                    driver: clock.DrivenClock | None = None) -> BackgroundScheduler:
+    """APScheduler running every job; on `driver`'s time when a test drives the app clock
+    (by default whichever drives it, if any)."""
+    driver = driver if driver is not None else clock.driven()
     scheduler = BackgroundScheduler(
         timezone=UTC,
         executors=executors or {},
@@ -110,7 +165,8 @@ def start_scheduler(context: JobContext, *,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
     for job in JOBS.values():
-        scheduler.add_job(run_job, job.trigger(), args=[job.name, context],
+        trigger = job.trigger() if driver is None else OnAppClock(job.trigger(), driver)
+        scheduler.add_job(run_job, trigger, args=[job.name, context],
                           id=job.name, name=job.summary, replace_existing=True)
     scheduler.start()
     return scheduler

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 
-from bot import schema
+from bot import clock, schema
 from bot.config import WHERE_TO_GET, Settings, SettingsError, StartupError
 from bot.db import make_engine
 from bot.okrs.store.cache import ChainCache
@@ -44,6 +45,8 @@ class Runtime:
     jobs: JobContext
     socket_mode: OkrSocketModeHandler | None = None
     scheduler: BackgroundScheduler | None = field(default=None, repr=False)
+    # Gives the process back the real time, when this runtime drives the app's clock.
+    release_clock: Callable[[], None] | None = field(default=None, repr=False)
 
     def web_app(self, *, with_scheduler: bool = True, warm_chains: bool = True) -> Starlette:
         def start() -> None:
@@ -73,6 +76,8 @@ class Runtime:
         self.bolt_app.listener_runner.listener_executor.shutdown(wait=True)
         self.chains.close()
         self.engine.dispose()
+        if self.release_clock is not None:
+            self.release_clock()
 
     @property
     def slack(self) -> SlackClients:
@@ -108,6 +113,7 @@ def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
     settings.require_slack()
     schema.upgrade(settings.database_url)
     engine = make_engine(settings.database_url, **engine_options)
+    release_clock = drive_clock(settings)
     jobs = build_job_context(settings, engine, slack=slack)
     router = build_router()
     runtime = None
@@ -115,7 +121,7 @@ def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
         bolt_app = create_app(settings, session_factory=jobs.session_factory,
                               chains=jobs.chains, router=router, slack=jobs.slack)
         runtime = Runtime(settings, engine, jobs.session_factory, bolt_app, jobs.chains,
-                          router, jobs)
+                          router, jobs, release_clock=release_clock)
         if settings.slack_app_token is not None:
             runtime.socket_mode = OkrSocketModeHandler(
                 bolt_app, settings.slack_app_token.get_secret_value())
@@ -125,9 +131,23 @@ def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
             runtime.close()  # the Socket Mode client's threads, the listener pool
         else:
             jobs.chains.close()
+            if release_clock is not None:
+                release_clock()
         engine.dispose()
         raise _slack_start_error(error, settings) from None
     return runtime
+
+
+def drive_clock(settings: Settings) -> Callable[[], None] | None:
+    """Start the app's clock at OKR_BOT_CLOCK_START, OKR_BOT_CLOCK_SPEED times as fast, when
+    a test asks (the settings refuse both outside OKR_BOT_ENV=test); what gives it back."""
+    if not settings.clock_driven:
+        return None
+    driver = clock.DrivenClock(settings.okr_bot_clock_start or clock.now(),
+                               settings.okr_bot_clock_speed or 1.0)
+    log.warning("the app's clock is driven: it starts at %s and runs %g times as fast",
+                driver.start.isoformat(), driver.speed)
+    return clock.drive(driver)
 
 
 def listen(settings: Settings) -> socket.socket:

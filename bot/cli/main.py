@@ -50,20 +50,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from bot.scheduler import JOBS
+    from bot.cli import jobs as jobs_cli
 
-    if args.action == "list" or args.name is None:
-        for job in JOBS.values():
-            print(f"{job.name}\t{job.trigger()}\t{job.summary}")
-        return 0
-    if args.name not in JOBS:
-        print(f"okr-bot: no job named {args.name!r}; `okr-bot jobs list` shows them",
-              file=sys.stderr)
-        return 1
-    from bot.scheduler import run_once
-
-    print(run_once(_settings(), args.name))
-    return 0
+    return jobs_cli.cmd_jobs(args, _settings)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -123,11 +112,10 @@ def parser() -> argparse.ArgumentParser:
     migrate.add_argument("--downgrade", action="store_true",
                          help="move down to REVISION instead of up")
     migrate.set_defaults(run=cmd_migrate)
-    jobs = sub.add_parser("jobs", help="list the periodic jobs, or run one now")
-    jobs.add_argument("action", choices=["list", "run"])
-    jobs.add_argument("name", nargs="?", help="the job to run")
-    jobs.set_defaults(run=cmd_jobs)
+    from bot.cli import jobs as jobs_cli
     from bot.cli import plan as plan_cli
+
+    jobs_cli.add_parser(sub).set_defaults(run=cmd_jobs)
 
     plan_cli.add_parser(sub).set_defaults(run=cmd_plan)
     plan_cli.add_measure_parser(sub).set_defaults(run=cmd_measure)

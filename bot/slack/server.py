@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot import __version__, deadline
+from bot import __version__, clock, deadline
 from bot.db import ping
 from bot.logs import structured
 from bot.slack.blocks.errors import apology_message
@@ -75,8 +76,10 @@ async def _bounded_body(request: Request) -> bytes | None:
 def create_web_app(*, engine: Engine, bolt_app: App | None, mode: str = "http",
                    signing_secret: str | None = None,
                    on_startup: Callable[[], None] | None = None,
-                   on_shutdown: Callable[[], None] | None = None) -> Starlette:
-    """The ASGI app `okr-bot serve` runs; `bolt_app=None` serves only the health check."""
+                   on_shutdown: Callable[[], None] | None = None,
+                   now: Callable[[], datetime] = clock.now) -> Starlette:
+    """The ASGI app `okr-bot serve` runs; `bolt_app=None` serves only the health check, which
+    also tells the app's time (`now`), so a test driving the clock can see where it is."""
     if bolt_app is not None and not signing_secret:
         raise ValueError("serving Slack requests over HTTP needs the signing secret")
     signed_by_slack = SignatureCheck(signing_secret) if signing_secret else None
@@ -115,7 +118,8 @@ def create_web_app(*, engine: Engine, bolt_app: App | None, mode: str = "http",
 
     def health(status: int, database: str) -> JSONResponse:
         return JSONResponse({"status": "ok" if status == 200 else "unavailable",
-                             "database": database, "mode": mode, "version": __version__},
+                             "database": database, "mode": mode, "version": __version__,
+                             "now": now().isoformat()},
                             status_code=status)
 
     async def healthz(request: Request) -> Response:

@@ -11,15 +11,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 
 from bot import __version__, clock, schema
-from bot.db import make_engine, make_session_factory
-from bot.slack.models import SlackEventReceipt
+from bot.db import make_engine
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 from tests.fakes import FakeSlack, SlackSender
 from tests.support.postgres import free_port
@@ -93,29 +92,6 @@ def test_migrate_against_an_unreachable_database_says_so(tmp_path: Path) -> None
     assert "secret-pw" not in result.stderr
 
 
-def test_jobs_list_and_run(tmp_path: Path) -> None:
-    assert run("migrate", cwd=tmp_path).returncode == 0
-    engine = make_engine(f"sqlite:///{tmp_path / 'okr-bot.db'}")
-    try:
-        with make_session_factory(engine).begin() as session:
-            session.add_all([
-                SlackEventReceipt(event_id="Ev0OLD", event_type="app_home_opened",
-                                  received_at=clock.now() - timedelta(days=2)),
-                SlackEventReceipt(event_id="Ev0NEW", event_type="app_home_opened"),
-            ])
-        listed = run("jobs", "list", cwd=tmp_path)
-        assert "prune-event-receipts" in listed.stdout
-
-        ran = run("jobs", "run", "prune-event-receipts", cwd=tmp_path)
-        assert ran.returncode == 0, ran.stderr
-        assert "removed 1 event receipts" in ran.stdout
-        with make_session_factory(engine)() as session:
-            assert session.scalars(select(SlackEventReceipt.event_id)).all() == ["Ev0NEW"]
-        assert run("jobs", "run", "no-such-job", cwd=tmp_path).returncode == 1
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
     with FakeSlack(bot_token=BOT_TOKEN, team_id=TEAM_ID) as fake:
@@ -185,7 +161,8 @@ def test_serve_end_to_end(tmp_path: Path, fake: FakeSlack) -> None:
     assert code in (0, -signal.SIGTERM), stderr
     assert "Application shutdown complete" in stderr
     assert health.json == {"status": "ok", "database": "reachable", "mode": "http",
-                           "version": __version__}
+                           "version": __version__, "now": health.json["now"]}
+    assert abs(datetime.fromisoformat(health.json["now"]) - clock.now()) < timedelta(minutes=1)
     assert reply.status == 200
     assert "okr-bot commands" in reply.body
     assert (tmp_path / "okr-bot.db").exists(), "serve migrated the SQLite default"

@@ -137,7 +137,8 @@ def test_healthz_answers_503_when_the_database_is_unreachable() -> None:
 
     assert reply.status == 503
     assert reply.json == {"status": "unavailable", "database": "unreachable",
-                          "mode": "http", "version": reply.json["version"]}
+                          "mode": "http", "version": reply.json["version"],
+                          "now": reply.json["now"]}
     assert "okr" not in reply.body.replace("okr-bot", ""), "no credentials in the answer"
 
 
