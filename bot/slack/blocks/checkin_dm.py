@@ -59,3 +59,13 @@ def checkin_dm(greeting: Greeting, *, round_id: int,
                            _button("Still blocked", ids.BLOCKER_STILL, str(entry.number)),
                            _button("Resolved", ids.BLOCKER_RESOLVED, str(entry.number))]})
     return {"text": fallback(intro), "blocks": blocks}
+
+
+def reminder_dm(round_id: int, closes: str) -> dict:
+    """The one reminder of a round not answered yet; `closes` in the person's own zone."""
+    text = f"A reminder: your weekly check-in is still open, until {closes}. About a minute."
+    return {"text": fallback(text), "blocks": [
+        section(f":hourglass_flowing_sand: {escape(text)}"),
+        {"type": "actions", "block_id": ids.CHECKIN_ACTIONS, "elements": [
+            _button("Start check-in", ids.CHECKIN_START, str(round_id), "primary"),
+            _button("Skip this week", ids.CHECKIN_SKIP, str(round_id))]}]}

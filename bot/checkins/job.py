@@ -1,0 +1,192 @@
+"""The check-in job, every minute: APScheduler says when; the database says what is due and who
+has it. For each team member whose check-in window is open, a round row is created (once: a
+unique key on person and cycle, an insert that does nothing when the row exists) and, in the
+same transaction, the DM is queued in the outbox; so two processes ticking together, or a
+crash between the two steps, never send a DM twice nor lose one. The same pass queues
+reminders, re-sends snoozed DMs and closes rounds whose window has ended (missed).
+
+Every team in a plan checks in with the defaults unless its `checkin:` key says otherwise
+(`paused: true` to stop); a person in several teams gets one check-in per week, from the
+first of their teams (by key) whose week it is.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.checkins import answering, schedule
+from bot.db import transaction
+from bot.checkins import service as checkin_service
+from bot.checkins.rounds import CheckinRound, TimeOff
+from bot.okrs.plans.plan import CheckinSchedule
+from bot.outbox.queue import enqueue
+from bot.people.models import Person, Team, TeamMembership, Workspace
+from bot.slack.blocks.checkin_dm import checkin_dm, reminder_dm
+
+DUE, ANSWERED, EXCUSED, MISSED = "due", "answered", "excused", "missed"
+
+
+@dataclass
+class Tally:
+    opened: int = 0
+    excused: int = 0
+    reminded: int = 0
+    resent: int = 0
+    missed: int = 0
+
+    def __str__(self) -> str:
+        return (f"{self.opened} check-ins sent, {self.excused} excused, {self.reminded} "
+                f"reminders, {self.resent} snoozed ones sent again, {self.missed} missed")
+
+
+@dataclass
+class _Member:
+    person: Person
+    teams: list[Team] = field(default_factory=list)
+
+
+def run_checkins(session_factory: sessionmaker[Session], now: datetime) -> Tally:
+    """One pass as of `now`: a transaction per workspace, so one workspace's rows are never
+    held while another's are worked on."""
+    tally = Tally()
+    with session_factory() as session:
+        workspaces = list(session.scalars(select(Workspace.id).where(
+            Workspace.uninstalled_at.is_(None)).order_by(Workspace.id)))
+    for workspace_id in workspaces:
+        with transaction(session_factory) as session:
+            workspace = session.get(Workspace, workspace_id)
+            if workspace is None:
+                continue
+            _open_rounds(session, workspace, now, tally)
+            _remind_and_resend(session, workspace, now, tally)
+            tally.missed += session.execute(update(CheckinRound).where(
+                CheckinRound.workspace_id == workspace_id, CheckinRound.status == DUE,
+                CheckinRound.closes_at <= now).values(status=MISSED)).rowcount
+    return tally
+
+
+def _members(db_session: Session, workspace: Workspace) -> list[_Member]:
+    rows = db_session.execute(
+        select(Person, Team).join(TeamMembership, TeamMembership.person_id == Person.id)
+        .join(Team, Team.id == TeamMembership.team_id)
+        .where(Team.workspace_id == workspace.id, Person.deactivated.is_(False),
+               Person.is_bot.is_(False))
+        .order_by(Person.id, Team.key, Team.id))
+    members: dict[int, _Member] = {}
+    for person, team in rows:
+        members.setdefault(person.id, _Member(person)).teams.append(team)
+    return list(members.values())
+
+
+def _time_off(db_session: Session, workspace: Workspace,
+              now: datetime) -> dict[str, tuple[schedule.TimeOff, ...]]:
+    away: dict[str, list[schedule.TimeOff]] = defaultdict(list)
+    for row in db_session.scalars(select(TimeOff).where(
+            TimeOff.workspace_id == workspace.id, TimeOff.cancelled_at.is_(None),
+            TimeOff.ends_on >= now.date() - timedelta(days=14))):
+        away[row.slack_user_id].append(schedule.TimeOff(row.starts_on, row.ends_on))
+    return {person: tuple(ranges) for person, ranges in away.items()}
+
+
+def _insert_round(db_session: Session, values: dict[str, Any]) -> int | None:
+    """The new round's id, or None when one exists for that person and cycle already."""
+    dialect = db_session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (insert(CheckinRound).values(**values)
+                 .on_conflict_do_nothing(index_elements=["workspace_id", "slack_user_id",
+                                                         "cycle"])
+                 .returning(CheckinRound.id))
+    return db_session.scalar(statement)
+
+
+def _open_rounds(db_session: Session, workspace: Workspace, now: datetime,
+                 tally: Tally) -> None:
+    away = _time_off(db_session, workspace, now)
+    for member in _members(db_session, workspace):
+        person = member.person
+        for team in member.teams:
+            plan = CheckinSchedule.model_validate(team.checkin) if team.checkin else None
+            cycle = schedule.cycle_at(
+                schedule.Member(schedule.zone_of(person.time_zone),
+                                away.get(person.slack_user_id, ())),
+                schedule.schedule_of(plan), now)
+            if cycle is None:
+                continue
+            round_id = _insert_round(db_session, {
+                "workspace_id": workspace.id, "slack_user_id": person.slack_user_id,
+                "cycle": cycle.id, "due_at": cycle.due, "closes_at": cycle.closes,
+                "reminder_at": cycle.remind_at, "created_at": now,
+                "status": EXCUSED if cycle.excused else DUE,
+                "excused_reason": cycle.excused.value if cycle.excused else None})
+            if round_id is None:
+                break  # this week's round exists (another team's, or another process's)
+            if cycle.excused:
+                tally.excused += 1
+            else:
+                _queue_dm(db_session, workspace, person, round_id, cycle.closes, now,
+                          key=f"checkin:{person.slack_user_id}:{cycle.id}")
+                tally.opened += 1
+            break
+
+
+def _queue_dm(db_session: Session, workspace: Workspace, person: Person, round_id: int,
+              closes: datetime, now: datetime, *, key: str) -> None:
+    zone = schedule.zone_of(person.time_zone)
+    last = db_session.scalar(select(CheckinRound.answered_at).where(
+        CheckinRound.workspace_id == workspace.id,
+        CheckinRound.slack_user_id == person.slack_user_id,
+        CheckinRound.answered_at.is_not(None)).order_by(CheckinRound.answered_at.desc())
+        .limit(1))
+    greeting = answering.greeting(
+        db_session, workspace, person.slack_user_id, since=last,
+        closes=_local(closes, zone))
+    blockers = [b for b in checkin_service.open_blockers(
+        db_session=db_session, workspace_id=workspace.id, people={person.slack_user_id})
+        if b.author == person.slack_user_id]
+    message = checkin_dm(greeting, round_id=round_id, blockers=blockers)
+    enqueue(db_session, team_id=workspace.slack_team_id, kind="checkin", dedupe_key=key,
+            text=message["text"], blocks=message["blocks"], user_id=person.slack_user_id,
+            now=now)
+
+
+def _local(instant: datetime, zone: ZoneInfo) -> str:
+    return f"{instant.astimezone(zone):%A %d %B, %H:%M} ({zone.key})"
+
+
+def _remind_and_resend(db_session: Session, workspace: Workspace, now: datetime,
+                       tally: Tally) -> None:
+    waiting = db_session.scalars(select(CheckinRound).where(
+        CheckinRound.workspace_id == workspace.id, CheckinRound.status == DUE,
+        CheckinRound.closes_at > now).with_for_update(skip_locked=True))
+    for found in waiting:
+        if found.snoozed_until is not None and found.snoozed_until <= now:
+            person = db_session.scalar(select(Person).where(
+                Person.workspace_id == workspace.id,
+                Person.slack_user_id == found.slack_user_id))
+            if person is not None:
+                _queue_dm(db_session, workspace, person, found.id, found.closes_at, now,
+                          key=f"checkin:{found.slack_user_id}:{found.cycle}:"
+                              f"snoozed:{found.snoozed_until.isoformat()}")
+                tally.resent += 1
+            found.snoozed_until = None
+            continue
+        if (found.reminder_at is not None and found.reminder_at <= now
+                and found.reminded_at is None and found.snoozed_until is None):
+            zone = schedule.zone_of(db_session.scalar(select(Person.time_zone).where(
+                Person.workspace_id == workspace.id,
+                Person.slack_user_id == found.slack_user_id)))
+            message = reminder_dm(found.id, _local(found.closes_at, zone))
+            enqueue(db_session, team_id=workspace.slack_team_id, kind="checkin-reminder",
+                    dedupe_key=f"reminder:{found.slack_user_id}:{found.cycle}",
+                    text=message["text"], blocks=message["blocks"],
+                    user_id=found.slack_user_id, now=now)
+            found.reminded_at = now
+            tally.reminded += 1
