@@ -4,6 +4,7 @@ them (`okr-bot plan schema`). Cross-references use human-readable keys, never da
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -260,6 +261,7 @@ class Person(PlanModel):
     manager: SlackUserId | None = None
 
 
+WALL_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -271,8 +273,8 @@ class CheckinSchedule(PlanModel):
 
     weekday: Weekday = Field(default="monday", description="moves to the person's first work "
                              "day of that week when it is not a work day")
-    time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
-                               description="wall-clock time, 24-hour HH:MM")] = "09:00"
+    time: Annotated[str, Field(json_schema_extra={"pattern": WALL_CLOCK.pattern},
+                               description="wall-clock time, 24-hour HH:MM, quoted")] = "09:00"
     every_weeks: Literal[1, 2] = Field(default=1, description="2: every other week, counted "
                                        "from `starting`")
     starting: date | None = Field(default=None, description="a day in the first check-in "
@@ -286,6 +288,19 @@ class CheckinSchedule(PlanModel):
                                  "the cycle counts as excused")
     reminder_after_hours: int = Field(default=24, ge=0, description="0: no reminder")
     paused: bool = False
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _wall_clock(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            # YAML 1.1 reads an unquoted 10:30 as the base-60 number 630.
+            hours, minutes = divmod(value, 60)
+            raise ValueError(f"expected a quoted wall-clock time such as \"{hours:02d}:"
+                             f"{minutes:02d}\"; unquoted, YAML reads it as the number {value}")
+        if not isinstance(value, str) or not WALL_CLOCK.fullmatch(value):
+            raise ValueError(f"expected a wall-clock time as HH:MM, 24-hour, such as \"09:00\" "
+                             f"or \"17:30\", not {value!r}")
+        return value
 
     @field_validator("work_days")
     @classmethod
