@@ -186,7 +186,7 @@ class _Importer:
         for team in plan.teams:
             row = self.upsert(Team, "team", team.key, existing, name=team.name,
                               slack_channel_id=team.channel, checkin=team.checkin
-                              and team.checkin.model_dump(mode="json", exclude_defaults=True))
+                              and team.checkin.model_dump(mode="json", exclude_unset=True))
             roles = {uid: TeamRole.MEMBER for uid in team.members}
             roles |= {uid: TeamRole.MANAGER for uid in team.managers}
             have = {m.person_id: m.role for m in row.memberships}
