@@ -61,7 +61,7 @@ def refresh_people_time_zones(context: JobContext) -> str:
     with transaction(context.session_factory) as session:
         planned = teams_with_plans(session)
     return refresh_time_zones(session_factory=context.session_factory, slack_team_ids=planned,
-                              client=context.slack.client).line()
+                              client=context.slack.client, now=context.now).line()
 
 
 JOBS: dict[str, Job] = {

@@ -46,6 +46,8 @@ class Person(Timestamped, Base):
     real_name: Mapped[str | None] = mapped_column(String(255))
     # An IANA zone name such as "Europe/Berlin", never an offset: offsets change with DST.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # When Slack last told us their zone: the daily refresh asks those longest unasked first.
+    time_zone_checked_at: Mapped[datetime | None]
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_bot: Mapped[bool] = mapped_column(default=False)
     deactivated: Mapped[bool] = mapped_column(default=False)

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from bot import clock
 from bot.people.models import Person, Workspace
 
 
@@ -60,9 +61,11 @@ def valid_time_zone(name: str | None) -> str:
     return known_time_zone(name) or "UTC"
 
 
-def apply_slack_user(person: Person, slack_user: Mapping[str, Any]) -> None:
+def apply_slack_user(person: Person, slack_user: Mapping[str, Any], *,
+                     at: datetime | None = None) -> None:
     """What a `users.info` user object (or a `user_change` event's) says about a person. A
     zone Slack does not give keeps the one we have: the plan's, or what Slack said before."""
+    person.time_zone_checked_at = at or clock.now()
     profile = slack_user.get("profile") or {}
     person.display_name = profile.get("display_name") or slack_user.get("name")
     person.real_name = profile.get("real_name") or slack_user.get("real_name")

@@ -76,8 +76,16 @@ def test_calls_are_paced_and_bounded(jobs: JobContext, fake_slack: FakeSlack) ->
 
     assert (report.asked, report.moved) == (2, 2)
     assert pauses == [0.25]  # between calls, never before the first
-    assert len(fake_slack.calls_to("users.info")) == 2
+    first = [call.params["user"] for call in fake_slack.calls_to("users.info")]
+    assert len(first) == 2
     assert sorted(zones(jobs.session_factory).values()).count("Pacific/Auckland") == 2
+
+    # The next run starts with whom the last one did not reach: everyone's turn comes.
+    refresh_time_zones(session_factory=jobs.session_factory, slack_team_ids=[TEAM_ID],
+                       client=jobs.slack.client, pause=pauses.append, limit=1)
+    (second,) = [call.params["user"] for call in fake_slack.calls_to("users.info")][2:]
+    assert second not in first
+    assert set(zones(jobs.session_factory).values()) == {"Pacific/Auckland"}
 
 
 def test_the_job_runs_once_a_day() -> None:
