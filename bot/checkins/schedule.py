@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -103,7 +103,7 @@ class SnoozeOutcome:
     """A snooze's new due instant, or `until` None when it would pass the window's end."""
 
     until: datetime | None
-    closes: datetime = field(compare=False)
+    closes: datetime
 
     @property
     def allowed(self) -> bool:
@@ -208,17 +208,18 @@ def cycle_in_week(member: Member, schedule: Schedule, week: date) -> Cycle | Non
                  excused=excuse_for(member, schedule, day))
 
 
-def _weeks_from(schedule: Schedule, day: date, step: int) -> Iterator[date]:
+def _weeks_from(schedule: Schedule, day: date) -> Iterator[date]:
     week = week_of(schedule, day)
     for _ in range(HORIZON_WEEKS + 1):
         yield week
-        week += timedelta(weeks=step)
+        week += timedelta(weeks=1)
 
 
 def cycles_between(member: Member, schedule: Schedule, *, start: datetime,
                    end: datetime) -> list[Cycle]:
     """Every cycle (excused ones too) due in [start, end), in order."""
-    # A day earlier and later: the person's local date can differ from UTC's by up to 14 h.
+    # A check-in day can lie up to six days into its week, and a local date up to 14 hours
+    # from UTC's: starting eight days early and ending a day late misses none.
     first = start.astimezone(UTC).date() - timedelta(days=8)
     last = end.astimezone(UTC).date() + timedelta(days=1)
     found = []
@@ -236,7 +237,7 @@ def next_due(member: Member, schedule: Schedule, *, after: datetime,
     """The first cycle due strictly after `after` that sends a DM (or any, with
     `include_excused`); None when none does within about two years (a paused team)."""
     start = after.astimezone(UTC).date() - timedelta(days=8)
-    for week in _weeks_from(schedule, start, 1):
+    for week in _weeks_from(schedule, start):
         cycle = cycle_in_week(member, schedule, week)
         if cycle is None or cycle.due <= after:
             continue
@@ -248,8 +249,9 @@ def next_due(member: Member, schedule: Schedule, *, after: datetime,
 def cycle_at(member: Member, schedule: Schedule, at: datetime) -> Cycle | None:
     """The cycle whose window holds `at` (due <= at < closes), excused or not; None between
     windows."""
-    reach = schedule.window + timedelta(days=8)
-    candidates = cycles_between(member, schedule, start=at - reach, end=at + MINUTE)
+    # Open at `at` means due in (at - window, at]: only those weeks are worked out.
+    candidates = cycles_between(member, schedule, start=at - schedule.window,
+                                end=at + timedelta(microseconds=1))
     for cycle in reversed(candidates):
         if cycle.open_at(at):
             return cycle

@@ -45,18 +45,25 @@ def test_the_schedule_reaches_neither_the_database_nor_slack() -> None:
     assert path is None, " → ".join(path or [])
 
 
+TUESDAY_TO_SATURDAY = CheckinSchedule(weekday="sunday", work_days=[
+    "tuesday", "wednesday", "thursday", "friday", "saturday"])
+
+
 @pytest.mark.parametrize("zone", ZONES)
 @pytest.mark.parametrize(("start", "end"), SPANS)
-def test_one_check_in_a_week_at_nine_local_on_monday(zone: str, start: datetime,
-                                                    end: datetime) -> None:
-    cycles = cycles_between(Member(ZoneInfo(zone)), Schedule(), start=start, end=end)
+@pytest.mark.parametrize(("checkin", "first_work_day"), [(CheckinSchedule(), 0),
+                                                         (TUESDAY_TO_SATURDAY, 1)])
+def test_one_check_in_a_week_at_nine_local_on_the_first_work_day(
+        zone: str, start: datetime, end: datetime, checkin: CheckinSchedule,
+        first_work_day: int) -> None:
+    cycles = cycles_between(Member(ZoneInfo(zone)), schedule_of(checkin), start=start, end=end)
 
     weeks = (end - start).days // 7
     assert len(cycles) == weeks
     assert len({c.id for c in cycles}) == weeks
     for cycle in cycles:
         seen = local(cycle.due, zone)
-        assert (seen.weekday(), seen.time()) == (0, time(9, 0)), cycle
+        assert (seen.weekday(), seen.time()) == (first_work_day, time(9, 0)), cycle
         assert seen.date() == cycle.day
         assert cycle.id == "{}-W{:02d}".format(*cycle.day.isocalendar()[:2])
         assert cycle.closes - cycle.due == timedelta(hours=48)
