@@ -14,6 +14,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,7 +23,9 @@ from bot import clock
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, transaction
 from bot.logs import structured
+from bot.okrs.flows import teams_with_plans
 from bot.okrs.store.cache import ChainCache
+from bot.people.time_zones import refresh_time_zones
 from bot.slack.clients import SlackClients
 from bot.slack.receipts import KEEP_RECEIPTS_FOR, prune_receipts, prune_request_receipts
 
@@ -59,6 +62,13 @@ def prune_event_receipts(context: JobContext) -> str:
             f"{KEEP_RECEIPTS_FOR.days} day(s)")
 
 
+def refresh_people_time_zones(context: JobContext) -> str:
+    with transaction(context.session_factory) as session:
+        planned = teams_with_plans(session)
+    return refresh_time_zones(session_factory=context.session_factory, slack_team_ids=planned,
+                              client=context.slack.client, now=context.now).line()
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -69,6 +79,12 @@ JOBS: dict[str, Job] = {
             lambda: IntervalTrigger(hours=1, start_date=datetime(2026, 1, 1, 0, 30, tzinfo=UTC),
                                     timezone=UTC),
             prune_event_receipts),
+        Job("refresh-time-zones",
+            "Ask Slack for the time zone of everyone in a workspace with a plan, so each "
+            "check-in follows its person's zone even when a user_change event was missed.",
+            # 03:17 UTC: off the hour, when few check-ins fall due.
+            lambda: CronTrigger(hour=3, minute=17, timezone=UTC),
+            refresh_people_time_zones),
     )
 }
 

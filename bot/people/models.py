@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, Timestamped, utc_now
@@ -45,6 +46,8 @@ class Person(Timestamped, Base):
     real_name: Mapped[str | None] = mapped_column(String(255))
     # An IANA zone name such as "Europe/Berlin", never an offset: offsets change with DST.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # When Slack last told us their zone: the daily refresh asks those longest unasked first.
+    time_zone_checked_at: Mapped[datetime | None]
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_bot: Mapped[bool] = mapped_column(default=False)
     deactivated: Mapped[bool] = mapped_column(default=False)
@@ -69,6 +72,9 @@ class Team(Timestamped, Base):
     key: Mapped[str | None] = mapped_column(String(63))  # how plan files refer to the team
     name: Mapped[str] = mapped_column(String(255))
     slack_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # The plan's `checkin:` key as written (bot/okrs/plans/plan.py CheckinSchedule, JSON);
+    # None when the plan left it out, so the defaults apply and an export leaves it out too.
+    checkin: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     workspace: Mapped[Workspace] = relationship(back_populates="teams")
     memberships: Mapped[list[TeamMembership]] = relationship(

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from bot import clock
 from bot.people.models import Person, Workspace
 
 
@@ -44,15 +45,34 @@ def get_or_create_workspace(*, db_session: Session, slack_team_id: str,
     return workspace
 
 
-def valid_time_zone(name: str | None) -> str:
-    """The IANA zone if Python knows it, else UTC (Slack sends IANA names, but be safe)."""
+def known_time_zone(name: str | None) -> str | None:
+    """The IANA zone if Python knows it, else None (Slack sends IANA names, but be safe)."""
     if not name:
-        return "UTC"
+        return None
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return "UTC"
+        return None
     return name
+
+
+def valid_time_zone(name: str | None) -> str:
+    """The IANA zone if Python knows it, else UTC."""
+    return known_time_zone(name) or "UTC"
+
+
+def apply_slack_user(person: Person, slack_user: Mapping[str, Any], *,
+                     at: datetime | None = None) -> None:
+    """What a `users.info` user object (or a `user_change` event's) says about a person. A
+    zone Slack does not give keeps the one we have: the plan's, or what Slack said before."""
+    person.time_zone_checked_at = at or clock.now()
+    profile = slack_user.get("profile") or {}
+    person.display_name = profile.get("display_name") or slack_user.get("name")
+    person.real_name = profile.get("real_name") or slack_user.get("real_name")
+    person.time_zone = known_time_zone(slack_user.get("tz")) or person.time_zone or "UTC"
+    person.is_admin = bool(slack_user.get("is_admin") or slack_user.get("is_owner"))
+    person.is_bot = bool(slack_user.get("is_bot"))
+    person.deactivated = bool(slack_user.get("deleted"))
 
 
 def upsert_person(*, db_session: Session, workspace: Workspace,
@@ -62,14 +82,23 @@ def upsert_person(*, db_session: Session, workspace: Workspace,
         db_session, select(Person).where(Person.workspace_id == workspace.id,
                                          Person.slack_user_id == slack_user["id"]),
         lambda: Person(workspace_id=workspace.id, slack_user_id=slack_user["id"]))
-    profile = slack_user.get("profile") or {}
-    person.display_name = profile.get("display_name") or slack_user.get("name")
-    person.real_name = profile.get("real_name") or slack_user.get("real_name")
-    person.time_zone = valid_time_zone(slack_user.get("tz"))
-    person.is_admin = bool(slack_user.get("is_admin") or slack_user.get("is_owner"))
-    person.is_bot = bool(slack_user.get("is_bot"))
-    person.deactivated = bool(slack_user.get("deleted"))
+    apply_slack_user(person, slack_user)
     db_session.flush()
+    return person
+
+
+def refresh_known_person(*, db_session: Session, slack_team_id: str,
+                         slack_user: Mapping[str, Any]) -> Person | None:
+    """Refresh a person the bot already knows from a user object Slack sent; None for anyone
+    else. `user_change` fires for every profile edit in the workspace: storing strangers would
+    fill the table with people who never use okr-bot."""
+    person = db_session.scalar(
+        select(Person).join(Workspace, Person.workspace_id == Workspace.id)
+        .where(Workspace.slack_team_id == slack_team_id,
+               Person.slack_user_id == slack_user.get("id")))
+    if person is not None:
+        apply_slack_user(person, slack_user)
+        db_session.flush()
     return person
 
 

@@ -4,6 +4,7 @@ them (`okr-bot plan schema`). Cross-references use human-readable keys, never da
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -260,12 +261,73 @@ class Person(PlanModel):
     manager: SlackUserId | None = None
 
 
+WALL_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class CheckinSchedule(PlanModel):
+    """When the team's weekly check-in DM goes out: at `time` on `weekday` in each member's own
+    time zone (from Slack, else their `time_zone` in this plan), so 09:00 is 09:00 for everyone
+    wherever they are and whatever daylight saving does."""
+
+    weekday: Weekday = Field(default="monday", description="moves to the person's first work "
+                             "day of that week when it is not a work day")
+    time: Annotated[str, Field(json_schema_extra={"pattern": WALL_CLOCK.pattern},
+                               description="wall-clock time, 24-hour HH:MM, quoted")] = "09:00"
+    every_weeks: Literal[1, 2] = Field(default=1, description="2: every other week, counted "
+                                       "from `starting`")
+    starting: date | None = Field(default=None, description="a day in the first check-in "
+                                  "week; with every_weeks 2 the weeks alternate from it")
+    window_hours: int = Field(default=48, ge=1, le=168,
+                              description="how long answers are taken after the DM")
+    work_days: list[Weekday] = Field(
+        default_factory=lambda: list(WEEKDAYS[:5]), min_length=1,
+        description="the team's working days, e.g. sunday to thursday")
+    holidays: list[date] = Field(default_factory=list, description="days with no check-in: "
+                                 "the cycle counts as excused")
+    reminder_after_hours: int = Field(default=24, ge=0, description="0: no reminder")
+    paused: bool = False
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _wall_clock(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            # YAML 1.1 reads an unquoted 10:30 as the base-60 number 630.
+            hours, minutes = divmod(value, 60)
+            raise ValueError(f"expected a quoted wall-clock time such as \"{hours:02d}:"
+                             f"{minutes:02d}\"; unquoted, YAML reads it as the number {value}")
+        if not isinstance(value, str) or not WALL_CLOCK.fullmatch(value):
+            raise ValueError(f"expected a wall-clock time as HH:MM, 24-hour, such as \"09:00\" "
+                             f"or \"17:30\", not {value!r}")
+        return value
+
+    @field_validator("work_days")
+    @classmethod
+    def _once_each(cls, days: list[str]) -> list[str]:
+        twice = sorted({day for day in days if days.count(day) > 1}, key=WEEKDAYS.index)
+        if twice:
+            raise ValueError(f"lists {', '.join(twice)} more than once; name each work day once")
+        return days
+
+    @model_validator(mode="after")
+    def _reminder_inside_window(self) -> CheckinSchedule:
+        if self.reminder_after_hours and self.reminder_after_hours >= self.window_hours:
+            raise ValueError(
+                f"reminder_after_hours ({self.reminder_after_hours}) must be below window_hours "
+                f"({self.window_hours}): a reminder after the window closes asks for an answer "
+                "no longer taken; use 0 for no reminder")
+        return self
+
+
 class Team(PlanModel):
     key: Key
     name: Text
     channel: Annotated[str, Field(pattern=r"^[CG][A-Z0-9]{2,}$")] | None = None
     members: list[SlackUserId] = Field(default_factory=list)
     managers: list[SlackUserId] = Field(default_factory=list)
+    checkin: CheckinSchedule | None = Field(default=None, description="the weekly check-in; "
+                                            "absent: every Monday at 09:00 with the defaults")
 
 
 class Plan(PlanModel):

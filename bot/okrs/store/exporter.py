@@ -189,6 +189,8 @@ class _Exporter:
                   for person in self.people
                   if person.real_name or person.manager_id or person.time_zone != "UTC"]
         teams = [p.Team(key=team.key, name=team.name, channel=team.slack_channel_id,
+                        checkin=None if team.checkin is None
+                        else p.CheckinSchedule.model_validate(team.checkin),
                         members=sorted(by_id[m.person_id].slack_user_id
                                        for m in team.memberships if m.role == "member"),
                         managers=sorted(by_id[m.person_id].slack_user_id

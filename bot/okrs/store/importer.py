@@ -55,8 +55,7 @@ class ImportReport:
         return bool(self.created or self.updated or self.measurements_added)
 
     def lines(self) -> list[str]:
-        out = [f"create {line}" for line in self.created]
-        out += [f"update {line}" for line in self.updated]
+        out = [f"create {c}" for c in self.created] + [f"update {u}" for u in self.updated]
         if self.measurements_added:
             out.append(f"add {self.measurements_added} measurement(s)")
         out += [f"kept, not in plan: {line}" for line in self.not_in_plan]
@@ -186,7 +185,8 @@ class _Importer:
             select(Person).where(Person.workspace_id == self.workspace.id))}
         for team in plan.teams:
             row = self.upsert(Team, "team", team.key, existing, name=team.name,
-                              slack_channel_id=team.channel)
+                              slack_channel_id=team.channel, checkin=team.checkin
+                              and team.checkin.model_dump(mode="json", exclude_unset=True))
             roles = {uid: TeamRole.MEMBER for uid in team.members}
             roles |= {uid: TeamRole.MANAGER for uid in team.managers}
             have = {m.person_id: m.role for m in row.memberships}

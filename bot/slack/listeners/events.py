@@ -42,11 +42,21 @@ def record_tokens_revoked(body: dict, context: BoltContext) -> None:
                                        slack_team_id=body["team_id"], at=clock.now())
 
 
+def record_user_change(event: dict, body: dict, context: BoltContext) -> None:
+    """Someone edited their profile, moved zone among them: their next check-in follows.
+    The event carries the whole user object, so no Web API call is needed."""
+    user = event.get("user")
+    if isinstance(user, dict) and user.get("id"):
+        people_service.refresh_known_person(db_session=db_session(context),
+                                            slack_team_id=body["team_id"], slack_user=user)
+
+
 EVENTS = {
     # app_home_opened calls Slack twice; acking first keeps us inside Slack's 3 seconds.
     "app_home_opened": {"ack": acknowledge, "lazy": [publish_home]},
     "app_uninstalled": {"ack": record_uninstall, "lazy": []},
     "tokens_revoked": {"ack": record_tokens_revoked, "lazy": []},
+    "user_change": {"ack": record_user_change, "lazy": []},
 }
 
 
