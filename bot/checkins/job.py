@@ -23,9 +23,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.checkins import answering, schedule
-from bot.db import transaction
 from bot.checkins import service as checkin_service
 from bot.checkins.rounds import CheckinRound, TimeOff
+from bot.db import transaction
 from bot.okrs.plans.plan import CheckinSchedule
 from bot.outbox.queue import enqueue
 from bot.people.models import Person, Team, TeamMembership, Workspace

@@ -5,20 +5,21 @@ transaction; every action is idempotent (a second click changes nothing and says
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.checkins import service
+from bot.checkins import schedule, service
 from bot.checkins.blocker_rules import BlockerEntry, NotAllowedToResolve
 from bot.checkins.models import Blocker
 from bot.checkins.rounds import CheckinRound
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.okrs.flows import Actor
-from bot.people.models import Workspace
+from bot.people.models import Person, Workspace
 
-SNOOZES = {"hour": timedelta(hours=1), "tomorrow": timedelta(days=1)}
+SNOOZES = {"hour": schedule.Snooze.ONE_HOUR, "tomorrow": schedule.Snooze.TOMORROW}
 OPEN = ("due",)
 
 
@@ -58,18 +59,24 @@ def skip_round(db_session: Session, workspace: Workspace, actor: Actor, *, round
     return RoundChange(found.cycle, found.status, changed=True)
 
 
-def snooze_until(now: datetime, choice: str, closes_at: datetime) -> datetime:
-    """When a snoozed check-in comes back: an hour later, or the same time tomorrow; never
-    past the window (InvalidInput says when it closes instead)."""
+def snooze_until(now: datetime, choice: str, checkin_round: CheckinRound,
+                 zone: ZoneInfo) -> datetime:
+    """When a snoozed check-in comes back: an hour later, or the same wall-clock time tomorrow
+    in the person's zone (bot/checkins/schedule.py); never past the window (InvalidInput says
+    when it closes instead)."""
     if choice not in SNOOZES:
         raise InvalidInput(f"“{choice}” is not a snooze", field="snooze",
                            expected="an hour or until tomorrow")
-    until = now + SNOOZES[choice]
-    if until >= closes_at:
-        raise InvalidInput(f"This check-in closes {closes_at:%a %d %b %H:%M} UTC, before the "
-                           "snooze would end: answer it now, or skip this week.",
+    cycle = schedule.Cycle(checkin_round.cycle, checkin_round.due_at.date(),
+                           checkin_round.due_at, checkin_round.closes_at,
+                           checkin_round.reminder_at)
+    outcome = schedule.snooze(cycle, schedule.Member(zone), SNOOZES[choice], at=now)
+    if outcome.until is None:
+        closes = checkin_round.closes_at.astimezone(zone)
+        raise InvalidInput(f"This check-in closes {closes:%a %d %b %H:%M} ({zone.key}), "
+                           "before the snooze would end: answer it now, or skip this week.",
                            field="snooze", expected="a snooze that ends before the window")
-    return until
+    return outcome.until
 
 
 def snooze_round(db_session: Session, workspace: Workspace, actor: Actor, *, round_id: int,
@@ -78,7 +85,9 @@ def snooze_round(db_session: Session, workspace: Workspace, actor: Actor, *, rou
     if found.status != "due" or now >= found.closes_at:
         raise InvalidInput(f"This check-in is {_state(found, now)}: there is nothing to snooze.",
                            field="round", expected="an open check-in")
-    until = snooze_until(now, choice, found.closes_at)
+    zone = schedule.zone_of(db_session.scalar(select(Person.time_zone).where(
+        Person.workspace_id == workspace.id, Person.slack_user_id == found.slack_user_id)))
+    until = snooze_until(now, choice, found, zone)
     changed = found.snoozed_until != until
     found.snoozed_until = until
     return RoundChange(found.cycle, found.status, changed=changed, snoozed_until=until,

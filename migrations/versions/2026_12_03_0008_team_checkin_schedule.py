@@ -3,7 +3,7 @@ cadence, window, work days, holidays, reminder, paused), kept as the plan wrote 
 Slack last told us each person's time zone, so the daily refresh asks the longest unasked first.
 
 Revision ID: 0008
-Revises: 0006 (see down_revision)
+Revises: 0006
 Create Date: 2026-12-03
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"  # the lead sets this to the revision merged before it
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

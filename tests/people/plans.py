@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.okrs.plans.files import parse_plan
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from tests.conftest import TEAM_ID
 
 PLAN = f"""

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import schema
 from bot.checkins.schedule import schedule_of
-from bot.okrs.plans.exporter import export_plan
 from bot.okrs.plans.files import dump_plan, json_schema, parse_plan
-from bot.okrs.plans.importer import import_plan
 from bot.okrs.plans.plan import CheckinSchedule, Plan
+from bot.okrs.store.exporter import export_plan
+from bot.okrs.store.importer import import_plan
 from bot.people.models import Team
 from tests.people.plans import PLAN
 
