@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port (the log says which)
     log_level: str = "INFO"
+    # The outbox's pacing (docs/outbox.md): chat.postMessage across the workspace, Tier 3's
+    # conversations.open, and the attempts before a message is kept as failed.
+    outbox_messages_per_minute: int = Field(default=300, ge=1, le=6000)
+    outbox_opens_per_minute: int = Field(default=50, ge=1, le=1000)
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod

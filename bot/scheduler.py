@@ -20,6 +20,8 @@ from bot.config import Settings
 from bot.db import make_engine, make_session_factory, transaction
 from bot.logs import structured
 from bot.okrs.store.cache import ChainCache
+from bot.outbox.pacing import OutboxLimits
+from bot.outbox.sender import send_outbox
 from bot.slack.clients import SlackClients
 from bot.slack.receipts import KEEP_RECEIPTS_FOR, prune_receipts, prune_request_receipts
 
@@ -35,6 +37,7 @@ class JobContext:
     slack: SlackClients  # the Web API client for a workspace: `slack.client(team_id)`
     chains: ChainCache
     now: Callable[[], datetime] = field(default=clock.now)
+    outbox: OutboxLimits = field(default_factory=OutboxLimits)  # the sender's pacing
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,11 @@ JOBS: dict[str, Job] = {
             "retry them nor their signatures still hold.",
             lambda: IntervalTrigger(hours=1, timezone=UTC),
             prune_event_receipts),
+        Job("send-outbox",
+            "Deliver the messages waiting in the outbox, paced under Slack's rate limits "
+            "(`okr-bot outbox list` shows them).",
+            lambda: IntervalTrigger(seconds=5, timezone=UTC),
+            send_outbox),
     )
 }
 
@@ -86,7 +94,13 @@ def build_job_context(settings: Settings, engine: Engine, *,
     chains.refresh_after_commit(session_factory)
     return JobContext(session_factory=session_factory,
                       slack=slack if slack is not None else SlackClients(settings),
-                      chains=chains)
+                      chains=chains, outbox=outbox_limits(settings))
+
+
+def outbox_limits(settings: Settings) -> OutboxLimits:
+    return OutboxLimits(messages_per_minute=settings.outbox_messages_per_minute,
+                        opens_per_minute=settings.outbox_opens_per_minute,
+                        max_attempts=settings.outbox_max_attempts)
 
 
 def run_once(settings: Settings, name: str) -> str:

@@ -21,7 +21,7 @@ TABLES = {
     "north_stars", "goals", "objectives", "metrics", "metric_thresholds", "action_triggers",
     "metric_edges", "counter_metrics", "activities", "activity_objectives", "activity_goals",
     "metric_activities", "metric_objectives", "measurements", "blockers", "confidence_reports",
-    "slack_request_receipts",
+    "slack_request_receipts", "outbox_messages", "slack_dm_channels", "outbox_pacing",
 }
 
 
@@ -112,6 +112,7 @@ def test_downgrading_one_step_removes_only_blockers_and_confidence(database_url:
                                                                    engine: Engine) -> None:
     schema.upgrade(database_url)
     schema.downgrade(database_url, "0003")
-    assert tables(engine) == TABLES - {"blockers", "confidence_reports", "slack_request_receipts"}
+    assert tables(engine) == TABLES - {"blockers", "confidence_reports", "slack_request_receipts",
+                                       "outbox_messages", "slack_dm_channels", "outbox_pacing"}
     schema.upgrade(database_url)
     assert tables(engine) == TABLES

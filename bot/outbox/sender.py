@@ -1,0 +1,189 @@
+"""The `send-outbox` job: claim what is due, post it to Slack at its slot, record the answer.
+
+No worker sleeps on a 429: the workspace is held until Retry-After in the database and the
+run moves on. A message whose earlier attempt may have reached Slack (a timeout, a 5xx, a
+worker gone while holding it) is looked for in its channel before it is posted again: every
+post carries the message's outbox id in its metadata (docs/outbox.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.logs import structured
+from bot.outbox.pacing import Attempt, OutboxLimits, Verdict, backoff, retry_after_seconds, verdict
+from bot.outbox.queue import (
+    Claim,
+    claim_due,
+    count_waiting,
+    hold_workspace,
+    mark_sent,
+    mark_unsent,
+    remember_dm_channel,
+)
+
+if TYPE_CHECKING:
+    from bot.scheduler import JobContext
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "okr_bot_outbox"  # the metadata every outbox post carries
+HISTORY_PAGES = 5  # 1,000 messages back; a DM holds far fewer in one retry's span
+# Slack's ts is the posting instant; look a little before the attempt, for clock skew.
+CLOCK_SKEW = timedelta(seconds=30)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def send_outbox(context: JobContext) -> str:
+    """Deliver what is due; stop when nothing more is due now, or after `run_seconds`."""
+    limits: OutboxLimits = context.outbox
+    worker, tally, clients = worker_name(), Counter[str](), {}
+    started = time.monotonic()
+    while time.monotonic() - started < limits.run_seconds:
+        claims = claim_due(context.session_factory, worker=worker, now=context.now(),
+                           limits=limits)
+        if not claims:
+            break
+        held: set[str] = set()
+        for index, claim in enumerate(claims):
+            if claim.team_id in held:
+                continue
+            if claim.team_id not in clients:
+                clients[claim.team_id] = _client(context, claim.team_id, limits)
+            _wait_until(claim.at, context.now)
+            outcome = _deliver(context, clients[claim.team_id], claim, worker)
+            decided = _record(context, claim, outcome, worker, later=[
+                c for c in claims[index + 1:] if c.team_id == claim.team_id])
+            tally[decided] += 1
+            if decided is Verdict.HELD:  # the rest of its claims went back with the hold
+                held.add(claim.team_id)
+    waiting, first = count_waiting(context.session_factory)
+    next_at = f" (next at {first.isoformat(timespec='seconds')})" if first else ""
+    return (f"sent {tally[Verdict.SENT]}, to retry {tally[Verdict.RETRY]}, failed "
+            f"{tally[Verdict.FAILED]}, rate-limited {tally[Verdict.HELD]}; "
+            f"{waiting} waiting{next_at}")
+
+
+def _client(context: JobContext, team_id: str, limits: OutboxLimits) -> WebClient:
+    """The workspace's client without retry handlers: a retried post is a blind resend, and
+    a client that sleeps through Retry-After holds the worker; the outbox does both itself."""
+    base = context.slack.client(team_id)
+    return WebClient(token=base.token, base_url=base.base_url, timeout=limits.send_timeout,
+                     retry_handlers=[])
+
+
+def _wait_until(at: datetime, now: Callable[[], datetime]) -> None:
+    # Measured once on the app's clock, waited in real time: a frozen clock cannot hang it.
+    delay = (at - now()).total_seconds()
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _call(request: Callable[[], Any]) -> tuple[Any, Attempt | None]:
+    """Slack's answer, or the Attempt that says how the call failed."""
+    try:
+        return request(), None
+    except SlackApiError as error:
+        response = error.response
+        data = response.data if isinstance(response.data, dict) else {}
+        retry_after = None
+        if response.status_code == 429:
+            retry_after = retry_after_seconds(response.headers.get("Retry-After")
+                                              or response.headers.get("retry-after"))
+        reason = data.get("error") or f"HTTP {response.status_code}"
+        return None, Attempt(error=str(reason), status=response.status_code,
+                             retry_after=retry_after)
+    except OSError as error:  # a timeout, a refused or dropped connection
+        return None, Attempt(error=f"no answer from Slack: {error!r}"[:300], status=0)
+
+
+def _deliver(context: JobContext, client: WebClient, claim: Claim, worker: str) -> Attempt:
+    channel = claim.channel
+    if claim.check_since is not None and channel is not None:
+        ts, failure = _find_posted(client, claim, channel)
+        if failure is not None:
+            return Attempt(error=f"checking whether an earlier attempt arrived: "
+                                 f"{failure.error}", status=failure.status,
+                           retry_after=failure.retry_after)
+        if ts is not None:
+            return Attempt(ts=ts, channel=channel)
+    if channel is None:
+        assert claim.user_id is not None  # the table's check: a channel or a person
+        user_id = claim.user_id
+        opened, failure = _call(lambda: client.conversations_open(users=user_id))
+        if failure is not None:
+            return failure
+        channel = str(opened["channel"]["id"])
+        remember_dm_channel(context.session_factory, team_id=claim.team_id, user_id=user_id,
+                            channel_id=channel, now=context.now())
+    target = channel
+    posted, failure = _call(lambda: client.chat_postMessage(
+        channel=target, text=claim.payload["text"], blocks=claim.payload.get("blocks"),
+        metadata={"event_type": EVENT_TYPE,
+                  "event_payload": {"outbox_id": claim.id, "kind": claim.kind}}))
+    if failure is not None:
+        return failure
+    return Attempt(ts=str(posted["ts"]), channel=str(posted.get("channel") or target))
+
+
+def _find_posted(client: WebClient, claim: Claim,
+                 channel: str) -> tuple[str | None, Attempt | None]:
+    """The ts of this message if an earlier attempt did post it."""
+    assert claim.check_since is not None
+    oldest = f"{(claim.check_since - CLOCK_SKEW).timestamp():.6f}"
+    cursor: str | None = None
+    for _ in range(HISTORY_PAGES):
+        page, failure = _call(lambda c=cursor: client.conversations_history(
+            channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=c))
+        if failure is not None:
+            return None, failure
+        for message in page.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == EVENT_TYPE and payload.get("outbox_id") == claim.id:
+                return str(message["ts"]), None
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            break
+    return None, None
+
+
+def _record(context: JobContext, claim: Claim, outcome: Attempt, worker: str, *,
+            later: list[Claim]) -> Verdict:
+    limits: OutboxLimits = context.outbox
+    decided = verdict(outcome, attempts=claim.attempts, limits=limits)
+    now = context.now()
+    if decided is Verdict.SENT:
+        assert outcome.ts is not None
+        if not mark_sent(context.session_factory, claim, worker=worker, ts=outcome.ts,
+                         channel=outcome.channel, now=now):
+            structured(log, logging.WARNING, "outbox_lease_lost", message=claim.id)
+    elif decided is Verdict.HELD:
+        until = now + timedelta(seconds=outcome.retry_after or 60)
+        hold_workspace(context.session_factory, claim.team_id, until=until,
+                       release=[claim, *later], worker=worker,
+                       error=f"rate-limited: {outcome.error}")
+    else:
+        retry_at = None
+        if decided is Verdict.RETRY:
+            retry_at = now + backoff(claim.attempts, limits, uncertain=outcome.uncertain)
+        mark_unsent(context.session_factory, claim, worker=worker, error=outcome.error or "",
+                    retry_at=retry_at, uncertain=outcome.uncertain)
+    if decided is not Verdict.SENT:
+        structured(log, logging.INFO, "outbox_not_sent", message=claim.id, team=claim.team_id,
+                   verdict=str(decided), error=outcome.error, attempts=claim.attempts)
+    return decided
