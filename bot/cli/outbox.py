@@ -45,8 +45,11 @@ def run(args: argparse.Namespace, database_url: str) -> int:
 
 
 def _line(line: MessageLine) -> str:
-    when = (f"sent {line.sent_at.isoformat(timespec='seconds')} ts {line.ts}"
-            if line.sent_at else f"next {line.next_attempt_at.isoformat(timespec='seconds')}")
+    when = f"next {line.next_attempt_at.isoformat(timespec='seconds')}"
+    if line.sent_at is not None:
+        when = f"sent {line.sent_at.isoformat(timespec='seconds')} ts {line.ts}"
+    elif line.status == "failed":
+        when = "kept until retried"
     error = f"\t{line.last_error}" if line.last_error else ""
     return (f"{line.id}\t{line.status}\t{line.team_id}\t{line.kind}\t{line.recipient}\t"
             f"attempts {line.attempts}\t{when}{error}")

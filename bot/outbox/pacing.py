@@ -34,6 +34,8 @@ class OutboxLimits:
     # After an attempt whose outcome is unknown, Slack may still be posting it: wait before
     # looking in the channel for it, so the check does not come too early.
     settle: timedelta = timedelta(seconds=30)
+    # The longest a 429 holds a workspace; a hold further ahead came from a clock that moved.
+    longest_hold: timedelta = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,12 @@ def book(messages: Sequence[tuple[str, bool]], *, now: datetime, next_post_at: d
     post_gap = timedelta(seconds=60 / limits.messages_per_minute)
     open_gap = timedelta(seconds=60 / limits.opens_per_minute)
     channel_gap = timedelta(seconds=limits.channel_seconds)
+    # A budget booked further ahead than one claim books was booked on a clock that has
+    # since moved back (a run `--at` a later instant, a corrected clock): it no longer holds.
+    if next_post_at > now + limits.horizon:
+        next_post_at = now
+    if next_open_at > now + limits.horizon:
+        next_open_at = now
     post_at, open_at = max(now, next_post_at), max(now, next_open_at)
     channel_free: dict[str, datetime] = {}
     slots: list[datetime] = []

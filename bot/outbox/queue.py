@@ -120,7 +120,7 @@ def _pacing(db_session: Session, team_id: str, now: datetime) -> OutboxPacing:
 def _claim_team(db_session: Session, team_id: str, *, worker: str, now: datetime,
                 limits: OutboxLimits) -> list[Claim]:
     pacing = _pacing(db_session, team_id, now)
-    if pacing.held_until is not None and pacing.held_until > now:
+    if pacing.held_until is not None and now < pacing.held_until <= now + limits.longest_hold:
         return []
     most = max(1, int(limits.messages_per_minute * limits.horizon.total_seconds() / 60) + 1)
     rows = db_session.scalars(
@@ -155,7 +155,7 @@ def dm_channels(db_session: Session, team_id: str, user_ids: list[str]) -> dict[
     found = db_session.execute(select(DirectMessageChannel.user_id,
                                       DirectMessageChannel.channel_id).where(
         DirectMessageChannel.team_id == team_id, DirectMessageChannel.user_id.in_(user_ids)))
-    return dict(found.tuples())
+    return {user_id: channel_id for user_id, channel_id in found}
 
 
 def remember_dm_channel(session_factory: sessionmaker[Session], *, team_id: str, user_id: str,

@@ -104,7 +104,9 @@ def _call(request: Callable[[], Any]) -> tuple[Any, Attempt | None]:
         if response.status_code == 429:
             retry_after = retry_after_seconds(response.headers.get("Retry-After")
                                               or response.headers.get("retry-after"))
-        reason = data.get("error") or f"HTTP {response.status_code}"
+        reason = data.get("error") or ""  # a 5xx page is not JSON: slack_sdk's own words
+        if response.status_code >= 500 or not reason:
+            reason = f"HTTP {response.status_code}"
         return None, Attempt(error=str(reason), status=response.status_code,
                              retry_after=retry_after)
     except OSError as error:  # a timeout, a refused or dropped connection
@@ -113,14 +115,6 @@ def _call(request: Callable[[], Any]) -> tuple[Any, Attempt | None]:
 
 def _deliver(context: JobContext, client: WebClient, claim: Claim, worker: str) -> Attempt:
     channel = claim.channel
-    if claim.check_since is not None and channel is not None:
-        ts, failure = _find_posted(client, claim, channel)
-        if failure is not None:
-            return Attempt(error=f"checking whether an earlier attempt arrived: "
-                                 f"{failure.error}", status=failure.status,
-                           retry_after=failure.retry_after)
-        if ts is not None:
-            return Attempt(ts=ts, channel=channel)
     if channel is None:
         assert claim.user_id is not None  # the table's check: a channel or a person
         user_id = claim.user_id
@@ -130,6 +124,14 @@ def _deliver(context: JobContext, client: WebClient, claim: Claim, worker: str) 
         channel = str(opened["channel"]["id"])
         remember_dm_channel(context.session_factory, team_id=claim.team_id, user_id=user_id,
                             channel_id=channel, now=context.now())
+    if claim.check_since is not None:
+        ts, failure = _find_posted(client, claim, channel)
+        if failure is not None:
+            return Attempt(error=f"checking whether an earlier attempt arrived: "
+                                 f"{failure.error}", status=failure.status,
+                           retry_after=failure.retry_after)
+        if ts is not None:
+            return Attempt(ts=ts, channel=channel)
     target = channel
     posted, failure = _call(lambda: client.chat_postMessage(
         channel=target, text=claim.payload["text"], blocks=claim.payload.get("blocks"),
@@ -173,7 +175,7 @@ def _record(context: JobContext, claim: Claim, outcome: Attempt, worker: str, *,
                          channel=outcome.channel, now=now):
             structured(log, logging.WARNING, "outbox_lease_lost", message=claim.id)
     elif decided is Verdict.HELD:
-        until = now + timedelta(seconds=outcome.retry_after or 60)
+        until = now + min(timedelta(seconds=outcome.retry_after or 60), limits.longest_hold)
         hold_workspace(context.session_factory, claim.team_id, until=until,
                        release=[claim, *later], worker=worker,
                        error=f"rate-limited: {outcome.error}")
