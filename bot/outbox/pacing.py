@@ -58,10 +58,9 @@ def book(messages: Sequence[tuple[str, bool]], *, now: datetime, next_post_at: d
     channel_gap = timedelta(seconds=limits.channel_seconds)
     # A budget booked further ahead than one claim books was booked on a clock that has
     # since moved back (a run `--at` a later instant, a corrected clock): it no longer holds.
-    if next_post_at > now + limits.horizon:
-        next_post_at = now
-    if next_open_at > now + limits.horizon:
-        next_open_at = now
+    stale = now + limits.horizon + limits.longest_hold
+    next_post_at = now if next_post_at > stale else next_post_at
+    next_open_at = now if next_open_at > stale else next_open_at
     post_at, open_at = max(now, next_post_at), max(now, next_open_at)
     channel_free: dict[str, datetime] = {}
     slots: list[datetime] = []
