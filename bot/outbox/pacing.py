@@ -103,12 +103,13 @@ class Attempt:
     error: str | None = None
     status: int = 200  # HTTP status; 0 when no answer came (a timeout, a dropped connection)
     retry_after: float | None = None
+    code: str | None = None  # Slack's error code when `error` words it for a person
 
     @property
     def uncertain(self) -> bool:
         """Slack may have acted on the call without us seeing its answer."""
         return self.ts is None and (self.status == 0 or self.status >= 500
-                                    or self.error in UNCERTAIN_ERRORS)
+                                    or (self.code or self.error) in UNCERTAIN_ERRORS)
 
 
 def retry_after_seconds(header: str | None) -> float:
@@ -133,7 +134,7 @@ def verdict(attempt: Attempt, *, attempts: int, limits: OutboxLimits) -> Verdict
         return Verdict.SENT
     if attempt.status == 429:
         return Verdict.HELD
-    transient = attempt.uncertain or attempt.error in TRANSIENT_ERRORS
+    transient = attempt.uncertain or (attempt.code or attempt.error) in TRANSIENT_ERRORS
     if transient and attempts < limits.max_attempts:
         return Verdict.RETRY
     return Verdict.FAILED

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -127,9 +128,8 @@ def _deliver(context: JobContext, client: WebClient, claim: Claim, worker: str) 
     if claim.check_since is not None:
         ts, failure = _find_posted(client, claim, channel)
         if failure is not None:
-            return Attempt(error=f"checking whether an earlier attempt arrived: "
-                                 f"{failure.error}", status=failure.status,
-                           retry_after=failure.retry_after)
+            return replace(failure, code=failure.error, error="checking whether an earlier "
+                           f"attempt arrived: {failure.error}")
         if ts is not None:
             return Attempt(ts=ts, channel=channel)
     target = channel

@@ -284,8 +284,9 @@ class FakeSlack:
         call.response = answer
         if failure and failure.delay:
             call.injected = call.injected or "timeout (delivered)"
-            time.sleep(failure.delay)  # the caller has given up by now
         self._record(call)
+        if failure and failure.delay:
+            time.sleep(failure.delay)  # the caller has given up by now
         return call.status, extra, json.dumps(answer).encode()
 
     def report(self, problem: str) -> None:
@@ -345,13 +346,16 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as e:  # a bug in the fake, or input it never expected: say so loudly
             fake.report(f"fake Slack crashed on {url.path}: {e!r}")
             status, extra, payload = 500, {"Content-Type": "text/plain"}, repr(e).encode()
-        self.send_response(status)
         extra = {"Content-Type": "application/json; charset=utf-8"} | extra
-        for name, value in extra.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.send_response(status)
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a client that timed out has gone: what a time-out is
 
     do_GET = do_POST = _respond
 

@@ -72,6 +72,9 @@ def test_back_off_grows_is_capped_and_jittered() -> None:
     (Attempt(error="service_unavailable"), 1, Verdict.RETRY, False),
     (Attempt(error="channel_not_found"), 1, Verdict.FAILED, False),
     (Attempt(error="invalid_blocks"), 1, Verdict.FAILED, False),
+    (Attempt(error="checking …: service_unavailable", code="service_unavailable"), 1,
+     Verdict.RETRY, False),
+    (Attempt(error="checking …: missing_scope", code="missing_scope"), 1, Verdict.FAILED, False),
 ])
 def test_what_an_answer_leads_to(attempt: Attempt, attempts: int, expected: Verdict,
                                  uncertain: bool) -> None:

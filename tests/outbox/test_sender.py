@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.db import make_engine
+from bot.outbox.admin import retry
 from bot.outbox.models import DirectMessageChannel
 from bot.outbox.queue import claim_due
 from bot.outbox.sender import EVENT_TYPE
@@ -140,3 +141,23 @@ def test_a_message_that_keeps_failing_is_kept_failed_with_its_error(
     app_clock.advance(timedelta(days=1))
     assert run_job("send-outbox", outbox).startswith("sent 0, ")  # failed stays failed
     assert delivered(fake_slack) == {}
+
+
+def test_when_the_check_cannot_be_made_the_message_waits_for_a_person(
+        outbox: JobContext, fake_slack: FakeSlack, app_clock: MovableClock) -> None:
+    [only] = queue_dms(outbox, 1)
+    fake_slack.time_out_next("chat.postMessage", seconds=1.0, delivered=True)
+    assert run_job("send-outbox", outbox).startswith("sent 0, to retry 1, ")
+    app_clock.advance(timedelta(minutes=2))
+    fake_slack.fail_next("conversations.history", error="missing_scope")
+    assert run_job("send-outbox", outbox).startswith("sent 0, to retry 0, failed 1")
+    [row] = rows(outbox.session_factory)
+    assert (row.status, row.last_error) == (
+        "failed", "checking whether an earlier attempt arrived: missing_scope")
+
+    assert retry(outbox.session_factory, all_failed=True, now=outbox.now()) == [only]
+    assert run_job("send-outbox", outbox).startswith("sent 1, ")  # found, not posted again
+    [landed] = fake_slack.calls_to("chat.postMessage")
+    assert landed.injected == "timeout (delivered)"
+    assert rows(outbox.session_factory)[0].ts == landed.response["ts"]
+    assert delivered(fake_slack) == {only: 1}
