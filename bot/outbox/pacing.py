@@ -24,6 +24,7 @@ class OutboxLimits:
     channel_seconds: float = 1.0  # between two messages to one channel
     max_attempts: int = 8  # then the message is failed, kept with its last error
     send_timeout: float = 10.0  # seconds one Web API call may take
+    concurrency: int = 4  # calls in flight at once, each at its own slot
     # Long enough for an open, a check and a post, each up to send_timeout; a row whose
     # worker died is taken up again when its lease runs out.
     lease: timedelta = timedelta(minutes=2)

@@ -25,7 +25,8 @@ def test_dms_go_to_the_channel_conversations_open_gave_opened_once(
         outbox: JobContext, fake_slack: FakeSlack) -> None:
     ids = queue_dms(outbox, 3)
     assert run_job("send-outbox", outbox).startswith("sent 3, ")
-    posts = fake_slack.calls_to("chat.postMessage")
+    # Sent side by side, each at its slot: compared in the order of the rows.
+    posts = sorted(fake_slack.calls_to("chat.postMessage"), key=lambda p: p.params["channel"])
     assert [p.params["channel"] for p in posts] == ["D0001", "D0002", "D0003"]
     assert [p.params["text"] for p in posts] == ["Hello 1", "Hello 2", "Hello 3"]
     stored = rows(outbox.session_factory)
