@@ -85,20 +85,26 @@ class _Batch:
 
     def __init__(self, claims: list[Claim]) -> None:
         self._claims = claims
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self._started: set[int] = set()
         self._held: set[str] = set()
 
-    def start(self, claim: Claim) -> bool:
-        with self._lock:
+    def start(self, claim: Claim, now: Callable[[], datetime]) -> bool:
+        """Wait for the claim's slot; False if a 429 released it meanwhile (it wakes then,
+        rather than at a slot that no longer holds)."""
+        # Measured once on the app's clock, waited in real time: a frozen clock cannot hang it.
+        delay = max(0.0, (claim.at - now()).total_seconds())
+        with self._changed:
+            self._changed.wait_for(lambda: claim.team_id in self._held, timeout=delay)
             if claim.team_id in self._held:
                 return False
             self._started.add(claim.id)
             return True
 
     def hold(self, claim: Claim) -> list[Claim]:
-        with self._lock:
+        with self._changed:
             self._held.add(claim.team_id)
+            self._changed.notify_all()
             unstarted = [c for c in self._claims
                          if c.team_id == claim.team_id and c.id not in self._started]
             self._started.update(c.id for c in unstarted)
@@ -107,8 +113,7 @@ class _Batch:
 
 def _send_one(context: JobContext, batch: _Batch, client: WebClient, claim: Claim,
               worker: str) -> Verdict | None:
-    _wait_until(claim.at, context.now)
-    if not batch.start(claim):
+    if not batch.start(claim, context.now):
         return None  # released by a 429 while it waited
     outcome = _deliver(context, client, claim, worker)
     return _record(context, claim, outcome, worker, release=lambda: batch.hold(claim))
@@ -120,13 +125,6 @@ def _client(context: JobContext, team_id: str, limits: OutboxLimits) -> WebClien
     base = context.slack.client(team_id)
     return WebClient(token=base.token, base_url=base.base_url, timeout=limits.send_timeout,
                      retry_handlers=[])
-
-
-def _wait_until(at: datetime, now: Callable[[], datetime]) -> None:
-    # Measured once on the app's clock, waited in real time: a frozen clock cannot hang it.
-    delay = (at - now()).total_seconds()
-    if delay > 0:
-        time.sleep(delay)
 
 
 def _call(request: Callable[[], Any]) -> tuple[Any, Attempt | None]:
