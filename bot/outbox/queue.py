@@ -216,7 +216,9 @@ def hold_workspace(session_factory: sessionmaker[Session], team_id: str, *, unti
         pacing = db_session.get(OutboxPacing, team_id, with_for_update=True)
         if pacing is not None:
             pacing.held_until = max(until, pacing.held_until or until)
-            pacing.next_post_at = max(pacing.next_post_at, until)
+            # The budget restarts at the hold's end: the slots booked past it went back
+            # with the released messages, and keeping them would idle the workspace.
+            pacing.next_post_at = until
         db_session.execute(update(OutboxMessage).where(
             OutboxMessage.team_id == team_id, OutboxMessage.status == OutboxStatus.QUEUED,
             OutboxMessage.next_attempt_at < until).values(next_attempt_at=until))
