@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from bot.db import transaction
@@ -56,3 +58,33 @@ def test_a_message_slack_would_refuse_is_not_queued(
                 blocks=blocks, **recipient)
     assert refused.value.field == field and refused.value.expected
     assert rows(outbox.session_factory) == []
+
+
+def test_two_transactions_queueing_one_key_at_once_make_one_message(
+        outbox: JobContext) -> None:
+    """Two check-in runs racing: the second insert waits for the first (PostgreSQL) or for
+    the writer's lock (SQLite), then finds its row."""
+    both_inside = threading.Barrier(2, timeout=10)
+    found: list[int] = []
+    errors: list[BaseException] = []
+
+    def queue() -> None:
+        try:
+            with transaction(outbox.session_factory) as db_session:
+                both_inside.wait()
+                message = enqueue(db_session, team_id=TEAM_ID, kind="checkin",
+                                  user_id="U0001", dedupe_key="checkin:U0001:2026-w49",
+                                  text="Hi")
+                db_session.flush()
+                found.append(message.id)
+        except BaseException as error:  # reported in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=queue) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(found) == 2 and found[0] == found[1]
+    assert len(rows(outbox.session_factory)) == 1
