@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     # Only with OKR_BOT_ENV=test: the served app's clock starts there and runs this much faster.
     okr_bot_clock_start: datetime | None = None
     okr_bot_clock_speed: float | None = None
+    # The outbox's pacing (docs/outbox.md): chat.postMessage across the workspace, Tier 3's
+    # conversations.open, and the attempts before a message is kept as failed.
+    outbox_messages_per_minute: int = Field(default=300, ge=1, le=6000)
+    outbox_opens_per_minute: int = Field(default=50, ge=1, le=1000)
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod

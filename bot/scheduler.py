@@ -20,11 +20,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock
+from bot.checkins.job import run_checkins
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, transaction
 from bot.logs import structured
 from bot.okrs.flows import teams_with_plans
 from bot.okrs.store.cache import ChainCache
+from bot.outbox.pacing import OutboxLimits
+from bot.outbox.sender import send_outbox
 from bot.people.time_zones import refresh_time_zones
 from bot.slack.clients import SlackClients
 from bot.slack.receipts import KEEP_RECEIPTS_FOR, prune_receipts, prune_request_receipts
@@ -41,6 +44,7 @@ class JobContext:
     slack: SlackClients  # the Web API client for a workspace: `slack.client(team_id)`
     chains: ChainCache
     now: Callable[[], datetime] = field(default=clock.now)
+    outbox: OutboxLimits = field(default_factory=OutboxLimits)  # the sender's pacing
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,10 @@ def refresh_people_time_zones(context: JobContext) -> str:
                               client=context.slack.client, now=context.now).line()
 
 
+def run_checkins_job(context: JobContext) -> str:
+    return str(run_checkins(context.session_factory, context.now()))
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -85,6 +93,19 @@ JOBS: dict[str, Job] = {
             # 03:17 UTC: off the hour, when few check-ins fall due.
             lambda: CronTrigger(hour=3, minute=17, timezone=UTC),
             refresh_people_time_zones),
+        Job("run-checkins",
+            "Open each person's weekly check-in when their window opens (once: a round row and "
+            "its DM in one transaction), send reminders and snoozed ones, close missed ones.",
+            # On the minute: due times are whole minutes in each person's zone.
+            lambda: IntervalTrigger(minutes=1, start_date=datetime(2026, 1, 1, tzinfo=UTC),
+                                    timezone=UTC),
+            run_checkins_job),
+        Job("send-outbox",
+            "Deliver the messages waiting in the outbox, paced under Slack's rate limits "
+            "(`okr-bot outbox list` shows them).",
+            lambda: IntervalTrigger(seconds=5, start_date=datetime(2026, 1, 1, tzinfo=UTC),
+                                    timezone=UTC),
+            send_outbox),
     )
 }
 
@@ -109,7 +130,13 @@ def build_job_context(settings: Settings, engine: Engine, *,
     chains.refresh_after_commit(session_factory)
     return JobContext(session_factory=session_factory,
                       slack=slack if slack is not None else SlackClients(settings),
-                      chains=chains)
+                      chains=chains, outbox=outbox_limits(settings))
+
+
+def outbox_limits(settings: Settings) -> OutboxLimits:
+    return OutboxLimits(messages_per_minute=settings.outbox_messages_per_minute,
+                        opens_per_minute=settings.outbox_opens_per_minute,
+                        max_attempts=settings.outbox_max_attempts)
 
 
 def run_once(settings: Settings, name: str, *, at: datetime | None = None) -> str:

@@ -22,7 +22,7 @@ TABLES = {
     "metric_edges", "counter_metrics", "activities", "activity_objectives", "activity_goals",
     "metric_activities", "metric_objectives", "measurements", "blockers", "confidence_reports",
     "slack_request_receipts", "checkin_question_sets", "checkin_rounds", "checkin_answers",
-    "time_off",
+    "time_off", "outbox_messages", "slack_dm_channels", "outbox_pacing",
 }
 
 
@@ -115,6 +115,7 @@ def test_downgrading_one_step_removes_only_blockers_and_confidence(database_url:
     schema.downgrade(database_url, "0003")
     assert tables(engine) == TABLES - {"blockers", "confidence_reports", "slack_request_receipts",
                                        "checkin_question_sets", "checkin_rounds",
-                                       "checkin_answers", "time_off"}
+                                       "checkin_answers", "time_off", "outbox_messages",
+                                       "slack_dm_channels", "outbox_pacing"}
     schema.upgrade(database_url)
     assert tables(engine) == TABLES

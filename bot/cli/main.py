@@ -1,4 +1,4 @@
-"""The `okr-bot` command line: serve, migrate, plan, measure, jobs, version."""
+"""The `okr-bot` command line: serve, migrate, plan, measure, jobs, outbox, version."""
 
 from __future__ import annotations
 
@@ -96,6 +96,14 @@ def _quiet_upgrade(database_url: str) -> None:
         alembic.setLevel(level)
 
 
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from bot.cli import outbox
+
+    database_url = _settings().database_url
+    _quiet_upgrade(database_url)
+    return outbox.run(args, database_url)
+
+
 def cmd_version(_args: argparse.Namespace) -> int:
     print(f"okr-bot {__version__}")
     return 0
@@ -119,6 +127,9 @@ def parser() -> argparse.ArgumentParser:
 
     plan_cli.add_parser(sub).set_defaults(run=cmd_plan)
     plan_cli.add_measure_parser(sub).set_defaults(run=cmd_measure)
+    from bot.cli import outbox
+
+    outbox.add_parser(sub).set_defaults(run=cmd_outbox)
     sub.add_parser("version", help="print the version").set_defaults(run=cmd_version)
     return top
 

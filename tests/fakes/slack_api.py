@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .rate_limits import RateLimits
 from .slack_workspace import FakeWorkspace
 from .socket_mode import SocketModeServer
 from .web_api_contract import (
@@ -56,6 +57,8 @@ class _Failure:
     status: int
     retry_after: int
     error: str | None
+    delay: float = 0.0  # a time-out: the answer comes this late
+    delivered: bool = True  # ... after doing the work (or not)
 
 
 class FakeSlack:
@@ -90,6 +93,7 @@ class FakeSlack:
         self._calls: list[RecordedCall] = []
         self._cond = threading.Condition()
         self._failures: dict[str, list[_Failure]] = defaultdict(list)
+        self.rate_limits = RateLimits()  # .limit("chat.postMessage", 5, per_channel=False)
         self._response_ids = itertools.count(1)
         self._port = port
         self._server: ThreadingHTTPServer | None = None
@@ -205,6 +209,13 @@ class FakeSlack:
         with self._cond:
             self._failures[method] += [_Failure(status, retry_after, error)] * times
 
+    def time_out_next(self, method: str, *, seconds: float, times: int = 1,
+                      delivered: bool = True) -> None:
+        """The next `times` calls are answered `seconds` late (give the client a shorter
+        timeout); `delivered` says whether Slack acted on them all the same."""
+        with self._cond:
+            self._failures[method] += [_Failure(200, 0, None, seconds, delivered)] * times
+
     # -- response_url ----------------------------------------------------------------------
     def fail_next_responses(self, *, status: int = 500, times: int = 1,
                             retry_after: int = 1) -> None:
@@ -239,12 +250,15 @@ class FakeSlack:
         token = headers.get("Authorization", "").removeprefix("Bearer ") or params.get("token")
         wanted = self.app_token if method == "apps.connections.open" else self.bot_token
         extra: dict[str, str] = {}
+        failure = self._take_failure(method) if token == wanted else None
         if token != wanted:
             error = "not_allowed_token_type" if token in (self.bot_token, self.app_token) else ""
             error = error or ("invalid_auth" if token else "not_authed")
             call.problems.append(f"{method}: answered {error} (token {str(token)[:5]}…)")
             answer = {"ok": False, "error": error}
-        elif failure := self._take_failure(method):
+        elif failure and failure.delay and not failure.delivered:
+            call.injected, answer = "timeout", {"ok": False, "error": "request_timeout"}
+        elif failure and not failure.delay:
             call.injected = failure.error or str(failure.status)
             call.status = 200 if failure.error else failure.status
             answer = {"ok": False, "error": failure.error or "ratelimited"}
@@ -255,6 +269,9 @@ class FakeSlack:
                 return failure.status, {"Content-Type": "text/plain"}, b"Internal Server Error"
         elif method not in self.methods:
             answer = {"ok": False, "error": "unknown_method"}
+        elif (wait := self.rate_limits.retry_after(method, params)) is not None:
+            call.injected, call.status = "429 (rate)", 429
+            answer, extra["Retry-After"] = {"ok": False, "error": "ratelimited"}, str(wait)
         elif call.problems:
             messages = [f"[ERROR] {p}" for p in call.problems]
             answer = {"ok": False, "error": "invalid_arguments"}
@@ -265,7 +282,11 @@ class FakeSlack:
             with self._cond:  # answers read and update the workspace
                 answer = self.workspace.answer(method, params, call.problems)
         call.response = answer
+        if failure and failure.delay:
+            call.injected = call.injected or "timeout (delivered)"
         self._record(call)
+        if failure and failure.delay:
+            time.sleep(failure.delay)  # the caller has given up by now
         return call.status, extra, json.dumps(answer).encode()
 
     def report(self, problem: str) -> None:
@@ -325,13 +346,16 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as e:  # a bug in the fake, or input it never expected: say so loudly
             fake.report(f"fake Slack crashed on {url.path}: {e!r}")
             status, extra, payload = 500, {"Content-Type": "text/plain"}, repr(e).encode()
-        self.send_response(status)
         extra = {"Content-Type": "application/json; charset=utf-8"} | extra
-        for name, value in extra.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.send_response(status)
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a client that timed out has gone: what a time-out is
 
     do_GET = do_POST = _respond
 

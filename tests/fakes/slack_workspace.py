@@ -7,7 +7,6 @@ calls FakeWorkspace.answer() only for calls that passed the contract, holding it
 from __future__ import annotations
 
 import base64
-import itertools
 import time
 from datetime import datetime
 from typing import Any
@@ -47,7 +46,8 @@ class FakeWorkspace:
         self.team_id, self.bot_user_id, self.app_id, self.bot_id = (
             team_id, bot_user_id, app_id, bot_id)  # fmt: skip
         self.users: dict[str, dict[str, Any]] = {}
-        self._ts = itertools.count(1)
+        self._last_ts = 0.0
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # by channel, oldest first
         self._opened_dms: set[str] = set()
         self._used_triggers: set[str] = set()
         self._views: dict[str, dict[str, Any]] = {}
@@ -77,10 +77,15 @@ class FakeWorkspace:
             message = {"type": "message", "text": p.get("text", ""), "user": self.bot_user_id,
                        "bot_id": self.bot_id, "app_id": self.app_id, "team": self.team_id,
                        "ts": ts} | ({"blocks": p["blocks"]} if "blocks" in p else {})  # fmt: skip
+            message |= {"metadata": p["metadata"]} if "metadata" in p else {}
             extra = {"text": message["text"]} if method == "chat.update" else {}
+            if method == "chat.postMessage":
+                self.messages.setdefault(channel, []).append(message)
             return ok | {"channel": channel, "ts": ts, "message": message} | extra
         if method == "chat.postEphemeral":
             return ok | {"message_ts": self._next_ts()}
+        if method == "conversations.history":
+            return self._history(p)
         if method == "conversations.open":
             return self._conversations_open(p)
         if method == "users.info":
@@ -95,8 +100,21 @@ class FakeWorkspace:
         return ok
 
     def _next_ts(self) -> str:
-        n = next(self._ts) * 100  # 1700000000.000100, .000200, …
-        return f"{1_700_000_000 + n // 1_000_000}.{n % 1_000_000:06d}"
+        # Slack's ts is the posting instant in microseconds, unique in its channel.
+        self._last_ts = max(time.time(), self._last_ts + 0.000001)
+        return f"{self._last_ts:.6f}"
+
+    def _history(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, after `oldest` (exclusive); metadata only with include_all_metadata.
+        One page: the fake's channels are short."""
+        oldest = float(p.get("oldest") or 0)
+        limit = int(p.get("limit") or 100)
+        with_metadata = p.get("include_all_metadata") in (True, "1", "true")
+        found = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+                 for m in reversed(self.messages.get(p["channel"], []))
+                 if float(m["ts"]) > oldest][:limit]
+        return {"ok": True, "messages": found, "has_more": False,
+                "response_metadata": {"next_cursor": ""}}
 
     def _conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
         users = [u for u in str(p.get("users") or "").split(",") if u]

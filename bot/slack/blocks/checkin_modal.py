@@ -190,3 +190,9 @@ def recorded_view(result: CheckinRecorded) -> dict:
             "title": {"type": "plain_text", "text": "Check-in saved"},
             "close": {"type": "plain_text", "text": "Done"},
             "blocks": [section("\n".join(saved_lines(result)))]}
+
+
+def saved_message(result: CheckinRecorded) -> dict:
+    """The confirmation DM: what was recorded and each value's status now."""
+    lines = saved_lines(result)
+    return {"text": "Your check-in is saved.", "blocks": [section("\n".join(lines))]}

@@ -9,8 +9,9 @@ from bot import clock
 from bot.checkins import answering
 from bot.errors import DomainError
 from bot.okrs import flows
+from bot.outbox.queue import enqueue
 from bot.slack import ids
-from bot.slack.blocks.checkin_modal import checkin_modal, recorded_view
+from bot.slack.blocks.checkin_modal import checkin_modal, recorded_view, saved_message
 from bot.slack.checkin_state import block_ids, read_submission
 from bot.slack.problems import modal_errors
 
@@ -33,6 +34,11 @@ def submit_checkin(ack: Ack, body: dict, view: dict, context: BoltContext) -> No
         context["unit_of_work"].finish(commit=False)  # nothing of the form is saved
         ack(**modal_errors(error, block_ids=block_ids(view)))
         return
+    if not result.repeated:  # what was recorded, in their DM too: a row first, sent after commit
+        confirmation = saved_message(result)
+        enqueue(session, team_id=team_id, kind="checkin-saved",
+                dedupe_key=f"checkin-saved:{result.answer_id}", text=confirmation["text"],
+                blocks=confirmation["blocks"], user_id=person, now=now)
     if metadata.part < metadata.parts:
         form = answering.checkin_form(session, workspace, actor, now=now,
                                       round_id=metadata.round_id)

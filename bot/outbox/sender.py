@@ -1,0 +1,224 @@
+"""The `send-outbox` job: claim what is due, post it to Slack at its slot, record the answer.
+
+No worker sleeps on a 429: the workspace is held until Retry-After in the database and the
+run moves on. A message whose earlier attempt may have reached Slack (a timeout, a 5xx, a
+worker gone while holding it) is looked for in its channel before it is posted again: every
+post carries the message's outbox id in its metadata (docs/outbox.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.logs import structured
+from bot.outbox.pacing import Attempt, OutboxLimits, Verdict, backoff, retry_after_seconds, verdict
+from bot.outbox.queue import (
+    Claim,
+    claim_due,
+    count_waiting,
+    hold_workspace,
+    mark_sent,
+    mark_unsent,
+    remember_dm_channel,
+)
+
+if TYPE_CHECKING:
+    from bot.scheduler import JobContext
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "okr_bot_outbox"  # the metadata every outbox post carries
+HISTORY_PAGES = 5  # 1,000 messages back; a DM holds far fewer in one retry's span
+# Slack's ts is the posting instant; look a little before the attempt, for clock skew.
+CLOCK_SKEW = timedelta(seconds=30)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def send_outbox(context: JobContext) -> str:
+    """Deliver what is due; stop when nothing more is due now, or after `run_seconds`."""
+    limits: OutboxLimits = context.outbox
+    worker, tally, clients = worker_name(), Counter[str](), {}
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=limits.concurrency,
+                            thread_name_prefix="okr-bot-outbox") as pool:
+        while time.monotonic() - started < limits.run_seconds:
+            claims = claim_due(context.session_factory, worker=worker, now=context.now(),
+                               limits=limits)
+            if not claims:
+                break
+            for team_id in {c.team_id for c in claims} - set(clients):
+                clients[team_id] = _client(context, team_id, limits)
+            batch = _Batch(claims)
+            sends = [pool.submit(_send_one, context, batch, clients[c.team_id], c, worker)
+                     for c in claims]
+            for send in sends:
+                if (decided := send.result()) is not None:
+                    tally[decided] += 1
+    waiting, first = count_waiting(context.session_factory)
+    next_at = f" (next at {first.isoformat(timespec='seconds')})" if first else ""
+    return (f"sent {tally[Verdict.SENT]}, to retry {tally[Verdict.RETRY]}, failed "
+            f"{tally[Verdict.FAILED]}, rate-limited {tally[Verdict.HELD]}; "
+            f"{waiting} waiting{next_at}")
+
+
+class _Batch:
+    """One claim's messages, sent side by side, each at its slot (Slack's answers can take
+    longer than the budget's spacing: one at a time would fall behind it). A 429 stops the
+    workspace's messages not yet started; they go back with the hold."""
+
+    def __init__(self, claims: list[Claim]) -> None:
+        self._claims = claims
+        self._changed = threading.Condition()
+        self._started: set[int] = set()
+        self._held: set[str] = set()
+
+    def start(self, claim: Claim, now: Callable[[], datetime]) -> bool:
+        """Wait for the claim's slot; False if a 429 released it meanwhile (it wakes then,
+        rather than at a slot that no longer holds)."""
+        # Measured once on the app's clock, waited in real time: a frozen clock cannot hang it.
+        delay = max(0.0, (claim.at - now()).total_seconds())
+        with self._changed:
+            self._changed.wait_for(lambda: claim.team_id in self._held, timeout=delay)
+            if claim.team_id in self._held:
+                return False
+            self._started.add(claim.id)
+            return True
+
+    def hold(self, claim: Claim) -> list[Claim]:
+        with self._changed:
+            self._held.add(claim.team_id)
+            self._changed.notify_all()
+            unstarted = [c for c in self._claims
+                         if c.team_id == claim.team_id and c.id not in self._started]
+            self._started.update(c.id for c in unstarted)
+            return unstarted
+
+
+def _send_one(context: JobContext, batch: _Batch, client: WebClient, claim: Claim,
+              worker: str) -> Verdict | None:
+    if not batch.start(claim, context.now):
+        return None  # released by a 429 while it waited
+    outcome = _deliver(context, client, claim, worker)
+    return _record(context, claim, outcome, worker, release=lambda: batch.hold(claim))
+
+
+def _client(context: JobContext, team_id: str, limits: OutboxLimits) -> WebClient:
+    """The workspace's client without retry handlers: a retried post is a blind resend, and
+    a client that sleeps through Retry-After holds the worker; the outbox does both itself."""
+    base = context.slack.client(team_id)
+    return WebClient(token=base.token, base_url=base.base_url, timeout=limits.send_timeout,
+                     retry_handlers=[])
+
+
+def _call(request: Callable[[], Any]) -> tuple[Any, Attempt | None]:
+    """Slack's answer, or the Attempt that says how the call failed."""
+    try:
+        return request(), None
+    except SlackApiError as error:
+        response = error.response
+        data = response.data if isinstance(response.data, dict) else {}
+        retry_after = None
+        if response.status_code == 429:
+            retry_after = retry_after_seconds(response.headers.get("Retry-After")
+                                              or response.headers.get("retry-after"))
+        reason = data.get("error") or ""  # a 5xx page is not JSON: slack_sdk's own words
+        if response.status_code >= 500 or not reason:
+            reason = f"HTTP {response.status_code}"
+        return None, Attempt(error=str(reason), status=response.status_code,
+                             retry_after=retry_after)
+    except OSError as error:  # a timeout, a refused or dropped connection
+        return None, Attempt(error=f"no answer from Slack: {error!r}"[:300], status=0)
+
+
+def _deliver(context: JobContext, client: WebClient, claim: Claim, worker: str) -> Attempt:
+    channel = claim.channel
+    if channel is None:
+        assert claim.user_id is not None  # the table's check: a channel or a person
+        user_id = claim.user_id
+        opened, failure = _call(lambda: client.conversations_open(users=user_id))
+        if failure is not None:
+            return failure
+        channel = str(opened["channel"]["id"])
+        remember_dm_channel(context.session_factory, team_id=claim.team_id, user_id=user_id,
+                            channel_id=channel, now=context.now())
+    if claim.check_since is not None:
+        ts, failure = _find_posted(client, claim, channel)
+        if failure is not None:
+            return replace(failure, code=failure.error, error="checking whether an earlier "
+                           f"attempt arrived: {failure.error}")
+        if ts is not None:
+            return Attempt(ts=ts, channel=channel)
+    target = channel
+    posted, failure = _call(lambda: client.chat_postMessage(
+        channel=target, text=claim.payload["text"], blocks=claim.payload.get("blocks"),
+        metadata={"event_type": EVENT_TYPE,
+                  "event_payload": {"outbox_id": claim.id, "kind": claim.kind}}))
+    if failure is not None:
+        return failure
+    return Attempt(ts=str(posted["ts"]), channel=str(posted.get("channel") or target))
+
+
+def _find_posted(client: WebClient, claim: Claim,
+                 channel: str) -> tuple[str | None, Attempt | None]:
+    """The ts of this message if an earlier attempt did post it."""
+    assert claim.check_since is not None
+    oldest = f"{(claim.check_since - CLOCK_SKEW).timestamp():.6f}"
+    cursor: str | None = None
+    for _ in range(HISTORY_PAGES):
+        page, failure = _call(lambda c=cursor: client.conversations_history(
+            channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=c))
+        if failure is not None:
+            return None, failure
+        for message in page.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == EVENT_TYPE and payload.get("outbox_id") == claim.id:
+                return str(message["ts"]), None
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            break
+    return None, None
+
+
+def _record(context: JobContext, claim: Claim, outcome: Attempt, worker: str, *,
+            release: Callable[[], list[Claim]]) -> Verdict:
+    limits: OutboxLimits = context.outbox
+    decided = verdict(outcome, attempts=claim.attempts, limits=limits)
+    now = context.now()
+    if decided is Verdict.SENT:
+        assert outcome.ts is not None
+        if not mark_sent(context.session_factory, claim, worker=worker, ts=outcome.ts,
+                         channel=outcome.channel, now=now):
+            structured(log, logging.WARNING, "outbox_lease_lost", message=claim.id)
+    elif decided is Verdict.HELD:
+        until = now + min(timedelta(seconds=outcome.retry_after or 60), limits.longest_hold)
+        hold_workspace(context.session_factory, claim.team_id, until=until,
+                       release=[claim, *release()], worker=worker,
+                       error=f"rate-limited: {outcome.error}")
+    else:
+        retry_at = None
+        if decided is Verdict.RETRY:
+            retry_at = now + backoff(claim.attempts, limits, uncertain=outcome.uncertain)
+        mark_unsent(context.session_factory, claim, worker=worker, error=outcome.error or "",
+                    retry_at=retry_at, uncertain=outcome.uncertain)
+    if decided is not Verdict.SENT:
+        structured(log, logging.INFO, "outbox_not_sent", message=claim.id, team=claim.team_id,
+                   verdict=str(decided), error=outcome.error, attempts=claim.attempts)
+    return decided

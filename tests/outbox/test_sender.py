@@ -1,0 +1,164 @@
+"""The send-outbox job against the fake Slack: DMs opened once, paced, every message
+delivered exactly once through 429s, 500s, time-outs and a worker that died holding some."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import timedelta
+
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from bot.db import make_engine
+from bot.outbox.admin import retry
+from bot.outbox.models import DirectMessageChannel
+from bot.outbox.queue import claim_due
+from bot.outbox.sender import EVENT_TYPE
+from bot.scheduler import JOBS, JobContext, build_job_context, run_job
+from tests.conftest import BOT_TOKEN
+from tests.fakes import FakeSlack
+from tests.outbox.conftest import MovableClock, delivered, drain, queue_dms, rows
+
+
+def test_dms_go_to_the_channel_conversations_open_gave_opened_once(
+        outbox: JobContext, fake_slack: FakeSlack) -> None:
+    ids = queue_dms(outbox, 3)
+    assert run_job("send-outbox", outbox).startswith("sent 3, ")
+    # Sent side by side, each at its slot: compared in the order of the rows.
+    posts = sorted(fake_slack.calls_to("chat.postMessage"), key=lambda p: p.params["channel"])
+    assert [p.params["channel"] for p in posts] == ["D0001", "D0002", "D0003"]
+    assert [p.params["text"] for p in posts] == ["Hello 1", "Hello 2", "Hello 3"]
+    stored = rows(outbox.session_factory)
+    assert [(r.status, r.ts, r.sent_channel) for r in stored] == [
+        ("sent", p.response["ts"], p.params["channel"]) for p in posts]
+    assert all(r.sent_at is not None and r.claimed_by is None for r in stored)
+    assert delivered(fake_slack) == dict.fromkeys(ids, 1)
+
+    queue_dms(outbox, 3, kind="reminder")  # the same people again: their channels are kept
+    assert run_job("send-outbox", outbox).startswith("sent 3, ")
+    assert len(fake_slack.calls_to("conversations.open")) == 3
+    with outbox.session_factory() as db_session:
+        assert {r.user_id: r.channel_id
+                for r in db_session.scalars(select(DirectMessageChannel))} == {
+            "U0001": "D0001", "U0002": "D0002", "U0003": "D0003"}
+
+
+def test_the_job_is_registered_and_has_nothing_to_do_on_an_empty_outbox(
+        outbox: JobContext, fake_slack: FakeSlack) -> None:
+    assert "send-outbox" in JOBS
+    assert run_job("send-outbox", outbox) == (
+        "sent 0, to retry 0, failed 0, rate-limited 0; 0 waiting")
+    assert fake_slack.calls == []
+
+
+def test_two_senders_on_one_database_send_every_message_once(
+        outbox: JobContext, fake_slack: FakeSlack, settings, app_clock: MovableClock) -> None:
+    ids = queue_dms(outbox, 40)
+    other_engine = make_engine(settings.database_url)
+    other = replace(build_job_context(settings, other_engine), now=app_clock.now,
+                    outbox=outbox.outbox)
+    errors: list[BaseException] = []
+
+    def run(context: JobContext) -> None:
+        try:
+            drain(context, app_clock, within=60)
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in (outbox, other)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=90)
+    finally:
+        other.chains.close()
+        other_engine.dispose()
+    assert errors == []
+    assert delivered(fake_slack) == dict.fromkeys(ids, 1)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 40
+    assert {r.status for r in rows(outbox.session_factory)} == {"sent"}
+
+
+def test_a_message_claimed_by_a_worker_that_died_is_sent_after_its_lease(
+        outbox: JobContext, fake_slack: FakeSlack, app_clock: MovableClock) -> None:
+    ids = queue_dms(outbox, 2)
+    # A worker claims both and dies: one before posting, one after posting but before it
+    # could store Slack's answer.
+    claims = claim_due(outbox.session_factory, worker="dead", now=outbox.now(),
+                       limits=outbox.outbox)
+    assert [c.id for c in claims] == ids
+    posted = WebClient(token=BOT_TOKEN, base_url=fake_slack.base_url).chat_postMessage(
+        channel="D0002", text="Hello 2",
+        metadata={"event_type": EVENT_TYPE, "event_payload": {"outbox_id": ids[1]}})
+
+    assert run_job("send-outbox", outbox).startswith("sent 0, ")  # still leased
+    app_clock.advance(outbox.outbox.lease + timedelta(seconds=1))
+    assert run_job("send-outbox", outbox).startswith("sent 2, ")
+
+    assert delivered(fake_slack) == dict.fromkeys(ids, 1)
+    first, second = rows(outbox.session_factory)
+    assert (first.status, first.attempts) == ("sent", 2)
+    assert (second.status, second.ts) == ("sent", posted["ts"])  # found, not posted again
+    assert len(fake_slack.calls_to("conversations.history")) == 2
+
+
+def test_over_slacks_rate_every_message_arrives_once(
+        outbox: JobContext, fake_slack: FakeSlack, app_clock: MovableClock) -> None:
+    """The bot's budget (20 a second) is above what this Slack takes (5 a second): Slack
+    answers 429 with Retry-After, the workspace waits, nothing is lost or doubled."""
+    fake_slack.rate_limits.limit("chat.postMessage", 5)
+    ids = queue_dms(outbox, 30)
+    outcomes = drain(outbox, app_clock)
+    assert fake_slack.rate_limits.refused["chat.postMessage"] > 0
+    assert any("rate-limited 1;" in o for o in outcomes)
+    assert delivered(fake_slack) == dict.fromkeys(ids, 1)
+    assert {(r.status, r.attempts) for r in rows(outbox.session_factory)} <= {
+        ("sent", 1), ("sent", 2), ("sent", 3)}
+
+
+def test_through_500s_and_time_outs_every_message_arrives_once(
+        outbox: JobContext, fake_slack: FakeSlack, app_clock: MovableClock) -> None:
+    ids = queue_dms(outbox, 6)
+    fake_slack.fail_next("chat.postMessage", status=500, times=2)
+    fake_slack.time_out_next("chat.postMessage", seconds=1.0, delivered=True)
+    fake_slack.time_out_next("chat.postMessage", seconds=1.0, delivered=False)
+    fake_slack.fail_next("conversations.open", status=503)
+    drain(outbox, app_clock, step=timedelta(minutes=2))
+    assert delivered(fake_slack) == dict.fromkeys(ids, 1)
+    assert {r.status for r in rows(outbox.session_factory)} == {"sent"}
+    # Each message whose attempt had no clear answer was looked for before it went again.
+    assert len(fake_slack.calls_to("conversations.history")) >= 3
+
+
+def test_a_message_that_keeps_failing_is_kept_failed_with_its_error(
+        outbox: JobContext, fake_slack: FakeSlack, app_clock: MovableClock) -> None:
+    queue_dms(outbox, 1)
+    fake_slack.fail_next("chat.postMessage", error="channel_not_found")
+    assert run_job("send-outbox", outbox).startswith("sent 0, to retry 0, failed 1")
+    [row] = rows(outbox.session_factory)
+    assert (row.status, row.attempts, row.last_error) == ("failed", 1, "channel_not_found")
+    app_clock.advance(timedelta(days=1))
+    assert run_job("send-outbox", outbox).startswith("sent 0, ")  # failed stays failed
+    assert delivered(fake_slack) == {}
+
+
+def test_when_the_check_cannot_be_made_the_message_waits_for_a_person(
+        outbox: JobContext, fake_slack: FakeSlack, app_clock: MovableClock) -> None:
+    [only] = queue_dms(outbox, 1)
+    fake_slack.time_out_next("chat.postMessage", seconds=1.0, delivered=True)
+    assert run_job("send-outbox", outbox).startswith("sent 0, to retry 1, ")
+    app_clock.advance(timedelta(minutes=2))
+    fake_slack.fail_next("conversations.history", error="missing_scope")
+    assert run_job("send-outbox", outbox).startswith("sent 0, to retry 0, failed 1")
+    [row] = rows(outbox.session_factory)
+    assert (row.status, row.last_error) == (
+        "failed", "checking whether an earlier attempt arrived: missing_scope")
+
+    assert retry(outbox.session_factory, all_failed=True, now=outbox.now()) == [only]
+    assert run_job("send-outbox", outbox).startswith("sent 1, ")  # found, not posted again
+    [landed] = fake_slack.calls_to("chat.postMessage")
+    assert landed.injected == "timeout (delivered)"
+    assert rows(outbox.session_factory)[0].ts == landed.response["ts"]
+    assert delivered(fake_slack) == {only: 1}
