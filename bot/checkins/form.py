@@ -90,3 +90,12 @@ class Greeting:
     kpis: int
     changes: list[str]  # "First-week activation: 12% → 14.5%", plain text
     closes: str  # when answers stop being collected, in the person's zone
+
+
+@dataclass(frozen=True)
+class CheckinOutlook:
+    """What the Home tab says about someone's check-in: this week's state and the next one,
+    both already in their own zone."""
+
+    this_week: str | None  # "answered", "excused", "open until Tuesday 10:30", or None
+    next_due: str | None  # "Monday 7 December, 09:00 (Europe/London)", or None: no team

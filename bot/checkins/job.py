@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.checkins import answering, schedule
 from bot.checkins import service as checkin_service
+from bot.checkins.form import CheckinOutlook
 from bot.checkins.rounds import CheckinRound, TimeOff
 from bot.db import transaction
 from bot.okrs.plans.plan import CheckinSchedule
@@ -190,3 +191,28 @@ def _remind_and_resend(db_session: Session, workspace: Workspace, now: datetime,
                     user_id=found.slack_user_id, now=now)
             found.reminded_at = now
             tally.reminded += 1
+
+
+def outlook(db_session: Session, workspace: Workspace, person: Person,
+            now: datetime) -> CheckinOutlook:
+    """This week's check-in and the next one, for the person's Home tab."""
+    zone = schedule.zone_of(person.time_zone)
+    current = db_session.scalar(select(CheckinRound).where(
+        CheckinRound.workspace_id == workspace.id,
+        CheckinRound.slack_user_id == person.slack_user_id, CheckinRound.due_at <= now,
+        CheckinRound.closes_at > now).order_by(CheckinRound.due_at.desc()).limit(1))
+    this_week = None
+    if current is not None:
+        this_week = (f"open until {_local(current.closes_at, zone)}"
+                     if current.status == DUE else current.status)
+    teams = db_session.scalars(select(Team).join(
+        TeamMembership, TeamMembership.team_id == Team.id).where(
+        TeamMembership.person_id == person.id).order_by(Team.key, Team.id))
+    away = _time_off(db_session, workspace, now).get(person.slack_user_id, ())
+    member = schedule.Member(zone, away)
+    upcoming = [cycle for team in teams if (cycle := schedule.next_due(
+        member, schedule.schedule_of(
+            CheckinSchedule.model_validate(team.checkin) if team.checkin else None),
+        after=max(now, current.closes_at) if current is not None else now)) is not None]
+    next_due = _local(min(c.due for c in upcoming), zone) if upcoming else None
+    return CheckinOutlook(this_week=this_week, next_due=next_due)

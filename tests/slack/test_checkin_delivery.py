@@ -63,3 +63,15 @@ def test_the_dm_arrives_once_and_the_answer_is_recorded(bot: RunningBot) -> None
     confirmations = [c for c in bot.fake.calls_to("chat.postMessage")
                      if c.params.get("channel") == ana]
     assert len(confirmations) == 1 and "Your check-in is saved" in str(confirmations[0].params)
+
+
+def test_the_home_tab_shows_this_weeks_check_in_and_the_next(bot: RunningBot) -> None:
+    import_zones_plan(bot.session_factory)
+    bot.fake.add_user("U0ANA", real_name="Ana", tz="Europe/London")
+    deliver(bot, DUE)
+    with freeze_time(DUE.replace(minute=45)):
+        bot.slack.event({"type": "app_home_opened", "user": "U0ANA", "tab": "home"})
+        home = json.dumps(bot.fake.wait_for("views.publish")[0].params["view"])
+    assert "This week's check-in is open until Thursday 03 December, 10:30 (Europe/London)" \
+        in home
+    assert "Next check-in: Tuesday 08 December, 10:30 (Europe/London)." in home

@@ -6,6 +6,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot import clock
+from bot.checkins.job import outlook
 from bot.people import service as people_service
 from bot.slack.blocks.home import home_view
 from bot.slack.errors import reported
@@ -27,9 +28,11 @@ def publish_home(event: dict, body: dict, client: WebClient, context: BoltContex
             db_session=session, workspace=workspace, slack_user=slack_user)
         name = person.display_name or person.real_name
         time_zone = person.time_zone
+        checkin = outlook(session, workspace, person, clock.now())
     # The person is stored before we tell Slack anything.
     client.views_publish(user_id=event["user"],
-                         view=home_view(context["router"], name=name, time_zone=time_zone))
+                         view=home_view(context["router"], name=name, time_zone=time_zone,
+                                        checkin=checkin))
 
 
 def record_uninstall(body: dict, context: BoltContext) -> None:
