@@ -127,7 +127,8 @@ def load_chain(database_url: str, workspace: str | None) -> Any:
 
 def cmd_chain(args: argparse.Namespace, database_url: str) -> int:
     from bot.cli.text import tree_lines, upward_lines
-    from bot.okrs.method.chain import first_broken_link, subtree
+    from bot.okrs.method.chain import subtree
+    from bot.okrs.method.diagnosis import first_broken_link
 
     chain = load_chain(database_url, args.workspace)
     root = chain.find(args.node) if args.node else chain.north_star
@@ -143,7 +144,7 @@ def cmd_chain(args: argparse.Namespace, database_url: str) -> int:
 
 def cmd_why(args: argparse.Namespace, database_url: str) -> int:
     from bot.cli.text import diagnosis_lines
-    from bot.okrs.method.chain import diagnose
+    from bot.okrs.method.diagnosis import diagnose
 
     chain = load_chain(database_url, args.workspace)
     root = chain.find(args.node) if args.node else chain.north_star

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from bot.okrs.method.chain import BrokenLink, ChainNode, Step, Visit
+from bot.okrs.method.chain import ChainNode, Visit
+from bot.okrs.method.diagnosis import BrokenLink, Step
 from bot.slack.blocks.mrkdwn import context, escape, header, section
 from bot.slack.blocks.mrkdwn import fallback as fallback_text
 from bot.slack.blocks.share import share_button
