@@ -21,7 +21,7 @@ TABLES = {
     "north_stars", "goals", "objectives", "metrics", "metric_thresholds", "action_triggers",
     "metric_edges", "counter_metrics", "activities", "activity_objectives", "activity_goals",
     "metric_activities", "metric_objectives", "measurements", "blockers", "confidence_reports",
-    "slack_request_receipts",
+    "slack_request_receipts", "metric_changes",
 }
 
 
@@ -112,6 +112,15 @@ def test_downgrading_one_step_removes_only_blockers_and_confidence(database_url:
                                                                    engine: Engine) -> None:
     schema.upgrade(database_url)
     schema.downgrade(database_url, "0003")
-    assert tables(engine) == TABLES - {"blockers", "confidence_reports", "slack_request_receipts"}
+    assert tables(engine) == TABLES - {"blockers", "confidence_reports", "slack_request_receipts",
+                                       "metric_changes"}
+    schema.upgrade(database_url)
+    assert tables(engine) == TABLES
+
+
+def test_downgrading_the_change_log_removes_only_it(database_url: str, engine: Engine) -> None:
+    schema.upgrade(database_url)
+    schema.downgrade(database_url, "0005")
+    assert tables(engine) == TABLES - {"metric_changes"}
     schema.upgrade(database_url)
     assert tables(engine) == TABLES

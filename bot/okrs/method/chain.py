@@ -135,6 +135,7 @@ class _Builder:
         self.chain = Chain(computed_at=now)
         self.own: dict[NodeId, Health] = {}  # metric health before counter-metrics
         self.visiting: set[NodeId] = set()
+        self.outdated: set[NodeId] = set()  # nodes of the chain being updated to recompute
 
     def build(self) -> Chain:
         for blueprint in self.blueprints.values():
@@ -154,7 +155,7 @@ class _Builder:
         return self.own[node_id]
 
     def node(self, node_id: NodeId) -> ChainNode:
-        if node_id in self.chain.nodes:
+        if node_id in self.chain.nodes and node_id not in self.outdated:
             return self.chain.nodes[node_id]
         if node_id in self.visiting:  # a cycle (lint forbids them): judge without children
             blueprint = self.blueprints[node_id]
@@ -167,7 +168,8 @@ class _Builder:
         node = ChainNode(blueprint.kind, blueprint.key, blueprint.name, blueprint.owner,
                          self.health(blueprint), blueprint)
         self.visiting.discard(node_id)
-        self.chain.nodes[node_id] = node
+        self.outdated.discard(node_id)
+        self.chain.nodes[node_id] = node  # an updated node keeps its place in the order
         return node
 
     def child_healths(self, blueprint: Blueprint, *kinds: NodeKind) -> list[Health]:
@@ -182,6 +184,10 @@ class _Builder:
         own = self.own_health(blueprint.id) if blueprint.metric else None
         if kind in (NodeKind.KEY_RESULT, NodeKind.KPI):
             assert own is not None
+            # Its inputs first, whether or not they are needed: the order nodes are met in
+            # (the chain's order) then follows the plan's shape, not its measurements, so a
+            # chain updated in place (`update_chain`) keeps the order a rebuild gives.
+            self.child_healths(blueprint, NodeKind.KPI)
             if own.status is Status.NO_DATA and blueprint.formula:
                 own = self.computed_health(blueprint, own)
             return self.guarded(blueprint, own)
@@ -262,6 +268,48 @@ class _Builder:
 def build_chain(blueprints: Iterable[Blueprint], now: datetime) -> Chain:
     """Every node with its health, computed bottom-up, at `now`."""
     return _Builder(blueprints, now).build()
+
+
+def update_chain(chain: Chain, replaced: Iterable[Blueprint],
+                 now: datetime | None = None) -> Chain:
+    """The chain as `build_chain` would compute it, at the same present, with these nodes'
+    blueprints replaced (new measurements; the plan's shape unchanged): only they and what
+    depends on them are recomputed — their parents up to the North Star, and the metrics
+    they guard as counter-metrics, and so on up — everything else is taken as it was.
+    The given chain is left as it was: requests may still be reading it.
+
+    A later `now` computes what is recomputed at that present (a measurement taken after the
+    chain's present counts only from then); the rest stays as of the chain's present, as
+    any cached node does until the chain is next computed whole."""
+    assert chain.computed_at is not None
+    new = {b.id: b for b in replaced if b.id in chain.nodes}
+    builder = _Builder((), max(now or chain.computed_at, chain.computed_at))
+    builder.blueprints = {node_id: new.get(node_id, node.blueprint)
+                          for node_id, node in chain.nodes.items()}
+    guarding = chain.memo("guarding", lambda: _guarding(chain))
+    outdated, todo = set(new), list(new)
+    while todo:
+        node_id = todo.pop()
+        for dependent in (*chain.parents.get(node_id, ()), *guarding.get(node_id, ())):
+            if dependent not in outdated:
+                outdated.add(dependent)
+                todo.append(dependent)
+    builder.chain = Chain(nodes=dict(chain.nodes), children=chain.children,
+                          parents=chain.parents, computed_at=builder.now,
+                          _memo={"guarding": guarding})  # the plan's shape: still true
+    builder.outdated = outdated
+    for node_id in list(outdated):
+        builder.node(node_id)
+    return builder.chain
+
+
+def _guarding(chain: Chain) -> dict[NodeId, list[NodeId]]:
+    """Metric → the metrics whose health it can turn yellow as their counter-metric."""
+    out: dict[NodeId, list[NodeId]] = {}
+    for node in chain.nodes.values():
+        for counter in node.blueprint.counter_metrics:
+            out.setdefault(counter, []).append(node.id)
+    return out
 
 
 # Going up, the nearest level first: a KPI's parent KPI in its tree, then the activity it

@@ -14,8 +14,14 @@ from bot.okrs.method.health import Measurement as Point
 from bot.okrs.method.names import LIKE_ESCAPE, like_escaped
 from bot.okrs.method.recording import MetricRef, Recorded
 from bot.okrs.method.triggers import TriggerRule, firings
-from bot.okrs.store.models import CounterMetric, Measurement, Metric, MetricThresholds
-from bot.people.service import bump_data_version
+from bot.okrs.store.models import (
+    CounterMetric,
+    Measurement,
+    Metric,
+    MetricChange,
+    MetricThresholds,
+)
+from bot.people.service import BUMPED
 
 
 def bands_of(row: MetricThresholds | None) -> Bands | None:
@@ -54,6 +60,14 @@ def counter_metrics_of(db_session: Session, metric: Metric) -> list[Metric]:
         Metric.id.in_(declared.union(declaring)))))
 
 
+def note_changed(db_session: Session, metric: Metric) -> None:
+    """Tell cached chains that this metric moved: one new line in the change log (no shared
+    row to wait on), and the session remembers the workspace so that a server brings its
+    chain up to date once the write commits (ChainCache.refresh_after_commit)."""
+    db_session.add(MetricChange(workspace_id=metric.workspace_id, metric_id=metric.id))
+    db_session.info.setdefault(BUMPED, set()).add(metric.workspace_id)
+
+
 def record_measurement(*, db_session: Session, metric: Metric, value: float, at: datetime,
                        source: Source, now: datetime, author: str | None = None,
                        note: str | None = None) -> Recorded:
@@ -62,7 +76,7 @@ def record_measurement(*, db_session: Session, metric: Metric, value: float, at:
     old_value = before[-1].value if before else None
     db_session.add(Measurement(metric_id=metric.id, value=value, measured_at=at,
                                source=source, author=author, note=note))
-    bump_data_version(db_session=db_session, workspace_id=metric.workspace_id)
+    note_changed(db_session, metric)
     db_session.flush()
     series = points(db_session, metric.id)
     spec = spec_of(metric)
