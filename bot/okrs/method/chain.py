@@ -2,8 +2,9 @@
 objectives, KPI trees below KPIs. Traceable both ways, with health at every node. Pure.
 
 `build_chain` takes blueprints (what the plan says, with measurements) and computes each node's
-health bottom-up; `path_up`, `subtree`, `walk_down`, `first_broken_link` and `diagnose` read
-the result.
+health bottom-up (`chain_update.update_chain` recomputes part of a built one); `path_up`,
+`subtree` and `walk_down` read the result, and so do `first_broken_link` and `diagnose`
+(bot/okrs/method/diagnosis.py).
 """
 
 from __future__ import annotations
@@ -268,48 +269,6 @@ class _Builder:
 def build_chain(blueprints: Iterable[Blueprint], now: datetime) -> Chain:
     """Every node with its health, computed bottom-up, at `now`."""
     return _Builder(blueprints, now).build()
-
-
-def update_chain(chain: Chain, replaced: Iterable[Blueprint],
-                 now: datetime | None = None) -> Chain:
-    """The chain as `build_chain` would compute it, at the same present, with these nodes'
-    blueprints replaced (new measurements; the plan's shape unchanged): only they and what
-    depends on them are recomputed — their parents up to the North Star, and the metrics
-    they guard as counter-metrics, and so on up — everything else is taken as it was.
-    The given chain is left as it was: requests may still be reading it.
-
-    A later `now` computes what is recomputed at that present (a measurement taken after the
-    chain's present counts only from then); the rest stays as of the chain's present, as
-    any cached node does until the chain is next computed whole."""
-    assert chain.computed_at is not None
-    new = {b.id: b for b in replaced if b.id in chain.nodes}
-    builder = _Builder((), max(now or chain.computed_at, chain.computed_at))
-    builder.blueprints = {node_id: new.get(node_id, node.blueprint)
-                          for node_id, node in chain.nodes.items()}
-    guarding = chain.memo("guarding", lambda: _guarding(chain))
-    outdated, todo = set(new), list(new)
-    while todo:
-        node_id = todo.pop()
-        for dependent in (*chain.parents.get(node_id, ()), *guarding.get(node_id, ())):
-            if dependent not in outdated:
-                outdated.add(dependent)
-                todo.append(dependent)
-    builder.chain = Chain(nodes=dict(chain.nodes), children=chain.children,
-                          parents=chain.parents, computed_at=builder.now,
-                          _memo={"guarding": guarding})  # the plan's shape: still true
-    builder.outdated = outdated
-    for node_id in list(outdated):
-        builder.node(node_id)
-    return builder.chain
-
-
-def _guarding(chain: Chain) -> dict[NodeId, list[NodeId]]:
-    """Metric → the metrics whose health it can turn yellow as their counter-metric."""
-    out: dict[NodeId, list[NodeId]] = {}
-    for node in chain.nodes.values():
-        for counter in node.blueprint.counter_metrics:
-            out.setdefault(counter, []).append(node.id)
-    return out
 
 
 # Going up, the nearest level first: a KPI's parent KPI in its tree, then the activity it

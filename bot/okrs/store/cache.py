@@ -43,7 +43,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import clock
 from bot.db import read_only_session_factory
 from bot.logs import structured
-from bot.okrs.method.chain import Blueprint, Chain, NodeId, build_chain, update_chain
+from bot.okrs.method.chain import Blueprint, Chain, NodeId, build_chain
+from bot.okrs.method.chain_update import update_chain
 from bot.okrs.store.changes import LogPosition, changes_since, position_now
 from bot.okrs.store.loader import load_blueprints, recent_measurements
 from bot.okrs.store.models import Metric
@@ -75,6 +76,7 @@ class _Entry:
     chain: Chain
     blueprints: tuple[Blueprint, ...]
     metric_nodes: dict[int, NodeId]  # metric id → its node, for refreshing its measurements
+    places: dict[NodeId, int]  # node → its blueprint's index in `blueprints`
     build_seconds: float  # reading and building it, last time it was read from the database
 
 
@@ -258,7 +260,8 @@ class ChainCache:
             chain = build_chain(blueprints, now)
         self._timed("build", building)
         entry = _Entry(version, position, chain.computed_at or now, chain, blueprints,
-                       metric_nodes, loaded + time.perf_counter() - building)
+                       metric_nodes, {b.id: i for i, b in enumerate(blueprints)},
+                       loaded + time.perf_counter() - building)
         return self._store(key, entry, whole=True)
 
     def _catch_up(self, db_session: Session, key: Key, entry: _Entry) -> _Entry:
@@ -281,8 +284,7 @@ class ChainCache:
             measured = {metric_id: node_id for metric_id, node_id in entry.metric_nodes.items()
                         if metric_id in changes.metric_ids}
             recent = recent_measurements(db_session, measured)
-            place = {b.id: i for i, b in enumerate(entry.blueprints)}
-            blueprints = list(entry.blueprints)
+            place, blueprints = entry.places, list(entry.blueprints)
             for metric_id, node_id in measured.items():
                 i = place[node_id]
                 blueprints[i] = replace(blueprints[i],
