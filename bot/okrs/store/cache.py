@@ -27,13 +27,11 @@ milliseconds. So:
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -45,7 +43,8 @@ from bot.db import read_only_session_factory
 from bot.logs import structured
 from bot.okrs.method.chain import Blueprint, Chain, NodeId, build_chain
 from bot.okrs.method.chain_update import update_chain
-from bot.okrs.store.changes import LogPosition, changes_since, position_now
+from bot.okrs.store.changes import Changes, LogPosition, changes_since, position_now
+from bot.okrs.store.collector import collector_paused, settle_garbage
 from bot.okrs.store.loader import load_blueprints, recent_measurements
 from bot.okrs.store.models import Metric
 from bot.people.models import Workspace
@@ -123,7 +122,7 @@ class ChainCache:
         entry = self._entry(key)
         if entry is None or entry.version < workspace.data_version:
             return None
-        entry = self._catch_up(db_session, key, entry)
+        entry = self._catch_up(db_session, key, entry, wait=False)
         # Ages on the app's clock (bot.clock), the one health is computed with; a clock that
         # went back (a test moving it, a corrected host clock) makes the chain stale too.
         age = (clock.now() - entry.built).total_seconds()
@@ -243,7 +242,7 @@ class ChainCache:
             else:
                 self.updates += 1
         if whole and len(entry.chain.nodes) >= FREEZE_FROM_NODES:
-            self._submit(("gc", 0), "settle", _settle_garbage)
+            self._submit(("gc", 0), "settle", settle_garbage)
         return entry
 
     def _load(self, db_session: Session, key: Key, version: int, now: datetime) -> _Entry:
@@ -251,12 +250,12 @@ class ChainCache:
         lock)."""
         started = time.perf_counter()
         metric_nodes: dict[int, NodeId] = {}
-        with _collector_paused():
+        with collector_paused():
             position = position_now(db_session, key[1])
             blueprints = tuple(load_blueprints(db_session, key[1], metric_nodes=metric_nodes))
         loaded = self._timed("load", started)
         building = time.perf_counter()
-        with _collector_paused():
+        with collector_paused():
             chain = build_chain(blueprints, now)
         self._timed("build", building)
         entry = _Entry(version, position, chain.computed_at or now, chain, blueprints,
@@ -264,43 +263,56 @@ class ChainCache:
                        loaded + time.perf_counter() - building)
         return self._store(key, entry, whole=True)
 
-    def _catch_up(self, db_session: Session, key: Key, entry: _Entry) -> _Entry:
+    def _catch_up(self, db_session: Session, key: Key, entry: _Entry, *,
+                  wait: bool = True) -> _Entry:
         """The entry with every measurement written since it was read applied: the changed
         metrics' latest measurements read again, and only they and what depends on them
-        recomputed, at the present the chain was computed for."""
+        recomputed, at the present the chain was computed for. With `wait` false, a request
+        does not queue behind a whole build (a recompute takes seconds on a large plan): it is
+        answered from the entry as it is, and the changes are applied behind it."""
         started = time.perf_counter()
         changes = changes_since(db_session, key[1], entry.log)
         if changes.position == entry.log:
             return entry
-        with self._build_lock(key):
-            current = self._entry(key)
-            if current is not entry and current is not None:
-                if current.version != entry.version:
-                    return current
-                entry = current  # someone applied some meanwhile: start from theirs
-                changes = changes_since(db_session, key[1], entry.log)
-                if changes.position == entry.log:
-                    return entry
-            measured = {metric_id: node_id for metric_id, node_id in entry.metric_nodes.items()
-                        if metric_id in changes.metric_ids}
-            recent = recent_measurements(db_session, measured)
-            place, blueprints = entry.places, list(entry.blueprints)
-            for metric_id, node_id in measured.items():
-                i = place[node_id]
-                blueprints[i] = replace(blueprints[i],
-                                        measurements=tuple(recent.get(metric_id, ())))
-            replaced = [blueprints[place[node_id]] for node_id in measured.values()]
-            # A measurement taken after the chain's present would not count yet: compute
-            # what it feeds at today's present (the rest catches up at the next refresh).
-            present = entry.chain.computed_at or entry.built
-            newest = max((m.measured_at for b in replaced for m in b.measurements),
-                         default=present)
-            with _collector_paused():
-                chain = update_chain(entry.chain, replaced,
-                                     clock.now() if newest > present else present)
-            self._timed("update", started)
-            return self._store(key, replace(entry, log=changes.position, chain=chain,
-                                            blueprints=tuple(blueprints)), whole=False)
+        lock = self._build_lock(key)
+        if not lock.acquire(blocking=wait):
+            self.refresh_soon(db_session.get_bind(), key[1])
+            return entry
+        try:
+            return self._apply(db_session, key, entry, changes, started)
+        finally:
+            lock.release()
+
+    def _apply(self, db_session: Session, key: Key, entry: _Entry, changes: Changes,
+               started: float) -> _Entry:
+        current = self._entry(key)
+        if current is not entry and current is not None:
+            if current.version != entry.version:
+                return current
+            entry = current  # someone applied some meanwhile: start from theirs
+            changes = changes_since(db_session, key[1], entry.log)
+            if changes.position == entry.log:
+                return entry
+        measured = {metric_id: node_id for metric_id, node_id in entry.metric_nodes.items()
+                    if metric_id in changes.metric_ids}
+        recent = recent_measurements(db_session, measured)
+        place, blueprints = entry.places, list(entry.blueprints)
+        for metric_id, node_id in measured.items():
+            i = place[node_id]
+            blueprints[i] = replace(blueprints[i],
+                                    measurements=tuple(recent.get(metric_id, ())))
+        replaced = [blueprints[place[node_id]] for node_id in measured.values()]
+        # A measurement taken after the chain's present would not count yet: compute
+        # what it feeds at today's present (the rest catches up at the next refresh).
+        present = entry.chain.computed_at or entry.built
+        newest = max((m.measured_at for b in replaced for m in b.measurements),
+                     default=present)
+        with collector_paused():
+            chain = update_chain(entry.chain, replaced,
+                                 clock.now() if newest > present else present)
+        self._timed("update", started)
+        return self._store(key, replace(entry, log=changes.position, chain=chain,
+                                        blueprints=tuple(blueprints)), whole=False)
 
     def _reload(self, engine: Engine, workspace_id: int) -> None:
         key = _key(engine, workspace_id)
@@ -325,7 +337,7 @@ class ChainCache:
             if current is not entry and current is not None:
                 return current.chain  # replaced meanwhile, by something at least as new
             started = time.perf_counter()
-            with _collector_paused():
+            with collector_paused():
                 chain = build_chain(entry.blueprints, clock.now())
             self._timed("build", started)
             self._store(key, replace(entry, built=chain.computed_at or clock.now(),
@@ -356,45 +368,3 @@ class ChainCache:
                 log.exception("background chain work failed (%s)", kind)
 
         self._executor().submit(run)
-
-
-_gc_lock = threading.Lock()
-_gc_pausers = 0
-_gc_was_enabled = True
-_frozen_when_settled = 0
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while any build runs (in any thread); reference
-    counting still frees everything that is not in a cycle."""
-    global _gc_pausers, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pausers == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pausers += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pausers -= 1
-            if _gc_pausers == 0 and _gc_was_enabled:
-                gc.enable()
-
-
-def _settle_garbage() -> None:
-    """Mark everything alive as permanent, so later full collections skip the cached chains
-    (docs/performance.md). Chains hold no cycles, so a replaced one is freed by reference
-    counting even when frozen; what a build may leave behind in cycles (the database session's
-    objects) is collected for real, with one full pass, only once the frozen set has doubled
-    since the last such pass, so that pass is rare and what can pile up stays bounded."""
-    global _frozen_when_settled
-    if gc.get_freeze_count() >= 2 * _frozen_when_settled:
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
-        _frozen_when_settled = gc.get_freeze_count()
-    else:
-        gc.freeze()
-
