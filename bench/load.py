@@ -74,7 +74,8 @@ class Run:
     update: Timed
     rebuilds: int = 0  # chains built whole during the run
     updates: int = 0  # chains updated in place during the run
-    stored_once: bool = True
+    stored_once: bool = True  # every update acknowledged as recorded is stored exactly once
+    stored_refused: int = 0  # updates refused (an apology) that were stored all the same
 
     @property
     def ratio(self) -> float:
@@ -121,7 +122,8 @@ def _help(bot: Bot, into: Timed, started: float) -> None:
         into.errors.append(f"help: HTTP {reply.status}")
 
 
-def _update(bot: Bot, key: str, owner: str, value: float, into: Timed, started: float) -> None:
+def _update(bot: Bot, key: str, owner: str, value: float, into: Timed, started: float) -> bool:
+    """Whether the update was acknowledged as recorded."""
     reply = bot.slack.command(f"update {key} {value}", user_id=owner,
                               response_url=bot.fake.response_url("u"))
     into.seconds.append(time.perf_counter() - started)
@@ -129,6 +131,8 @@ def _update(bot: Bot, key: str, owner: str, value: float, into: Timed, started: 
         check_recorded(key, reply)
     except RuntimeError as error:
         into.errors.append(str(error)[:200])
+        return False
+    return True
 
 
 def _counts(bot: Bot) -> tuple[int, int]:
@@ -189,16 +193,21 @@ def concurrent(bot: Bot, results: KeyResults, *, concurrency: int, seed: str) ->
     writes = [(*results.take(), round(chooser.uniform(1, 1000), 1) + 0.01)
               for _ in range(concurrency)]
     before = _counts(bot)
-    burst(lambda n, started: _update(bot, *writes[n], run.update, started))
+    recorded: dict[int, bool] = {}
+    burst(lambda n, started: recorded.__setitem__(n, _update(bot, *writes[n], run.update,
+                                                             started)))
     settle(bot.runtime.chains)
     after = _counts(bot)
     run.rebuilds, run.updates = after[0] - before[0], after[1] - before[1]
     with bot.runtime.engine.connect() as connection:
-        for key, _owner, value in writes:
+        for n, (key, _owner, value) in enumerate(writes):
             stored = connection.execute(
                 select(func.count()).select_from(Measurement).join(Metric)
                 .where(Metric.key == key, Measurement.value == value)).scalar_one()
-            run.stored_once = run.stored_once and stored == 1
+            if recorded.get(n):
+                run.stored_once = run.stored_once and stored == 1
+            else:
+                run.stored_refused += stored
     return run
 
 
@@ -236,8 +245,9 @@ def report_concurrent(label: str, runs: list[Run], concurrency: int) -> str:
             f"{spread(p99s(runs, 'update'))}, help p99 {spread(p99s(runs, 'help'))}, ratio "
             f"{spread(ratios, '×', 1)}; errors "
             f"{[len(r.update.errors) + len(r.help.errors) for r in runs]}; acks over 3 s "
-            f"{[sum(s > 3 for s in r.update.seconds) for r in runs]}; every update stored once: "
-            f"{all(r.stored_once for r in runs)}; chains rebuilt whole "
+            f"{[sum(s > 3 for s in r.update.seconds) for r in runs]}; every recorded update "
+            f"stored once: {all(r.stored_once for r in runs)}, refused ones stored "
+            f"{[r.stored_refused for r in runs]}; chains rebuilt whole "
             f"{[r.rebuilds for r in runs]}" + _first_error(runs))
 
 

@@ -272,7 +272,9 @@ class ChainCache:
         answered from the entry as it is, and the changes are applied behind it."""
         started = time.perf_counter()
         changes = changes_since(db_session, key[1], entry.log)
-        if changes.position == entry.log:
+        if not changes.metric_ids:
+            # Nothing new (on PostgreSQL only the window of recent lines moved): the entry
+            # stays as it is, indexes over its chain and all.
             return entry
         lock = self._build_lock(key)
         if not lock.acquire(blocking=wait):
@@ -291,7 +293,7 @@ class ChainCache:
                 return current
             entry = current  # someone applied some meanwhile: start from theirs
             changes = changes_since(db_session, key[1], entry.log)
-            if changes.position == entry.log:
+            if not changes.metric_ids:
                 return entry
         measured = {metric_id: node_id for metric_id, node_id in entry.metric_nodes.items()
                     if metric_id in changes.metric_ids}
