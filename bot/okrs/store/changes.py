@@ -63,20 +63,22 @@ def position_now(db_session: Session, workspace_id: int) -> LogPosition:
 
 
 def changes_since(db_session: Session, workspace_id: int, position: LogPosition) -> Changes:
-    """The lines not yet applied at `position`, and where that leaves the reader."""
-    now = _database_now(db_session)
+    """The lines not yet applied at `position`, and where that leaves the reader. One
+    statement; on PostgreSQL it also reads the database's clock, for the window."""
+    windowed = position.recent_since is not None
     after = MetricChange.id > position.last
-    if position.recent_since is not None:
+    columns = [MetricChange.id, MetricChange.metric_id, MetricChange.changed_at]
+    if windowed:
         after = or_(after, MetricChange.changed_at > position.recent_since)
-    rows = db_session.execute(
-        select(MetricChange.id, MetricChange.metric_id, MetricChange.changed_at)
-        .where(MetricChange.workspace_id == workspace_id, after)).all()
+        columns.append(func.now(type_=UTCDateTime()).label("database_now"))
+    rows = db_session.execute(select(*columns).where(MetricChange.workspace_id == workspace_id,
+                                                     after)).all()
     fresh = [row for row in rows if row.id not in position.recent]
+    if not fresh:
+        return Changes(frozenset(), position)
     last = max([position.last, *(row.id for row in fresh)])
-    if now is None:
-        new_position = LogPosition(last)
-    else:
-        since = now - timedelta(seconds=LATE_COMMIT_SECONDS)
-        recent = frozenset(row.id for row in rows if row.changed_at > since)
-        new_position = LogPosition(last, since, recent)
-    return Changes(frozenset(row.metric_id for row in fresh), new_position)
+    if not windowed:
+        return Changes(frozenset(row.metric_id for row in fresh), LogPosition(last))
+    since = rows[0].database_now - timedelta(seconds=LATE_COMMIT_SECONDS)
+    recent = frozenset(row.id for row in rows if row.changed_at > since)
+    return Changes(frozenset(row.metric_id for row in fresh), LogPosition(last, since, recent))
