@@ -27,7 +27,7 @@ from bench.plan_generator import CHUNK, SEED, TEAM_ID, Generated, Say, Size, gen
 from bot import clock, schema
 from bot.db import make_engine, make_session_factory
 from bot.okrs.method.enums import Source
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from bot.okrs.store.models import Activity, Measurement, Metric, Objective
 from bot.people.models import Workspace
 from bot.people.service import bump_data_version

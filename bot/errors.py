@@ -16,7 +16,7 @@ from typing import Any
 class DomainError(Exception):
     """A user's mistake or a state they can change; its message is shown to them as is."""
 
-    #: The CLI's exit code for this kind of error (2 is argparse's own "usage").
+    #: The CLI exits with 1 for every one of them (2 is argparse's own "usage").
     exit_code = 1
 
     def __init__(self, message: str) -> None:
@@ -28,7 +28,6 @@ class InvalidInput(DomainError):
     """A value that is not what the field expects. `field` names the input (a modal's block id
     is the same name), `expected` says what would be accepted."""
 
-    exit_code = 2
 
     def __init__(self, message: str, *, field: str = "", expected: str = "") -> None:
         super().__init__(message)
@@ -36,10 +35,20 @@ class InvalidInput(DomainError):
         self.expected = expected
 
 
+class InvalidFields(InvalidInput):
+    """Several fields of one form are wrong at once (a modal shows each under its field):
+    `errors` maps each field to what is wrong with it. Nothing of the form was saved."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        first_field, first = next(iter(errors.items()))
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"{first}{more}", field=first_field)
+        self.errors = dict(errors)
+
+
 class NotFound(DomainError):
     """Nothing of `kind` is called `typed`."""
 
-    exit_code = 3
 
     def __init__(self, message: str, *, kind: str = "", typed: str = "") -> None:
         super().__init__(message)
@@ -54,13 +63,13 @@ class Choice:
     key: str
     name: str
     item: Any = field(default=None, compare=False)
+    label: str = ""  # what kind of thing it is, when the choices mix kinds ("Key result")
 
 
 class Ambiguous(DomainError):
     """Several things fit what was typed (or nothing was typed and several are candidates):
     the person picks one of `choices`."""
 
-    exit_code = 3
 
     def __init__(self, message: str, *, typed: str, choices: Sequence[Choice],
                  kind: str = "") -> None:
@@ -73,7 +82,6 @@ class Ambiguous(DomainError):
 class NotAllowed(DomainError):
     """The person may not do this; `owner` (a Slack user id) is whose it is, if anyone's."""
 
-    exit_code = 4
 
     def __init__(self, message: str, *, owner: str | None = None, item: str = "") -> None:
         super().__init__(message)
@@ -84,7 +92,6 @@ class NotAllowed(DomainError):
 class NoPlan(DomainError):
     """The Slack team that asked has no plan; `others` are the teams that have one."""
 
-    exit_code = 5
 
     def __init__(self, team_id: str, others: Sequence[str]) -> None:
         super().__init__(no_plan_text(team_id, list(others)))

@@ -17,10 +17,13 @@ from starlette.applications import Starlette
 
 from bot import schema
 from bot.config import WHERE_TO_GET, Settings, SettingsError, StartupError
-from bot.db import make_engine, make_session_factory
+from bot.db import make_engine
 from bot.okrs.store.cache import ChainCache
-from bot.scheduler import start_scheduler
+from bot.scheduler import JobContext, build_job_context, start_scheduler
 from bot.slack.app import create_app
+from bot.slack.clients import SlackClients
+from bot.slack.listeners.commands import build_router
+from bot.slack.router import Router
 from bot.slack.server import create_web_app
 from bot.slack.socket_mode import OkrSocketModeHandler
 
@@ -29,13 +32,16 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Runtime:
-    """Everything a running okr-bot holds, so it can be started and stopped as one."""
+    """Everything a running okr-bot holds, so it can be started and stopped as one. Nothing
+    in it is shared with another runtime in the same process."""
 
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
     bolt_app: App
     chains: ChainCache
+    router: Router
+    jobs: JobContext
     socket_mode: OkrSocketModeHandler | None = None
     scheduler: BackgroundScheduler | None = field(default=None, repr=False)
 
@@ -46,7 +52,7 @@ class Runtime:
                 # after a start or a deploy do not wait for it.
                 self.chains.warm(self.engine)
             if with_scheduler:
-                self.scheduler = start_scheduler(self.session_factory)
+                self.scheduler = start_scheduler(self.jobs)
 
         return create_web_app(
             engine=self.engine,
@@ -65,7 +71,12 @@ class Runtime:
             self.scheduler.shutdown(wait=False)
         # Let lazy listeners that are still talking to Slack finish before the pool goes.
         self.bolt_app.listener_runner.listener_executor.shutdown(wait=True)
+        self.chains.close()
         self.engine.dispose()
+
+    @property
+    def slack(self) -> SlackClients:
+        return self.jobs.slack
 
 
 # Answers that mean the token itself is wrong, as opposed to Slack or a proxy having a bad day.
@@ -90,20 +101,21 @@ def _slack_start_error(error: Exception, settings: Settings) -> Exception:
                         f"({type(cause).__name__}: {cause}); check the network or SLACK_API_URL")
 
 
-def build_runtime(settings: Settings, **engine_options: Any) -> Runtime:
-    """Migrate, then build the engine, the Bolt app and (with SLACK_APP_TOKEN) Socket Mode."""
+def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
+                  **engine_options: Any) -> Runtime:
+    """Migrate, then build the engine, the Bolt app and (with SLACK_APP_TOKEN) Socket Mode,
+    with state of their own: the chain cache, the `/okr` router, the Slack clients."""
     settings.require_slack()
     schema.upgrade(settings.database_url)
     engine = make_engine(settings.database_url, **engine_options)
-    session_factory = make_session_factory(engine)
-    # A write that moves a workspace's data (an update, a check-in) has its chain rebuilt at
-    # once in the background, so the next /okr command finds it ready.
-    chains = ChainCache()
-    chains.refresh_after_commit(session_factory)
+    jobs = build_job_context(settings, engine, slack=slack)
+    router = build_router()
     runtime = None
     try:
-        bolt_app = create_app(settings, session_factory=session_factory, chains=chains)
-        runtime = Runtime(settings, engine, session_factory, bolt_app, chains)
+        bolt_app = create_app(settings, session_factory=jobs.session_factory,
+                              chains=jobs.chains, router=router, slack=jobs.slack)
+        runtime = Runtime(settings, engine, jobs.session_factory, bolt_app, jobs.chains,
+                          router, jobs)
         if settings.slack_app_token is not None:
             runtime.socket_mode = OkrSocketModeHandler(
                 bolt_app, settings.slack_app_token.get_secret_value())
@@ -111,6 +123,8 @@ def build_runtime(settings: Settings, **engine_options: Any) -> Runtime:
     except (BoltError, SlackApiError, OSError) as error:
         if runtime is not None:
             runtime.close()  # the Socket Mode client's threads, the listener pool
+        else:
+            jobs.chains.close()
         engine.dispose()
         raise _slack_start_error(error, settings) from None
     return runtime

@@ -3,7 +3,7 @@
 from importlib import import_module
 
 TABLE_MODULES = ("bot.people.models", "bot.slack.models", "bot.okrs.store.models",
-                 "bot.checkins.models")
+                 "bot.checkins.models", "bot.checkins.rounds")
 
 
 def load_all() -> None:

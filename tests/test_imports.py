@@ -1,4 +1,5 @@
-"""Importing okr-bot builds nothing: no Bolt App, no engine, no settings read."""
+"""Importing okr-bot builds nothing: no Bolt App, no engine, no settings read, and none of what
+a runtime owns (a Slack client, a worker pool, the /okr router, a chain cache)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 PROBE = textwrap.dedent("""
     import importlib, pkgutil, sys
-    import pydantic_settings, slack_bolt, sqlalchemy, sqlalchemy.engine
+    import concurrent.futures
+    import pydantic_settings, slack_bolt, slack_sdk, sqlalchemy, sqlalchemy.engine
 
     built = []
     def refuse(what):
@@ -23,6 +25,11 @@ PROBE = textwrap.dedent("""
     slack_bolt.App.__init__ = refuse("slack_bolt.App")
     sqlalchemy.create_engine = sqlalchemy.engine.create_engine = refuse("engine")
     pydantic_settings.BaseSettings.__init__ = refuse("Settings")
+    slack_sdk.WebClient.__init__ = refuse("WebClient")
+    concurrent.futures.ThreadPoolExecutor.__init__ = refuse("ThreadPoolExecutor")
+    import bot.okrs.store.cache, bot.slack.router
+    bot.slack.router.Router.__init__ = refuse("Router")
+    bot.okrs.store.cache.ChainCache.__init__ = refuse("ChainCache")
 
     import bot
     names = [m.name for m in pkgutil.walk_packages(bot.__path__, "bot.")

@@ -74,7 +74,7 @@ def test_block_builders_reach_no_database_code(module: str) -> None:
         _forbidden_path(module, DATABASE) or [])
 
 
-@pytest.mark.parametrize("module", _modules("bot/okrs/method"))
+@pytest.mark.parametrize("module", _modules("bot/okrs/method") + _modules("bot/okrs/plans"))
 def test_the_method_reaches_neither_the_database_nor_slack(module: str) -> None:
     path = _forbidden_path(module, DATABASE + SLACK)
     assert path is None, " → ".join(path or [])
@@ -86,3 +86,21 @@ def test_the_walk_finds_what_it_looks_for() -> None:
     assert _forbidden_path("bot.slack.subcommands.update", DATABASE) is not None
     assert _forbidden_path("bot.slack.subcommands.status", SLACK) is not None
     assert _modules("bot/slack/blocks") and _modules("bot/okrs/method")
+
+
+def _direct_database_imports(module: str) -> list[str]:
+    """Tables and query building a module imports itself. Opening a session (bot.db) and
+    catching the database's errors (sqlalchemy.exc) are a surface's business; querying is not."""
+    return sorted(i for i in _imports(module)
+                  if (i.startswith("bot.") and i.endswith(".models"))
+                  or (i.split(".")[0] == "sqlalchemy" and i != "sqlalchemy.exc"))
+
+
+@pytest.mark.parametrize("module", _modules("bot/slack/subcommands") + _modules("bot/cli"))
+def test_handlers_query_nothing_themselves(module: str) -> None:
+    """A subcommand or a CLI command parses, calls a flow and renders: the flow queries."""
+    assert _direct_database_imports(module) == []
+
+
+def test_the_direct_check_sees_a_query_where_there_is_one() -> None:
+    assert _direct_database_imports("bot.okrs.flows")  # flows are where the queries are

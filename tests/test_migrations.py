@@ -21,7 +21,8 @@ TABLES = {
     "north_stars", "goals", "objectives", "metrics", "metric_thresholds", "action_triggers",
     "metric_edges", "counter_metrics", "activities", "activity_objectives", "activity_goals",
     "metric_activities", "metric_objectives", "measurements", "blockers", "confidence_reports",
-    "slack_request_receipts", "metric_changes",
+    "slack_request_receipts", "checkin_question_sets", "checkin_rounds", "checkin_answers",
+    "time_off", "metric_changes",
 }
 
 
@@ -113,14 +114,15 @@ def test_downgrading_one_step_removes_only_blockers_and_confidence(database_url:
     schema.upgrade(database_url)
     schema.downgrade(database_url, "0003")
     assert tables(engine) == TABLES - {"blockers", "confidence_reports", "slack_request_receipts",
-                                       "metric_changes"}
+                                       "checkin_question_sets", "checkin_rounds",
+                                       "checkin_answers", "time_off", "metric_changes"}
     schema.upgrade(database_url)
     assert tables(engine) == TABLES
 
 
 def test_downgrading_the_change_log_removes_only_it(database_url: str, engine: Engine) -> None:
     schema.upgrade(database_url)
-    schema.downgrade(database_url, "0005")
+    schema.downgrade(database_url, "0010")
     assert tables(engine) == TABLES - {"metric_changes"}
     schema.upgrade(database_url)
     assert tables(engine) == TABLES

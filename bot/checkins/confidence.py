@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.errors import InvalidInput
 from bot.okrs.method.enums import Source
 
 LOWEST, HIGHEST = 1, 10
@@ -29,8 +30,9 @@ class Confidence:
 
 
 def check_confidence(value: object) -> int:
-    """The value if it is a whole number on the scale; ValueError saying the scale otherwise."""
+    """The value if it is a whole number on the scale; InvalidInput saying the scale otherwise."""
     if isinstance(value, bool) or not isinstance(value, int) \
             or not LOWEST <= value <= HIGHEST:
-        raise ValueError(f"confidence is a whole number from {SCALE}, not {value!r}")
+        raise InvalidInput(f"confidence is a whole number from {SCALE}, not {value!r}",
+                           field="confidence", expected=f"a whole number from {SCALE}")
     return value

@@ -49,6 +49,8 @@ class Blocker(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(SLACK_ID)
     resolution: Mapped[str | None] = mapped_column(Text)
+    # Last time someone answered "Still blocked" from their check-in DM.
+    still_blocked_at: Mapped[datetime | None]
 
 
 class ConfidenceReport(Base):

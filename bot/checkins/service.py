@@ -24,9 +24,17 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.checkins.blocker_rules import BlockedItem, BlockerEntry, Resolution, check_text, ordered
+from bot.checkins.blocker_rules import (
+    BlockedItem,
+    BlockerEntry,
+    NotAllowedToResolve,
+    Resolution,
+    check_text,
+    ordered,
+)
 from bot.checkins.confidence import Confidence, check_confidence
 from bot.checkins.models import Blocker, ConfidenceReport
+from bot.errors import InvalidInput, NotFound
 from bot.okrs.method.chain import NodeId, NodeKind
 from bot.okrs.method.enums import MetricKind, Source
 from bot.okrs.method.names import Candidate
@@ -39,22 +47,14 @@ NUMBER_ATTEMPTS = 5  # two people raising at the same instant race for a number;
 CANDIDATES = 200  # names that could fit what was typed: enough for a pick list, never the plan
 
 
-class BlockerError(ValueError):
-    """Something the person can put right, said in plain words."""
-
-
-class UnknownBlocker(BlockerError):
+class UnknownBlocker(NotFound):
     def __init__(self, number: int) -> None:
-        super().__init__(f"there is no blocker B-{number} in this workspace")
+        super().__init__(f"There is no blocker B-{number} in this workspace.", kind="blocker",
+                         typed=str(number))
         self.number = number
 
 
-class NotAllowed(BlockerError):
-    """The actor may not resolve this blocker; `blocker` says whose it is."""
-
-    def __init__(self, blocker: BlockerEntry) -> None:
-        super().__init__(f"you may not resolve {blocker.label}")
-        self.blocker = blocker
+NotAllowed = NotAllowedToResolve
 
 
 def _entries() -> Select:
@@ -108,15 +108,12 @@ def raise_blocker(*, db_session: Session, workspace_id: int, author: str, text: 
                   source: Source, now: datetime, objective_id: int | None = None,
                   metric_id: int | None = None, activity_id: int | None = None) -> BlockerEntry:
     """Store a blocker on one item (or, with none given, a general one) under the workspace's
-    next number. BlockerError when the text is empty or too long, or the item is not one of
-    the workspace's objectives, key results, KPIs or activities."""
-    try:
-        text = check_text(text)
-    except ValueError as error:
-        raise BlockerError(str(error)) from None
+    next number. InvalidInput when the text is empty or too long, NotFound when the item is
+    not one of the workspace's objectives, key results, KPIs or activities."""
+    text = check_text(text)
     given = [i for i in (objective_id, metric_id, activity_id) if i is not None]
     if len(given) > 1:
-        raise ValueError("a blocker blocks one item at most")
+        raise TypeError("a blocker blocks one item at most")  # a caller's bug, not a person's
     item = _blockable_item(db_session, workspace_id, objective_id, metric_id, activity_id)
     attempts = 0
     while True:
@@ -142,20 +139,21 @@ def _blockable_item(db_session: Session, workspace_id: int, objective_id: int | 
     if objective_id is not None:
         objective = db_session.get(Objective, objective_id)
         if objective is None or objective.workspace_id != workspace_id:
-            raise BlockerError("that objective is not in this workspace's plan")
+            raise NotFound("that objective is not in this workspace's plan", kind="objective")
         return _item(objective, None, None)
     if metric_id is not None:
         metric = db_session.get(Metric, metric_id)
         if metric is None or metric.workspace_id != workspace_id:
-            raise BlockerError("that key result or KPI is not in this workspace's plan")
+            raise NotFound("that key result or KPI is not in this workspace's plan", kind="metric")
         if metric.kind not in METRIC_KINDS:
-            raise BlockerError("only objectives, key results, KPIs and activities can be "
-                               "blocked; a goal or the North Star moves through them")
+            raise InvalidInput("only objectives, key results, KPIs and activities can be "
+                               "blocked; a goal or the North Star moves through them",
+                               field="item", expected="an objective, key result, KPI or activity")
         return _item(None, metric, None)
     if activity_id is not None:
         activity = db_session.get(Activity, activity_id)
         if activity is None or activity.workspace_id != workspace_id:
-            raise BlockerError("that activity is not in this workspace's plan")
+            raise NotFound("that activity is not in this workspace's plan", kind="activity")
         return _item(None, None, activity)
     return None
 
@@ -168,8 +166,11 @@ def blocker_by_number(*, db_session: Session, workspace_id: int,
 
 
 def may_resolve(*, db_session: Session, workspace_id: int, actor: str,
-                blocker: BlockerEntry) -> bool:
-    """Its author, the blocked item's owner, either one's manager, or a workspace admin."""
+                blocker: BlockerEntry, operator: bool = False) -> bool:
+    """Its author, the blocked item's owner, either one's manager, a workspace admin, or an
+    operator at the CLI."""
+    if operator:
+        return True
     owners = [blocker.author]
     if blocker.item is not None and blocker.item.owner and blocker.item.owner != blocker.author:
         owners.append(blocker.item.owner)
@@ -178,7 +179,8 @@ def may_resolve(*, db_session: Session, workspace_id: int, actor: str,
 
 
 def resolve_blocker(*, db_session: Session, workspace_id: int, number: int, actor: str,
-                    now: datetime, note: str | None = None) -> Resolution:
+                    now: datetime, note: str | None = None,
+                    operator: bool = False) -> Resolution:
     """Close a blocker. UnknownBlocker if the workspace has no such number; NotAllowed (and
     nothing changes) unless `may_resolve`; a blocker already resolved stays as it was."""
     blocker = blocker_by_number(db_session=db_session, workspace_id=workspace_id, number=number)
@@ -187,7 +189,7 @@ def resolve_blocker(*, db_session: Session, workspace_id: int, number: int, acto
     if not blocker.is_open:
         return Resolution(blocker, changed=False)
     if not may_resolve(db_session=db_session, workspace_id=workspace_id, actor=actor,
-                       blocker=blocker):
+                       blocker=blocker, operator=operator):
         raise NotAllowed(blocker)
     note = (note or "").strip() or None
     # Only an open row is closed: of two people resolving at once, one wins and the other
@@ -230,10 +232,11 @@ def record_confidence(*, db_session: Session, metric: Metric, confidence: int,
                       reported_by: str, at: datetime, source: Source,
                       note: str | None = None) -> Confidence:
     """Store one report of confidence in a key result or KPI (1–10, see confidence.py).
-    ValueError for another kind of metric or a value off the scale."""
+    InvalidInput for another kind of metric or a value off the scale."""
     if metric.kind not in METRIC_KINDS:
-        raise ValueError(f"confidence is reported for key results and KPIs, not a "
-                         f"{metric.kind.value.replace('_', ' ')}")
+        raise InvalidInput(f"confidence is reported for key results and KPIs, not a "
+                           f"{metric.kind.value.replace('_', ' ')}", field="item",
+                           expected="a key result or KPI")
     confidence = check_confidence(confidence)
     note = (note or "").strip() or None
     db_session.add(ConfidenceReport(metric_id=metric.id, confidence=confidence,

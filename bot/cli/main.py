@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot import __version__
 from bot.config import Settings, SettingsError, StartupError, load_settings
+from bot.errors import DomainError
 from bot.logs import configure_logging
 
 EXIT_CONFIG = 2
@@ -31,18 +32,25 @@ def cmd_serve(_args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from bot import schema
+    from bot.db import make_engine
 
     settings = _settings()
     if args.revision == "base" or args.downgrade:
         schema.downgrade(settings.database_url, args.revision)
     else:
         schema.upgrade(settings.database_url, args.revision)
-    print(f"database at revision {args.revision} ({schema.head_revision()} is head)")
+    # What the database is at, read back from it: `migrate <rev>` may name a relative target.
+    engine = make_engine(settings.database_url)
+    try:
+        now_at = schema.current_revision(engine) or "base (empty)"
+    finally:
+        engine.dispose()
+    print(f"database at revision {now_at} ({schema.head_revision()} is head)")
     return 0
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from bot.scheduler import JOBS, run_job
+    from bot.scheduler import JOBS
 
     if args.action == "list" or args.name is None:
         for job in JOBS.values():
@@ -52,27 +60,13 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         print(f"okr-bot: no job named {args.name!r}; `okr-bot jobs list` shows them",
               file=sys.stderr)
         return 1
-    from bot.db import make_engine, make_session_factory
+    from bot.scheduler import run_once
 
-    engine = make_engine(_settings().database_url)
-    try:
-        print(run_job(args.name, make_session_factory(engine)))
-    finally:
-        engine.dispose()
+    print(run_once(_settings(), args.name))
     return 0
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from bot.okrs.plans.exporter import NoSuchWorkspace
-
-    try:
-        return _plan(args)
-    except NoSuchWorkspace as error:
-        print(f"okr-bot: {error}", file=sys.stderr)
-        return 1
-
-
-def _plan(args: argparse.Namespace) -> int:
     from bot.cli import plan as plan_cli
 
     if args.plan_command == "lint":
@@ -152,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"okr-bot: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    except DomainError as error:  # what a flow refused: the person can put it right
+        print(f"okr-bot: {error.message}", file=sys.stderr)
+        return error.exit_code
     except StartupError as error:
         print(f"okr-bot: {error}", file=sys.stderr)
         return 1

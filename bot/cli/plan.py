@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +64,11 @@ def cmd_lint(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace, database_url: str,
                prepare: Callable[[str], None] | None = None) -> int:
     from bot.db import make_engine, make_session_factory
-    from bot.okrs.plans.importer import import_plan
+    from bot.okrs.store.importer import import_plan
 
     loaded = load_plan(args.file)
-    if _report_invalid(args.file, loaded):
+    if _report_invalid(args.file, loaded) or loaded.plan is None:
         return 1
-    assert loaded.plan is not None
     if prepare is not None:
         prepare(database_url)  # migrate: a first import on a fresh database just works
     engine = make_engine(database_url)
@@ -90,7 +90,7 @@ def cmd_import(args: argparse.Namespace, database_url: str,
 
 def cmd_export(args: argparse.Namespace, database_url: str) -> int:
     from bot.db import make_engine, read_only_session_factory
-    from bot.okrs.plans.exporter import export_plan
+    from bot.okrs.store.exporter import export_plan
 
     engine = make_engine(database_url)
     try:
@@ -108,74 +108,56 @@ def cmd_export(args: argparse.Namespace, database_url: str) -> int:
     return 0
 
 
-def load_chain(database_url: str, workspace: str | None) -> Any:
-    """The workspace's causal chain with health at every node, as of now."""
+@contextmanager
+def reading(database_url: str, workspace: str | None) -> Iterator[Any]:
+    """What the OKR flows read (bot.okrs.flows.Reading) for one CLI command, read-only: on
+    SQLite a long read never holds the running server's writes up."""
     from bot import clock
     from bot.db import make_engine, read_only_session_factory
-    from bot.okrs.method.chain import build_chain
-    from bot.okrs.plans.exporter import find_workspace
-    from bot.okrs.store.loader import load_blueprints
+    from bot.okrs import flows
+    from bot.okrs.store.cache import ChainCache
 
     engine = make_engine(database_url)
     try:
         with read_only_session_factory(engine)() as session:
-            found = find_workspace(db_session=session, slack_team_id=workspace)
-            return build_chain(load_blueprints(session, found.id), clock.now())
+            yield flows.Reading(session, ChainCache(), flows.workspace(session, workspace),
+                                clock.now())
     finally:
         engine.dispose()
 
 
 def cmd_chain(args: argparse.Namespace, database_url: str) -> int:
     from bot.cli.text import tree_lines, upward_lines
-    from bot.okrs.method.chain import subtree
-    from bot.okrs.method.diagnosis import first_broken_link
+    from bot.okrs import flows
 
-    chain = load_chain(database_url, args.workspace)
-    root = chain.find(args.node) if args.node else chain.north_star
-    if root is None:
-        what = f"no node with key {args.node!r}" if args.node else "the plan has no North Star"
-        print(f"okr-bot: {what}; `okr-bot plan export` lists the keys", file=sys.stderr)
-        return 1
-    tree = subtree(chain, root.id)
-    for line in upward_lines(chain, tree) + tree_lines(tree, first_broken_link(chain, root.id)):
-        print(line)
+    with reading(database_url, args.workspace) as read:
+        view = flows.chain_from(read, args.node or "")
+        lines = upward_lines(read.chain, view.subtree) + tree_lines(view.subtree, view.broken)
+    print("\n".join(lines))
     return 0
 
 
 def cmd_why(args: argparse.Namespace, database_url: str) -> int:
     from bot.cli.text import diagnosis_lines
-    from bot.okrs.method.diagnosis import diagnose
+    from bot.okrs import flows
 
-    chain = load_chain(database_url, args.workspace)
-    root = chain.find(args.node) if args.node else chain.north_star
-    if root is None:
-        print("okr-bot: nothing to diagnose: no such node, or no North Star", file=sys.stderr)
-        return 1
-    for line in diagnosis_lines(diagnose(chain, root.id)):
-        print(line)
+    with reading(database_url, args.workspace) as read:
+        lines = diagnosis_lines(flows.why(read, args.node or "").steps)
+    print("\n".join(lines))
     return 0
 
 
 def cmd_measure(args: argparse.Namespace, database_url: str) -> int:
-    """Record one measurement of a key result or KPI (source: api), e.g. from a script."""
+    """Record one measurement of a key result or KPI (source: api), e.g. from a script: the
+    flow `/okr update` uses, as an operator (who may update anything)."""
     from datetime import datetime
-
-    from sqlalchemy import select
 
     from bot import clock
     from bot.db import make_engine, make_session_factory
+    from bot.okrs import flows
     from bot.okrs.method.enums import Source
-    from bot.okrs.method.typed_values import parse_value
-    from bot.okrs.store.measurements import record_measurement
-    from bot.okrs.store.models import Metric
-    from bot.people.models import Workspace
 
-    try:
-        value = parse_value(args.value).value
-    except ValueError as error:
-        print(f"okr-bot: {error}", file=sys.stderr)
-        return 1
-    at = clock.now()
+    at = None
     if args.at:
         try:
             at = datetime.fromisoformat(args.at)
@@ -185,30 +167,19 @@ def cmd_measure(args: argparse.Namespace, database_url: str) -> int:
             print(f"okr-bot: --at {args.at!r} needs a date, time and zone, "
                   "e.g. 2026-05-04T09:00:00+00:00", file=sys.stderr)
             return 1
-        if at > clock.now():
-            print(f"okr-bot: --at {args.at} is in the future; a measurement is of the past",
-                  file=sys.stderr)
-            return 1
+    now = clock.now()
     engine = make_engine(database_url)
     try:
         with make_session_factory(engine).begin() as session:
-            query = select(Metric).join(Workspace, Metric.workspace_id == Workspace.id).where(
-                Metric.key == args.key)
-            if args.workspace:
-                query = query.where(Workspace.slack_team_id == args.workspace)
-            metrics = list(session.scalars(query))
-            if len(metrics) != 1:
-                found = "no metric" if not metrics else "several metrics (give --workspace)"
-                print(f"okr-bot: {found} with key {args.key!r}", file=sys.stderr)
-                return 1
-            recorded = record_measurement(db_session=session, metric=metrics[0], value=value,
-                                          at=at, source=Source.API, now=clock.now(),
-                                          note=args.note)
-            lines = [f"{args.key} = {value:g} at {at.isoformat()}",
-                     f"  {recorded.health.reason}"]
-            lines += [f"  trigger: {f.rule.action} ({f.reason})" for f in recorded.fired]
+            recorded = flows.update_metric(
+                session, flows.workspace(session, args.workspace), flows.Actor.operator(),
+                typed=args.key, value_text=args.value, now=now, at=at,
+                note=args.note, source=Source.API)
     finally:
         engine.dispose()
+    lines = [f"{recorded.metric.key} = {recorded.new_value:g} at {(at or now).isoformat()}",
+             f"  {recorded.health.reason}"]
+    lines += [f"  trigger: {f.rule.action} ({f.reason})" for f in recorded.fired]
     print("\n".join(lines))
     return 0
 

@@ -6,15 +6,11 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.okrs.store.cache import ChainCache
+from bot.slack.clients import SlackClients
 from bot.slack.errors import handle_error
 from bot.slack.listeners import register_listeners
 from bot.slack.middleware import (
@@ -24,22 +20,10 @@ from bot.slack.middleware import (
     refuse_control_characters,
     skip_duplicate_events,
 )
+from bot.slack.router import Router
 
 # Lazy listeners share this pool; Bolt's default of 5 is small for a team's Monday morning.
 LISTENER_WORKERS = 16
-
-
-def create_web_client(settings: Settings) -> WebClient:
-    assert settings.slack_bot_token is not None
-    return WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(),
-            RateLimitErrorRetryHandler(max_retry_count=1),
-        ],
-    )
 
 
 class _DropClientTokenWarning(logging.Filter):
@@ -51,16 +35,21 @@ class _DropClientTokenWarning(logging.Filter):
 
 
 def create_app(settings: Settings, *, session_factory: sessionmaker[Session],
-               chains: ChainCache) -> App:
-    """Build the Bolt App. Verifies the bot token with auth.test, as Bolt does."""
+               chains: ChainCache, router: Router, slack: SlackClients) -> App:
+    """Build the Bolt App around the runtime's state. Verifies the bot token with auth.test
+    first (SlackApiError, OSError), as Bolt does when it is given the token itself."""
     settings.require_slack()
+    slack.verify()
     signing_secret = settings.slack_signing_secret
     bolt_logger = logging.getLogger("bot.slack.bolt")
     if not any(isinstance(f, _DropClientTokenWarning) for f in bolt_logger.filters):
         bolt_logger.addFilter(_DropClientTokenWarning())
     app = App(
         name="okr-bot",
-        client=create_web_client(settings),
+        # Each request is authorized, and its client made, by the runtime's resolver; Bolt
+        # only copies the address, timeout and retries from this one.
+        client=slack.bolt_template(),
+        authorize=slack.bolt_authorize(),
         # Never fall back on Bolt's own reading of the environment: Settings is the one source.
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",
         # Listeners run in the request thread and the reply leaves when they return: no 10 ms
@@ -71,7 +60,7 @@ def create_app(settings: Settings, *, session_factory: sessionmaker[Session],
                                              thread_name_prefix="okr-bot-listener"),
     )
     app.use(refuse_control_characters)  # before anything opens a session
-    app.use(attach_unit_of_work(session_factory, chains))
+    app.use(attach_unit_of_work(session_factory, chains=chains, router=router, slack=slack))
     app.use(skip_duplicate_events)
     app.use(answer_replays)
     app.listener_runner.listener_completion_handler = CommitUnitOfWork()

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db import UnitOfWork, read_only_session_factory
 from bot.logs import structured
 from bot.slack.blocks.update import problem
+from bot.slack.clients import SlackClients
 from bot.slack.receipts import claim_event, earlier_reply, record_request
+from bot.slack.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +74,18 @@ def refuse_control_characters(body: dict, next: Callable[[], None]) -> BoltRespo
     return None
 
 
-def attach_unit_of_work(session_factory: sessionmaker[Session],
-                        chains: Any) -> Callable[..., None]:
-    """Each request's unit of work, and the runtime's chain cache (bot.okrs.store.cache)."""
+def attach_unit_of_work(session_factory: sessionmaker[Session], *, chains: Any, router: Router,
+                        slack: SlackClients) -> Callable[..., None]:
+    """Each request's unit of work, and what it shares with every other request of the
+    runtime (bot/serve.py): the chain cache, the `/okr` router and the Slack client resolver.
+    The request's `client` is the one the resolver gives its team."""
 
     def attach_unit_of_work(context: BoltContext, next: Callable[[], None]) -> None:
         context["unit_of_work"] = UnitOfWork(session_factory)
         context["chains"] = chains
+        context["router"] = router
+        context["slack"] = slack
+        context["client"] = slack.client(context.team_id)
         next()
 
     return attach_unit_of_work

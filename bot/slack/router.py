@@ -60,8 +60,15 @@ class Route:
 
 @dataclass
 class Router:
+    """One per runtime (bot/slack/listeners/commands.py `build_router`)."""
+
     _subcommands: dict[str, Subcommand] = field(default_factory=dict)
     _aliases: dict[str, str] = field(default_factory=dict)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Router:
+        # Bolt deep-copies a request's context for its lazy listeners; the router is the
+        # runtime's, never copied.
+        return self
 
     def add(self, subcommand: Subcommand) -> None:
         for name in (subcommand.name, *subcommand.aliases):

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_starlette_response
@@ -82,28 +83,31 @@ def create_web_app(*, engine: Engine, bolt_app: App | None, mode: str = "http",
     # As many as Starlette's own thread pool would run at once.
     requests = ThreadPoolExecutor(max_workers=REQUEST_WORKERS, thread_name_prefix="okr-bot-http")
 
-    async def slack_events(request: Request) -> Response:
-        assert bolt_app is not None
-        assert signed_by_slack is not None
-        raw = await _bounded_body(request)
-        if raw is None:
-            return PlainTextResponse("request body too large", status_code=413)
-        bolt_request = http_request(raw, query=request.url.query, headers=request.headers,
-                                    signed_by_slack=signed_by_slack)
-        if isinstance(bolt_request, BoltResponse):
-            return to_starlette_response(bolt_request)
-        # Bolt's Starlette adapter dispatches on the event loop, blocking every other request
-        # while a listener runs; a worker thread keeps the loop free.
-        worker = asyncio.get_running_loop().run_in_executor(
-            requests, functools.partial(dispatch, bolt_app, bolt_request, transport="http"))
-        try:
-            bolt_response = await asyncio.wait_for(asyncio.shield(worker), ANSWER_SECONDS)
-        except TimeoutError:
-            # The database waits ended at DATABASE_SECONDS; what is still running (opening a
-            # connection) cannot commit any more. Slack will not wait for it.
-            worker.add_done_callback(lambda done: done.cancelled() or done.exception())
-            return to_starlette_response(too_slow(bolt_request))
-        return to_starlette_response(bolt_response)
+    def events_endpoint(app: App, signed: SignatureCheck) -> Callable[..., Any]:
+        """The Events API endpoint: signature first, then Bolt in a worker thread."""
+
+        async def slack_events(request: Request) -> Response:
+            raw = await _bounded_body(request)
+            if raw is None:
+                return PlainTextResponse("request body too large", status_code=413)
+            bolt_request = http_request(raw, query=request.url.query, headers=request.headers,
+                                        signed_by_slack=signed)
+            if isinstance(bolt_request, BoltResponse):
+                return to_starlette_response(bolt_request)
+            # Bolt's Starlette adapter dispatches on the event loop, blocking every other request
+            # while a listener runs; a worker thread keeps the loop free.
+            worker = asyncio.get_running_loop().run_in_executor(
+                requests, functools.partial(dispatch, app, bolt_request, transport="http"))
+            try:
+                bolt_response = await asyncio.wait_for(asyncio.shield(worker), ANSWER_SECONDS)
+            except TimeoutError:
+                # The database waits ended at DATABASE_SECONDS; what is still running (opening a
+                # connection) cannot commit any more. Slack will not wait for it.
+                worker.add_done_callback(lambda done: done.cancelled() or done.exception())
+                return to_starlette_response(too_slow(bolt_request))
+            return to_starlette_response(bolt_response)
+
+        return slack_events
 
     # The health check in flight, if any: while one waits on the database, the next probe is
     # answered at once instead of stacking up another thread behind it.
@@ -144,6 +148,7 @@ def create_web_app(*, engine: Engine, bolt_app: App | None, mode: str = "http",
                 await run_in_threadpool(on_shutdown)
 
     routes = [Route("/healthz", healthz, methods=["GET"])]
-    if bolt_app is not None:
-        routes.append(Route(EVENTS_PATH, slack_events, methods=["POST"]))
+    if bolt_app is not None and signed_by_slack is not None:
+        routes.append(Route(EVENTS_PATH, events_endpoint(bolt_app, signed_by_slack),
+                            methods=["POST"]))
     return Starlette(routes=routes, lifespan=lifespan)

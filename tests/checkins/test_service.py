@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import schema
 from bot.checkins import service
 from bot.checkins.models import Blocker, ConfidenceReport
+from bot.errors import DomainError, InvalidInput
 from bot.okrs.method.chain import NodeKind
 from bot.okrs.method.enums import MetricKind, Source
 from bot.okrs.plans.files import load_plan
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from bot.okrs.store.models import Activity, Metric, Objective
 from bot.people.models import Person, Workspace
 
@@ -152,7 +153,7 @@ def test_a_blocker_on_a_goal_or_on_another_workspaces_item_is_refused(
             session.flush()
             workspace_id = other.id
             target = "onboarding-tickets"
-        with pytest.raises(service.BlockerError, match=says):
+        with pytest.raises(DomainError, match=says):
             service.raise_blocker(db_session=session, workspace_id=workspace_id, author=MAYA,
                                   text="x", source=Source.SLACK, now=NOW,
                                   metric_id=keyed[target])
@@ -341,7 +342,7 @@ def test_confidence_off_the_scale_is_refused_and_not_stored(db: sessionmaker[Ses
                                                             value: float) -> None:
     with db() as session:
         metric = session.scalars(select(Metric).where(Metric.key == "trial-drop-off")).one()
-        with pytest.raises(ValueError, match="whole number from 1"):
+        with pytest.raises(InvalidInput, match="whole number from 1"):
             service.record_confidence(db_session=session, metric=metric, confidence=value,
                                       reported_by=MAYA, at=NOW, source=Source.CHECKIN)
         assert session.scalars(select(ConfidenceReport)).all() == []
@@ -350,7 +351,7 @@ def test_confidence_off_the_scale_is_refused_and_not_stored(db: sessionmaker[Ses
 def test_confidence_is_for_key_results_and_kpis_only(db: sessionmaker[Session]) -> None:
     with db() as session:
         goal = session.scalars(select(Metric).where(Metric.kind == MetricKind.GOAL)).first()
-        with pytest.raises(ValueError, match="not a goal"):
+        with pytest.raises(InvalidInput, match="not a goal"):
             service.record_confidence(db_session=session, metric=goal, confidence=5,
                                       reported_by=MAYA, at=NOW, source=Source.CHECKIN)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select
 
-from bot import __version__, clock
+from bot import __version__, clock, schema
 from bot.db import make_engine, make_session_factory
 from bot.slack.models import SlackEventReceipt
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
@@ -71,11 +71,14 @@ def test_serve_reads_dotenv_in_the_working_directory(tmp_path: Path) -> None:
 def test_migrate_then_back_to_base(tmp_path: Path) -> None:
     up = run("migrate", cwd=tmp_path)
     assert up.returncode == 0, up.stderr
+    head = schema.head_revision()
+    assert up.stdout.strip() == f"database at revision {head} ({head} is head)"
     engine = make_engine(f"sqlite:///{tmp_path / 'okr-bot.db'}")
     try:
         assert "people" in inspect(engine).get_table_names()
         down = run("migrate", "base", cwd=tmp_path)
         assert down.returncode == 0, down.stderr
+        assert down.stdout.strip() == f"database at revision base (empty) ({head} is head)"
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     finally:
         engine.dispose()

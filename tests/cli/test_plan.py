@@ -179,7 +179,7 @@ def test_why_walks_from_the_north_star_to_what_explains_it(with_plan: Path) -> N
 
 
 @pytest.mark.parametrize(("args", "says"), [
-    (("measure", "no-such-key", "3"), "no metric with key 'no-such-key'"),
+    (("measure", "no-such-key", "3"), "No key result or KPI matches “no-such-key”"),
     (("measure", "onboarding-completion", "abc"), '"abc" is not a number; expected a value '
                                                   "like 12, 12.5, 12%, 1,200, 1.2k or $3.5M"),
     (("measure", "onboarding-completion", "nan"), "is not a number"),
@@ -187,7 +187,7 @@ def test_why_walks_from_the_north_star_to_what_explains_it(with_plan: Path) -> N
     (("measure", "onboarding-completion", "3", "--at", "yesterday"), "needs a date, time and zone"),
     (("measure", "onboarding-completion", "3", "--at", "2999-01-01T00:00:00+00:00"),
      "is in the future"),
-    (("plan", "chain", "no-such-key"), "no node with key 'no-such-key'"),
+    (("plan", "chain", "no-such-key"), "Nothing in the plan matches “no-such-key”"),
 ])
 def test_bad_input_gets_one_clear_line(with_plan: Path, args: tuple[str, ...], says: str) -> None:
     result = okr_bot(*args, cwd=with_plan)

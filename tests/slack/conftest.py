@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.okrs.plans.files import load_plan
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from bot.serve import Runtime, build_runtime
 from bot.slack.blocks.working import WORKING_TEXT
 from tests.conftest import SIGNING_SECRET, TEAM_ID

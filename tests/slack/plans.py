@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.okrs.plans.files import load_plan
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from tests.conftest import TEAM_ID
 from tests.slack.conftest import RunningBot
 

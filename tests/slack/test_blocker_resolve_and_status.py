@@ -14,7 +14,6 @@ from bot.checkins.models import Blocker
 from bot.okrs.method.enums import Source
 from bot.okrs.store.models import Metric
 from bot.people.models import Person, Workspace
-from bot.slack.listeners.commands import ROUTER
 from tests.conftest import TEAM_ID
 from tests.slack.blocker_cases import (
     DAY0,
@@ -282,7 +281,7 @@ def test_help_lists_blockers_and_blocker_with_examples(planned: RunningBot) -> N
     assert "*`/okr blocker add &lt;objective, key result, KPI or activity&gt; &lt;what blocks " \
         "it&gt; | /okr blocker resolve &lt;number&gt; [note]`*" in text
     assert "Example: `/okr blocker add onboarding-tours waiting on the design review`" in text
-    assert {"blocker", "blockers"} <= {sub.name for sub in ROUTER}
+    assert {"blocker", "blockers"} <= {sub.name for sub in planned.runtime.router}
 
 
 def test_the_manifest_usage_hint_names_the_blocker_forms() -> None:

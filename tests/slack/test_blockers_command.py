@@ -237,3 +237,18 @@ def test_share_in_channel_posts_the_blockers_visibly(planned: RunningBot) -> Non
 def test_blockers_without_a_plan_say_how_to_get_one(bot: RunningBot) -> None:
     assert "No plan for this Slack team (T0TEST) yet" in shown(bot.slack.command("blockers"))
     assert "No plan for this Slack team (T0TEST) yet" in shown(bot.slack.command("blocker add - x"))
+
+
+def test_a_teams_blockers_say_whose_each_one_is(planned: RunningBot) -> None:
+    raise_the_usual(planned)
+    lars = "U0AIVP001"  # manages Maya, who manages Priya
+    with on(DAY0 + timedelta(days=8, hours=2)):
+        reply = planned.slack.command("blockers team", user_id=lars)
+    within_limits(reply)
+    entries = [b["text"]["text"] for b in reply.json["blocks"]
+               if b["type"] == "section" and b["text"]["text"].startswith("*B-")]
+    assert entries
+    for entry in entries:
+        assert entry.splitlines()[-1].startswith(("_theirs: <@", "_a direct report's: <@",
+                                                  "_through others: <@")), entry
+    assert any("_through others: <@" in entry for entry in entries)

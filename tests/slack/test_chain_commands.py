@@ -11,7 +11,7 @@ import pytest
 
 from bot.okrs.plans import plan as p
 from bot.okrs.plans.files import load_plan
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from bot.people.models import Person, Workspace
 from tests.conftest import TEAM_ID
 from tests.fakes.web_api_contract import validate_blocks
@@ -165,6 +165,12 @@ def test_a_team_is_the_whole_reporting_line_and_says_how_deep(planned: RunningBo
     text = shown(reply)
     assert "Team of you: 5 in the reporting line, 2 of them through others" in text
     assert "Onboarding support tickets per 100 new AI users" in text
+    # Each line says whose it is: Lars's own, a direct report's, or one reached through others.
+    lines = text.split("\\n")
+    tickets = next(line for line in lines if "Onboarding support tickets per 100" in line)
+    assert tickets.endswith("· <@U0AIUX001>, through others")
+    onboarding = next(line for line in lines if "Optimize onboarding experience" in line)
+    assert onboarding.endswith("· <@U0AIPM001>, a direct report's")
     maya_only = shown(planned.slack.command("team", user_id=MAYA))
     assert "Team of you: 2 in the reporting line" in maya_only
     assert "through others" not in maya_only

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.people.models import Workspace
-from bot.slack.listeners.commands import ROUTER
 from bot.slack.router import CommandRequest, Subcommand
 from tests.fakes.web_api_contract import validate_blocks
 from tests.slack.conftest import RunningBot
@@ -23,11 +22,10 @@ def write_then_fail(request: CommandRequest) -> dict:
 
 
 @pytest.fixture
-def failing_subcommand(monkeypatch: pytest.MonkeyPatch) -> None:
-    subcommands = dict(ROUTER._subcommands)
-    subcommands["explode"] = Subcommand("explode", "fails on purpose", "/okr explode",
-                                        "/okr explode", write_then_fail)
-    monkeypatch.setattr(ROUTER, "_subcommands", subcommands)
+def failing_subcommand(bot: RunningBot) -> None:
+    # This runtime's router only: no other bot in the process sees it.
+    bot.runtime.router.add(Subcommand("explode", "fails on purpose", "/okr explode",
+                                      "/okr explode", write_then_fail))
 
 
 @pytest.mark.usefixtures("failing_subcommand")

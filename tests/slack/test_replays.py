@@ -91,7 +91,7 @@ def test_request_receipts_are_pruned_after_a_day(bot: RunningBot) -> None:
     assert count(bot, SlackRequestReceipt) == 1
 
     with freeze_time(clock.now() + timedelta(hours=23)):
-        assert "0 request receipts" in run_job("prune-event-receipts", bot.session_factory)
+        assert "0 request receipts" in run_job("prune-event-receipts", bot.runtime.jobs)
     with freeze_time(clock.now() + timedelta(hours=25)):
-        assert "1 request receipts" in run_job("prune-event-receipts", bot.session_factory)
+        assert "1 request receipts" in run_job("prune-event-receipts", bot.runtime.jobs)
     assert count(bot, SlackRequestReceipt) == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.slack.blocks.mrkdwn import escape, truncate
-from bot.slack.listeners.commands import ROUTER
+from bot.slack.listeners.commands import build_router
 from bot.slack.router import Router, Subcommand
 
 
@@ -57,7 +57,7 @@ def test_a_name_cannot_be_registered_twice() -> None:
 
 
 def test_aliases_route_to_their_subcommand() -> None:
-    route = ROUTER.resolve("?")
+    route = build_router().resolve("?")
     assert route.subcommand is not None and route.subcommand.name == "help"
 
 

@@ -14,8 +14,8 @@ from sqlalchemy import select, text
 
 from bot.db import make_session_factory, read_only_session_factory
 from bot.okrs.plans.files import load_plan
-from bot.okrs.plans.importer import import_plan
 from bot.okrs.store import cache as chain_cache
+from bot.okrs.store.importer import import_plan
 from bot.people.models import Workspace
 from bot.slack.blocks.working import WORKING_TEXT
 from tests.conftest import TEAM_ID

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.okrs.plans.files import load_plan
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from tests.conftest import TEAM_ID
 from tests.fakes.web_api_contract import validate_blocks
 from tests.slack.conftest import RunningBot
@@ -165,3 +165,28 @@ def test_no_plan_anywhere_says_which_team_asked_and_escapes_it(
     assert "No plan for this Slack team (T&lt;!here&gt;) yet" in said
     assert "The database has" not in said
     assert "<!here>" not in json.dumps(reply.json["blocks"])
+
+
+def test_a_workspace_that_only_opened_the_home_tab_still_has_no_plan(bot: RunningBot) -> None:
+    # Opening the Home tab stores the workspace and the person, but no plan: the reply must
+    # still say how to import one, not "the plan has no objectives".
+    bot.fake.add_user("U0ALICE", real_name="Alice", tz="Europe/Paris")
+    bot.slack.event({"type": "app_home_opened", "user": "U0ALICE", "tab": "home"})
+    bot.fake.wait_for("views.publish")
+
+    for command in ("status", "tree", "update first-week-activation 3", "blockers"):
+        said = "\n".join(texts(bot.slack.command(command, user_id="U0ALICE")))
+        assert f"No plan for this Slack team ({TEAM_ID}) yet" in said, command
+
+
+def test_status_of_a_goal_shows_its_objectives_and_key_results(planned: RunningBot) -> None:
+    # A manager names the goal, not an objective (it used to say "no objective matches").
+    reply = planned.slack.command("status trial-conversion", user_id="U0AIVP001")
+    shown = "\n".join(texts(reply))
+    assert "Increase trial-to-paid conversion for AI features" in shown
+    assert "Optimize onboarding experience for AI features" in shown  # an objective below it
+    assert "First-week activation" in shown  # and a key result below that
+    assert validate_blocks(reply.json["blocks"]) == []
+    north_star = "\n".join(texts(planned.slack.command("status ai-engaged-users")))
+    assert "Monthly AI Feature Engaged Users" in north_star
+    assert "Increase trial-to-paid conversion" in north_star

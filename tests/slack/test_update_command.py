@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.okrs.method.enums import Source
 from bot.okrs.plans.files import load_plan
-from bot.okrs.plans.importer import import_plan
+from bot.okrs.store.importer import import_plan
 from bot.okrs.store.models import Measurement, Metric
 from bot.people.models import Person
 from tests.conftest import TEAM_ID
@@ -104,11 +104,29 @@ def test_every_bad_value_explains_the_format_and_records_nothing(planned: Runnin
     assert slack_measurements(planned, "first-week-activation") == []
 
 
-@pytest.mark.parametrize(("typed", "value"), [("12", 12), ("12.5", 12.5), ("12%", 12),
-                                              ("1,200", 1200), ("1.2k", 1200), ("-3", -3)])
-def test_accepted_value_forms(planned: RunningBot, typed: str, value: float) -> None:
-    planned.slack.command(f"update first-week-activation {typed}", user_id=MAYA)
-    assert [m.value for m in slack_measurements(planned, "first-week-activation")] == [value]
+@pytest.mark.parametrize(("key", "user", "typed", "value"), [
+    ("first-week-activation", MAYA, "12", 12), ("first-week-activation", MAYA, "12.5", 12.5),
+    ("first-week-activation", MAYA, "12%", 12),
+    # Thousands on a metric counted in thousands: the North Star's users, by its owner.
+    ("ai-engaged-users", MANAGER, "12,400", 12400), ("ai-engaged-users", MANAGER, "12.4k", 12400),
+])
+def test_accepted_value_forms(planned: RunningBot, key: str, user: str, typed: str,
+                              value: float) -> None:
+    planned.slack.command(f"update {key} {typed}", user_id=user)
+    assert [m.value for m in slack_measurements(planned, key)] == [value]
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("1,234.5", "is a percentage from 0 to 100: 1,234.5% cannot be right"),
+    ("-3", "is a percentage from 0 to 100"),
+])
+def test_an_implausible_value_is_refused_with_the_reason(planned: RunningBot, typed: str,
+                                                         says: str) -> None:
+    # A new user typed 1,234.5 on a percentage key result and saw "1,234%" stored.
+    reply = planned.slack.command(f"update first-week-activation {typed}", user_id=MAYA)
+    shown = text_of(reply)
+    assert says in shown and "Nothing was recorded" in shown
+    assert slack_measurements(planned, "first-week-activation") == []
 
 
 def test_a_missing_value_gets_the_usage(planned: RunningBot) -> None:
@@ -120,8 +138,10 @@ def test_a_missing_value_gets_the_usage(planned: RunningBot) -> None:
 def test_an_ambiguous_name_gets_a_pick_list_and_records_nothing(planned: RunningBot) -> None:
     reply = planned.slack.command("update answer 3", user_id=MAYA)
     shown = text_of(reply)
-    assert "fits 4 key results and KPIs. Which one?" in shown
-    assert "`answer-latency` — p95 answer latency" in shown
+    # Goals and the North Star can be updated too, so a goal's metric is among the choices,
+    # each labelled with its kind.
+    assert "fits 5 metrics. Which one?" in shown
+    assert "Key result `answer-latency` — p95 answer latency" in shown
     assert validate_blocks(reply.json["blocks"]) == []
     with planned.session_factory() as session:
         assert session.scalars(select(Measurement).where(
@@ -146,3 +166,38 @@ def test_a_quoted_name_and_a_note_with_mrkdwn_injection_are_escaped(planned: Run
 def test_update_without_a_plan_says_how_to_get_one(bot: RunningBot) -> None:
     reply = bot.slack.command("update anything 3")
     assert "No plan for this Slack team (T0TEST) yet" in str(reply.json["blocks"])
+
+
+def test_the_north_star_and_a_goal_can_be_updated_by_their_owner(planned: RunningBot) -> None:
+    reply = planned.slack.command("update ai-engaged-users 12.4k", user_id=MANAGER)
+    assert "Monthly AI Feature Engaged Users" in text_of(reply)
+    assert [m.value for m in slack_measurements(planned, "ai-engaged-users")] == [12400]
+    refused = planned.slack.command("update ai-engaged-users 13k", user_id=PRIYA)
+    assert "Only the owner of *Monthly AI Feature Engaged Users* (<@U0AIVP001>)" \
+        in text_of(refused)
+    assert len(slack_measurements(planned, "ai-engaged-users")) == 1
+    goal = planned.slack.command("update trial-conversion 4.1", user_id=MANAGER)
+    assert "→ *4.1%*" in text_of(goal)
+
+
+def test_the_owner_takes_back_their_own_last_value_and_it_stays_in_the_history(
+        planned: RunningBot) -> None:
+    planned.slack.command("update first-week-activation 14.5", user_id=MAYA)
+    planned.slack.command("update first-week-activation 41.5 oops", user_id=MAYA)
+
+    reply = planned.slack.command("update first-week-activation undo", user_id=MAYA)
+
+    shown = text_of(reply)
+    assert "~41.5%~ taken back → *14.5%*" in shown
+    assert "kept in the history as undone" in shown
+    rows = sorted(slack_measurements(planned, "first-week-activation"), key=lambda m: m.value)
+    assert [(m.value, m.undone_by) for m in rows] == [(14.5, None), (41.5, MAYA)]
+    status = planned.slack.command("status onboarding", user_id=MAYA)
+    assert "14.5%" in text_of(status) and "41.5%" not in text_of(status)
+    # Someone else cannot take it back, and with nothing of yours left there is nothing to undo.
+    refused = planned.slack.command("update first-week-activation undo", user_id=PRIYA)
+    assert "Only the owner of *First-week activation*" in text_of(refused)
+    planned.slack.command("update first-week-activation undo", user_id=MAYA)
+    nothing = planned.slack.command("update first-week-activation undo", user_id=MAYA)
+    assert "no measurement of First-week activation to take back" in text_of(nothing)
+    assert all(m.undone_by == MAYA for m in slack_measurements(planned, "first-week-activation"))

@@ -110,9 +110,3 @@ class Status(StrEnum):
     YELLOW = "yellow"
     RED = "red"
     NO_DATA = "no_data"
-
-
-class Trend(StrEnum):
-    RISING = "rising"
-    FLAT = "flat"
-    FALLING = "falling"

@@ -1,5 +1,5 @@
 """A metric's health: green, yellow or red against its bands or its pace, staleness, counter-metrics
-and roll-ups (trend and plateau over its measurements: movement.py).
+and roll-ups (plateaus over its measurements: movement.py).
 
 Pure functions over frozen dataclasses (no pydantic, Slack or database) so the chain service, the
 Slack views and the tests all judge a metric the same way.
@@ -43,6 +43,7 @@ _PREFIX_UNITS = frozenset({"$", "€", "£", "¥"})
 class Measurement:
     value: float
     measured_at: datetime  # timezone-aware
+    decimals: int | None = None  # as typed, for showing it; None: format_value's own choice
 
 
 @dataclass(frozen=True)
@@ -91,21 +92,21 @@ def severity(status: Status) -> int:
     return _SEVERITY[status]
 
 
-def format_value(value: float, unit: str = "") -> str:
+def format_value(value: float, unit: str = "", decimals: int | None = None) -> str:
     """A number as people read it: thousands separators, 3 significant digits but never fewer
-    than the whole part (12.8, 0.0457, 1,234,567), the unit after it ("12%", "12 users",
-    "$1,200")."""
+    than the whole part (12.8, 0.0457, 1,234,567), or exactly `decimals` (as it was typed:
+    1,234.5, 14.50), the unit after it ("12%", "12 users", "$1,200")."""
     if math.isnan(value):
         return "n/a"
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
     magnitude = abs(value)
     leading = math.floor(math.log10(magnitude)) if magnitude > 0 else 0
-    decimals = min(12, max(0, 2 - leading))
-    digits = f"{magnitude:,.{decimals}f}"
-    if "." in digits:
+    shown = min(12, max(0, 2 - leading if decimals is None else decimals))
+    digits = f"{magnitude:,.{shown}f}"
+    if "." in digits and decimals is None:  # typed zeros ("14.50") are precision: kept
         digits = digits.rstrip("0").rstrip(".")
-    sign = "-" if value < 0 and digits != "0" else ""
+    sign = "-" if value < 0 and digits.strip("0.") else ""
     if unit in _PREFIX_UNITS:
         return f"{sign}{unit}{digits}"
     if not unit:
@@ -261,9 +262,9 @@ class _Pace:
 
 def _pace_at(spec: MetricSpec, value: float, now: datetime) -> _Pace | None:
     elapsed, actual = _elapsed_share(spec, now), progress(spec, value)
-    if elapsed is None or actual is None or spec.baseline is None or spec.target is None:
+    expected = expected_value_at(spec, now)
+    if elapsed is None or actual is None or expected is None or spec.baseline is None:
         return None
-    expected = spec.baseline + elapsed * (spec.target - spec.baseline)
     return _Pace(elapsed, actual, spec.baseline, expected, _day(now))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.okrs.method.health import Health
 from bot.okrs.method.triggers import Firing
@@ -25,3 +26,20 @@ class Recorded:
     new_value: float
     health: Health
     fired: list[Firing]
+    # As typed, to show each value that way; None: format_value's own rounding.
+    old_decimals: int | None = None
+    new_decimals: int | None = None
+
+
+@dataclass(frozen=True)
+class Undone:
+    """A measurement taken back: what it was, and what is in force now that it is not."""
+
+    metric: MetricRef
+    value: float
+    decimals: int | None
+    measured_at: datetime
+    recorded_at: datetime
+    now_value: float | None  # None: nothing is left measured
+    now_decimals: int | None
+    health: Health

@@ -72,14 +72,13 @@ def firings(rules: Sequence[TriggerRule], measurements: Sequence[Measurement],
     return fired
 
 
-def fired_now(rules: Sequence[TriggerRule], measurements: Sequence[Measurement],
-              frequency: Frequency | None, *, spec: MetricSpec | None = None) -> list[Firing]:
-    """The firings the latest measurement caused: what to tell people about right now."""
-    if not measurements:
-        return []
-    latest = max(m.measured_at for m in measurements)
+def fired_by(rules: Sequence[TriggerRule], measurements: Sequence[Measurement],
+             frequency: Frequency | None, measurement: Measurement, *,
+             spec: MetricSpec | None = None) -> list[Firing]:
+    """The firings `measurement`, one of `measurements`, set off: what to tell people about
+    right now. A backfilled one does not re-announce crossings measured after it."""
     return [firing for firing in firings(rules, measurements, frequency, spec=spec)
-            if firing.measured_at == latest]
+            if (firing.measured_at, firing.value) == (measurement.measured_at, measurement.value)]
 
 
 def _condition(rule: TriggerRule, seen: Sequence[Measurement], frequency: Frequency | None,

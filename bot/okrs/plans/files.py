@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.okrs.plans.lint import Finding, has_errors, lint
-from bot.okrs.plans.plan import Plan
+from bot.okrs.plans.plan import FROM_FILE, Plan
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def parse_plan(text: str) -> LoadedPlan:
         return LoadedPlan(None, [PlanError("", "a plan file is a YAML mapping with at least "
                                                  "`workspace:`")], [])
     try:
-        plan = Plan.model_validate(data)
+        plan = Plan.model_validate(data, context={FROM_FILE: True})
     except ValidationError as error:
         # Report what the schema found and the broken references in the same pass, so one
         # round of fixes is enough.

@@ -7,8 +7,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from bot.errors import InvalidInput
 from bot.okrs.method.enums import (
     ActivityStatus,
     BandMode,
@@ -21,12 +29,15 @@ from bot.okrs.method.enums import (
     Transform,
     TriggerKind,
 )
+from bot.okrs.method.plausibility import check_plausible
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$",
                            description="lowercase letters, digits and hyphens; unique in the plan")]
 SlackUserId = Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{2,}$",
                                    description="a Slack user id such as U024BE7LH")]
 Text = Annotated[str, Field(min_length=1, max_length=300)]
+# Validation context of a plan read from a file (files.parse_plan): its values are checked.
+FROM_FILE = "from_file"
 LongText = Annotated[str, Field(max_length=3000)]
 
 
@@ -99,7 +110,31 @@ class MetricFields(PlanModel):
     due: date | None = None
     frequency: Frequency | None = None
     thresholds: Thresholds | None = None
+    range: tuple[float | None, float | None] | None = Field(
+        default=None, description="[min, max] the values can take, either end null for no "
+        "bound; without it a % is 0 to 100 and money or a count is 0 or more")
     measurements: list[Measurement] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _plausible(self, info: ValidationInfo) -> MetricFields:
+        if self.range is not None and None not in self.range and self.range[0] >= self.range[1]:
+            raise ValueError(f"range {list(self.range)} needs its min below its max")
+        # Values are checked where people write them (a plan file, FROM_FILE): an export of
+        # what is stored is still written when an old value is out of range, for someone to fix.
+        if not (info.context or {}).get(FROM_FILE):
+            return self
+        given = [("baseline", self.baseline), ("target", self.target)]
+        given += [(f"the measurement at {m.at.isoformat()}", m.value) for m in self.measurements]
+        problems = []  # every one at once, so a plan is fixed in one pass
+        for what, value in given:
+            try:
+                if value is not None:
+                    check_plausible(value, unit=self.unit, declared=self.range, name=self.name)
+            except InvalidInput as error:
+                problems.append(f"{what}: {error.message}")
+        if problems:  # pydantic reports a ValueError with its location
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class NorthStarRecord(PlanModel):

@@ -102,7 +102,10 @@ class ChainCache:
         self._lock = threading.Lock()
         self._build_locks: dict[Key, threading.RLock] = {}
         self._queued: set[tuple[Key, str]] = set()
-        self._background: ThreadPoolExecutor | None = None
+        # The cache's own worker, shut down with its runtime (close); its threads start on
+        # first use.
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="okr-bot-chains")
+        self._closed = False
         self._submitted = 0
         self.builds = 0  # chains loaded or recomputed whole, for tests and the benchmark
         self.updates = 0  # chains brought up to date by recomputing only changed metrics
@@ -213,6 +216,14 @@ class ChainCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    def close(self) -> None:
+        """Stop the background worker (the runtime is closing): queued work is dropped; a
+        build under way is not waited for (a hung database must not hold the shutdown)."""
+        with self._lock:
+            self._closed = True
+            self._queued.clear()
+        self._background.shutdown(wait=False, cancel_futures=True)
 
     # -- inside ------------------------------------------------------------------------------
     def _entry(self, key: Key) -> _Entry | None:
@@ -347,16 +358,12 @@ class ChainCache:
         return chain
 
     def _executor(self) -> ThreadPoolExecutor:
-        with self._lock:
-            if self._background is None:
-                self._background = ThreadPoolExecutor(max_workers=1,
-                                                      thread_name_prefix="okr-bot-chains")
-            return self._background
+        return self._background
 
     def _submit(self, key: Key, kind: str, work: Callable[[], None]) -> None:
         """Queue `work` unless the same work for the same key is already queued."""
         with self._lock:
-            if (key, kind) in self._queued:
+            if self._closed or (key, kind) in self._queued:
                 return
             self._queued.add((key, kind))
             self._submitted += 1

@@ -172,7 +172,7 @@ def recent_measurements(db_session: Session,
 
 def _recent_measurements(db_session: Session,
                          which: ColumnElement[bool]) -> dict[int, list[Measurement]]:
-    """The last RECENT measurements of every metric `which` selects, oldest first.
+    """The last RECENT measurements in force of every metric `which` selects, oldest first.
 
     One statement that walks the (metric_id, measured_at) index backwards RECENT rows per
     metric, instead of ranking every measurement the workspace ever had: LATERAL on
@@ -180,26 +180,31 @@ def _recent_measurements(db_session: Session,
     benchmark's SQLite workspace (250,000 measurements) the query alone went from 1.2–1.5 s to
     0.2–0.3 s in one profiling run, the whole read from 1.6 s to 0.6 s."""
     newest_first = (MeasurementRow.measured_at.desc(), MeasurementRow.id.desc())
+    in_force = MeasurementRow.undone_at.is_(None)  # one taken back is kept, never read
     if db_session.get_bind().dialect.name == "postgresql":
-        latest = (select(MeasurementRow.value, MeasurementRow.measured_at)
-                  .where(MeasurementRow.metric_id == Metric.id)
+        latest = (select(MeasurementRow.value, MeasurementRow.measured_at,
+                         MeasurementRow.decimals)
+                  .where(MeasurementRow.metric_id == Metric.id, in_force)
                   .order_by(*newest_first).limit(RECENT).lateral("latest"))
-        statement = (select(Metric.id, latest.c.value, latest.c.measured_at)
+        statement = (select(Metric.id, latest.c.value, latest.c.measured_at,
+                            latest.c.decimals)
                      .select_from(Metric).join(latest, true())
                      .where(which)
                      .order_by(Metric.id, latest.c.measured_at))
     else:
         inner = aliased(MeasurementRow)
-        latest_ids = (select(inner.id).where(inner.metric_id == Metric.id)
+        latest_ids = (select(inner.id).where(inner.metric_id == Metric.id,
+                                             inner.undone_at.is_(None))
                       .order_by(inner.measured_at.desc(), inner.id.desc())
                       .limit(RECENT).correlate(Metric))
         statement = (select(MeasurementRow.metric_id, MeasurementRow.value,
-                            MeasurementRow.measured_at)
+                            MeasurementRow.measured_at, MeasurementRow.decimals)
                      .select_from(Metric)
                      .join(MeasurementRow, MeasurementRow.id.in_(latest_ids.scalar_subquery()))
                      .where(which)
                      .order_by(MeasurementRow.metric_id, MeasurementRow.measured_at))
     recent: dict[int, list[Measurement]] = defaultdict(list)
-    for metric_id, value, measured_at in db_session.execute(statement):
-        recent[metric_id].append(Measurement(value=value, measured_at=measured_at))
+    for metric_id, value, measured_at, decimals in db_session.execute(statement):
+        recent[metric_id].append(Measurement(value=value, measured_at=measured_at,
+                                             decimals=decimals))
     return recent

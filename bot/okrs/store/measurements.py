@@ -1,19 +1,28 @@
 """Recording measurements: the one path every source (check-in, Slack, plan, API) goes through,
-so old → new, the new health and the triggers that fire are worked out the same way."""
+so old → new, the new health and the triggers that fire are worked out the same way; and taking
+one back, which marks it (who, when) rather than deleting it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from bot.errors import InvalidInput, NotFound
 from bot.okrs.method.enums import Source
-from bot.okrs.method.health import Bands, MetricSpec, metric_health, with_counter_metric
+from bot.okrs.method.health import (
+    Bands,
+    Health,
+    MetricSpec,
+    format_value,
+    metric_health,
+    with_counter_metric,
+)
 from bot.okrs.method.health import Measurement as Point
 from bot.okrs.method.names import LIKE_ESCAPE, like_escaped
-from bot.okrs.method.recording import MetricRef, Recorded
-from bot.okrs.method.triggers import TriggerRule, firings
+from bot.okrs.method.recording import MetricRef, Recorded, Undone
+from bot.okrs.method.triggers import TriggerRule, fired_by
 from bot.okrs.store.models import (
     CounterMetric,
     Measurement,
@@ -44,12 +53,28 @@ def spec_of(metric: Metric) -> MetricSpec:
                       bands=bands)
 
 
+# How long a measurement can be taken back: long enough to notice a slip the next morning,
+# short enough that nobody rewrites a week-old report from Slack.
+UNDO_WINDOW = timedelta(hours=24)
+
+
 def points(db_session: Session, metric_id: int) -> list[Point]:
+    """The metric's measurements in force (none taken back), oldest first."""
     rows = db_session.execute(
-        select(Measurement.value, Measurement.measured_at)
-        .where(Measurement.metric_id == metric_id)
+        select(Measurement.value, Measurement.measured_at, Measurement.decimals)
+        .where(Measurement.metric_id == metric_id, Measurement.undone_at.is_(None))
         .order_by(Measurement.measured_at, Measurement.id))
-    return [Point(value=value, measured_at=at) for value, at in rows]
+    return [Point(value=value, measured_at=at, decimals=decimals)
+            for value, at, decimals in rows]
+
+
+def _health(db_session: Session, metric: Metric, series: list[Point], now: datetime) -> Health:
+    """The metric's health on `series`, made yellow by a red counter-metric."""
+    health = metric_health(spec_of(metric), series, now)
+    for counter in counter_metrics_of(db_session, metric):
+        counter_health = metric_health(spec_of(counter), points(db_session, counter.id), now)
+        health = with_counter_metric(health, counter_health, counter.name)
+    return health
 
 
 def counter_metrics_of(db_session: Session, metric: Metric) -> list[Metric]:
@@ -70,28 +95,63 @@ def note_changed(db_session: Session, metric: Metric) -> None:
 
 def record_measurement(*, db_session: Session, metric: Metric, value: float, at: datetime,
                        source: Source, now: datetime, author: str | None = None,
-                       note: str | None = None) -> Recorded:
-    """Store one measurement and say what it changed. The caller owns the transaction."""
+                       note: str | None = None, decimals: int | None = None) -> Recorded:
+    """Store one measurement and say what it changed. The caller owns the transaction.
+    `decimals`: as many as were typed (ParsedValue.decimals), to show it back that way."""
     before = [p for p in points(db_session, metric.id) if p.measured_at <= at]
-    old_value = before[-1].value if before else None
+    old = before[-1] if before else None
     db_session.add(Measurement(metric_id=metric.id, value=value, measured_at=at,
-                               source=source, author=author, note=note))
+                               source=source, author=author, note=note, decimals=decimals))
     note_changed(db_session, metric)
     db_session.flush()
     series = points(db_session, metric.id)
     spec = spec_of(metric)
-    health = metric_health(spec, series, now)
-    for counter in counter_metrics_of(db_session, metric):
-        counter_health = metric_health(spec_of(counter), points(db_session, counter.id), now)
-        health = with_counter_metric(health, counter_health, counter.name)
+    health = _health(db_session, metric, series, now)
     rules = [TriggerRule(kind=t.kind, action=t.action, value=t.value, periods=t.periods,
                          period=t.period) for t in metric.triggers]
-    # Only what this measurement set off: a backfill does not re-announce later crossings.
-    fired = [f for f in firings(rules, series, metric.frequency, spec=spec)
-             if f.measured_at == at and f.value == value]
-    return Recorded(metric=MetricRef(metric.key, metric.name, metric.unit, metric.owner),
-                    old_value=old_value, new_value=value, health=health,
-                    fired=fired)
+    fired = fired_by(rules, series, metric.frequency, Point(value, at), spec=spec)
+    return Recorded(metric=_ref(metric), old_value=old.value if old else None,
+                    new_value=value, health=health, fired=fired,
+                    old_decimals=old.decimals if old else None, new_decimals=decimals)
+
+
+def undo_last_measurement(*, db_session: Session, metric: Metric, actor: str,
+                          now: datetime) -> Undone:
+    """Take back `actor`'s own latest measurement of `metric`, if recorded within UNDO_WINDOW
+    and not taken back already: it is marked (undone_at, undone_by), never deleted, and every
+    reader skips it from then on. Another undo takes back the one before, within the window.
+    The caller owns the transaction (and checks that `actor` may update the metric)."""
+    latest = db_session.scalar(
+        select(Measurement)
+        .where(Measurement.metric_id == metric.id, Measurement.author == actor,
+               Measurement.undone_at.is_(None))
+        .order_by(Measurement.created_at.desc(), Measurement.id.desc())
+        .limit(1).with_for_update())  # two undos at once take back one measurement, not two
+    if latest is None:
+        raise NotFound(f"You have no measurement of {metric.name} to take back: none you "
+                       "recorded stands.", kind="measurement", typed=metric.key)
+    shown = format_value(latest.value, metric.unit, latest.decimals)
+    if latest.created_at < now - UNDO_WINDOW:
+        raise InvalidInput(
+            f"Nothing of yours in the last 24 hours to take back on {metric.name}: your last "
+            f"measurement ({shown}) was recorded {latest.created_at:%Y-%m-%d %H:%M} UTC. "
+            "Record the right value instead.",
+            field="value", expected="a measurement of yours from the last 24 hours")
+    latest.undone_at, latest.undone_by = now, actor
+    note_changed(db_session, metric)
+    db_session.flush()
+    series = points(db_session, metric.id)
+    in_force = [p for p in series if p.measured_at <= now]
+    current = in_force[-1] if in_force else None
+    return Undone(metric=_ref(metric), value=latest.value, decimals=latest.decimals,
+                  measured_at=latest.measured_at, recorded_at=latest.created_at,
+                  now_value=current.value if current else None,
+                  now_decimals=current.decimals if current else None,
+                  health=_health(db_session, metric, series, now))
+
+
+def _ref(metric: Metric) -> MetricRef:
+    return MetricRef(metric.key, metric.name, metric.unit, metric.owner)
 
 
 def could_be_named(key: ColumnElement[str], name: ColumnElement[str],

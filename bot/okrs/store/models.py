@@ -171,6 +171,9 @@ class Metric(Timestamped, Base):
     north_star_id: Mapped[int | None] = mapped_column(
         ForeignKey("north_stars.id", ondelete="CASCADE"), unique=True)
     formula_operator: Mapped[Operator | None] = mapped_column(enum_column(Operator, "operator"))
+    # The plan's `range: [min, max]` (either end null); NULL: the unit's default applies
+    # (bot/okrs/method/plausibility.py), which [null, null] would not say.
+    value_range: Mapped[list[float | None] | None] = mapped_column(JSON(none_as_null=True))
     position: Mapped[int] = mapped_column(default=0)
 
     objective: Mapped[Objective | None] = relationship(back_populates="key_results")
@@ -324,7 +327,10 @@ class MetricObjective(Base):
 
 
 class Measurement(Base):
-    """One value of a metric at an instant, with where it came from and who gave it."""
+    """One value of a metric at an instant, with where it came from and who gave it.
+
+    A measurement taken back is kept, marked with who undid it and when (`undone_at`), and
+    every reader skips it: the history shows the slip and its correction."""
 
     __tablename__ = "measurements"
     __table_args__ = (Index("ix_measurements_metric_id_measured_at", "metric_id", "measured_at"),)
@@ -337,6 +343,10 @@ class Measurement(Base):
     author: Mapped[str | None] = mapped_column(SLACK_ID)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # Decimals as typed, to show it back that way; NULL: format_value's own rounding.
+    decimals: Mapped[int | None]
+    undone_at: Mapped[datetime | None]
+    undone_by: Mapped[str | None] = mapped_column(SLACK_ID)
 
 
 class MetricChange(Base):

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.checkins.blocker_rules import BlockerEntry, Resolution
 from bot.okrs.method.chain import Chain
-from bot.okrs.method.names import Candidate
 from bot.slack.blocks.blocker_text import ago, clipped, entry_text, item_text
-from bot.slack.blocks.chain_views import message
+from bot.slack.blocks.chain_views import LEVELS, message
 from bot.slack.blocks.mrkdwn import context, escape, section
-from bot.slack.blocks.update import ephemeral, pick_list
+from bot.slack.blocks.update import ephemeral
 
 FORMS = (
     "*Raise a blocker:* `/okr blocker add <objective, key result, KPI or activity> <what "
@@ -26,8 +25,11 @@ FORMS = (
 
 def list_message(title: str, entries: Sequence[BlockerEntry], *, now: datetime,
                  chain: Chain | None, page: int, page_size: int, next_command: str,
-                 shareable: str | None, empty: str) -> dict:
-    """One page of open blockers, one section each, then how many more and how to see them."""
+                 shareable: str | None, empty: str,
+                 levels: Mapping[str, int] | None = None) -> dict:
+    """One page of open blockers, one section each, then how many more and how to see them.
+    `levels` (a reporting line: person → how far below its head) marks each blocker with
+    whose it is: the item's owner if they are in the line, else its author."""
     if not entries:
         return message(title, [section(escape(empty))], fallback=empty, shareable=None)
     first = (page - 1) * page_size
@@ -37,11 +39,22 @@ def list_message(title: str, entries: Sequence[BlockerEntry], *, now: datetime,
         return message(title, [section(escape(said))], fallback=said, shareable=None)
     blocks = [context(f"{len(entries)} open · what they hold back first (objectives, key "
                       "results, activities, KPIs, then general), oldest first")]
-    blocks += [section(entry_text(entry, now=now, chain=chain)) for entry in shown]
+    blocks += [section(entry_text(entry, now=now, chain=chain) + _whose(entry, levels))
+               for entry in shown]
     rest = len(entries) - first - len(shown)
     if rest > 0:
         blocks.append(context(f"…and {rest} more: `{escape(next_command)}`"))
     return message(title, blocks, fallback=f"{title}: {len(entries)}", shareable=shareable)
+
+
+def _whose(entry: BlockerEntry, levels: Mapping[str, int] | None) -> str:
+    if not levels:
+        return ""
+    owner = entry.item.owner if entry.item is not None else None
+    person = owner if owner in levels else entry.author
+    if person not in levels:
+        return ""
+    return f"\n_{LEVELS.get(levels[person], 'through others')}: <@{person}>_"
 
 
 def raised(entry: BlockerEntry) -> dict:
@@ -77,12 +90,6 @@ def refusal(entry: BlockerEntry) -> dict:
     text = (f":no_entry: Only {' or '.join(who)}, {managers} or a workspace admin can "
             f"resolve *{entry.label}*. Nothing changed.")
     return ephemeral(f"You may not resolve {entry.label}. Nothing changed.", [section(text)])
-
-
-def choices(typed: str, found: Sequence[Candidate]) -> dict:
-    return pick_list(typed, found, kinds="objectives, key results, KPIs and activities",
-                     labelled=True, example=f"`/okr blocker add {escape(found[0].key)} "
-                                            "&lt;what blocks it&gt;`")
 
 
 def forms(*, problem: str | None = None) -> dict:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
-from bot.okrs.method.chain import ChainNode, Visit
-from bot.okrs.method.diagnosis import BrokenLink, Step
-from bot.slack.blocks.mrkdwn import context, escape, header, section
+from bot.okrs.method.chain import BrokenLink, ChainNode, Step, Visit
+from bot.slack.blocks.mrkdwn import escape, header, section
 from bot.slack.blocks.mrkdwn import fallback as fallback_text
+from bot.slack.blocks.packing import Packer, packed
 from bot.slack.blocks.share import share_button
 from bot.slack.blocks.status import mark as _mark
 
-SECTION_BUDGET = 2900  # under Slack's 3000 characters, with room for "…and N more"
-MAX_BLOCKS = 45  # under Slack's 50 per message, with room for a header and a button
+
+def _whose(node: ChainNode, levels: Mapping[str, int] | None) -> str:
+    if not levels or node.owner not in levels:
+        return ""
+    level = levels[node.owner]
+    return f" · <@{node.owner}>, {LEVELS.get(level, 'through others')}"
 
 
 def node_line(node: ChainNode, *, indent: int = 0, broken: BrokenLink | None = None) -> str:
@@ -20,47 +24,6 @@ def node_line(node: ChainNode, *, indent: int = 0, broken: BrokenLink | None = N
     pad = "\u2003" * indent  # em spaces: Slack keeps them, unlike leading spaces
     return (f"{pad}{_mark(node)} {escape(node.label)} *{escape(node.name)}* "
             f"(`{escape(node.key)}`){flag} — _{escape(node.health.reason)}_")
-
-
-class Packer:
-    """Lines packed into as few sections as fit within Slack's limits; `add` says False once
-    no more fit, so a caller can stop formatting and just count what is left."""
-
-    def __init__(self) -> None:
-        self.blocks: list[dict] = []
-        self.current = ""
-        self.full = False
-
-    def add(self, line: str) -> bool:
-        if self.full:
-            return False
-        if len(line) > SECTION_BUDGET:
-            line = line[:SECTION_BUDGET - 1] + "…"
-        if self.current and len(self.current) + len(line) + 1 > SECTION_BUDGET:
-            if len(self.blocks) + 1 >= MAX_BLOCKS:
-                self.full = True
-                return False
-            self.blocks.append(section(self.current))
-            self.current = ""
-        self.current = f"{self.current}\n{line}" if self.current else line
-        return True
-
-    def finish(self, *, left_out: int, more_hint: str) -> list[dict]:
-        blocks = [*self.blocks, *([section(self.current)] if self.current else [])]
-        if left_out:
-            blocks.append(context(f"…and {left_out} more: {more_hint}"))
-        return blocks
-
-
-def packed(lines: Sequence[str], *, more_hint: str) -> list[dict]:
-    """Lines packed into as few sections as fit, within Slack's limits, then '…and N more'."""
-    packer = Packer()
-    used = 0
-    for line in lines:
-        if not packer.add(line):
-            break
-        used += 1
-    return packer.finish(left_out=len(lines) - used, more_hint=more_hint)
 
 
 def message(title: str, blocks: list[dict], *, fallback: str, shareable: str | None) -> dict:
@@ -110,10 +73,17 @@ def why_message(steps: Sequence[Step], *, shareable: str | None) -> dict:
                    fallback=title, shareable=shareable)
 
 
+# Whose a line of a reporting line is, by how far its owner sits below the line's head.
+LEVELS = {0: "theirs", 1: "a direct report's"}
+
+
 def list_message(title: str, nodes: Sequence[ChainNode], *, empty: str,
-                 shareable: str | None) -> dict:
+                 shareable: str | None, levels: Mapping[str, int] | None = None) -> dict:
+    """Nodes, one line each. `levels` (a reporting line: owner → how far below its head) marks
+    each line with whose it is: the head's own, a direct report's, or one reached through
+    others."""
     if not nodes:
         return message(title, [section(escape(empty))], fallback=empty, shareable=None)
-    lines = [node_line(node) for node in nodes]
+    lines = [node_line(node) + _whose(node, levels) for node in nodes]
     return message(title, packed(lines, more_hint="narrow it with `/okr status <objective>`"),
                    fallback=f"{title}: {len(nodes)}", shareable=shareable)

@@ -9,7 +9,7 @@ VALUE_LIMIT = 2000
 
 
 def share_button(command: str) -> dict:
-    return {"type": "actions", "elements": [{
+    return {"type": "actions", "block_id": ids.SHARE, "elements": [{
         "type": "button", "action_id": ids.SHARE_IN_CHANNEL, "value": command[:VALUE_LIMIT],
         "text": {"type": "plain_text", "text": "Share in channel"}}]}
 

@@ -7,16 +7,16 @@ from datetime import UTC, date, datetime, time
 
 from bot.checkins.blocker_rules import BlockerEntry
 from bot.checkins.confidence import HIGHEST, Confidence
-from bot.okrs.method.chain import Chain, ChainNode, NodeId, NodeKind, path_up
-from bot.okrs.method.diagnosis import BrokenLink
+from bot.okrs.method.chain import BrokenLink, Chain, ChainNode, path_up
 from bot.okrs.method.enums import BandMode, Direction
 from bot.okrs.method.health import Bands, MetricSpec, format_value
+from bot.okrs.views import objective_parts
 from bot.slack.blocks.blocker_text import ago, entry_text
-from bot.slack.blocks.mrkdwn import context, escape, fallback, header, section, truncate
+from bot.slack.blocks.mrkdwn import context, escape, fallback, header, section
+from bot.slack.blocks.packing import packed
 from bot.slack.blocks.share import share_button
 from bot.slack.blocks.visuals import progress_bar, progress_label, sparkline, status_mark
 
-LIST_LIMIT = 3000
 MAX_KEY_RESULTS = 20
 BLOCKER_CLIP = 200  # characters of each blocker's words; `/okr blockers` shows more
 
@@ -41,8 +41,10 @@ def _value_line(node: ChainNode) -> str:
     spec = node.blueprint.metric
     if spec is None:
         return ""
-    values = [m.value for m in node.blueprint.measurements]
-    current = format_value(values[-1], spec.unit) if values else "—"
+    measurements = node.blueprint.measurements
+    values = [m.value for m in measurements]
+    latest = measurements[-1] if measurements else None
+    current = format_value(latest.value, spec.unit, latest.decimals) if latest else "—"
     target = format_value(spec.target, spec.unit) if spec.target is not None else "—"
     progress = node.health.progress
     bar = f"`{progress_bar(progress)}` {progress_label(progress)} · " if progress is not None \
@@ -89,38 +91,9 @@ def _chain_line(node: ChainNode, broken: BrokenLink | None, *, detail: str = "")
             f"      _{escape(node.health.reason)}_{extra}")
 
 
-def _capped(lines: Sequence[str], title: str, more_hint: str) -> dict:
-    text = title
-    shown = 0
-    for line in lines:
-        if len(text) + len(line) + 60 > LIST_LIMIT:
-            break
-        text += "\n" + line
-        shown += 1
-    if shown < len(lines):
-        text += f"\n…and {len(lines) - shown} more: {more_hint}"
-    return section(truncate(text))
-
-
-def _parts(chain: Chain, objective: ChainNode) -> tuple[list[ChainNode], list[ChainNode],
-                                                         dict[NodeId, ChainNode]]:
-    """The objective's key results, the activities driving it, and the KPIs measuring it or
-    them (each once, in the plan's order)."""
-    children = chain.children_of(objective.id)
-    key_results = [c for c in children if c.kind is NodeKind.KEY_RESULT]
-    activities = [c for c in children if c.kind is NodeKind.ACTIVITY]
-    kpis = {c.id: c for c in children if c.kind is NodeKind.KPI}
-    for activity in activities:
-        kpis.update({k.id: k for k in chain.children_of(activity.id)
-                     if k.kind is NodeKind.KPI})
-    return key_results, activities, kpis
-
-
-def shown_nodes(chain: Chain, objective: ChainNode) -> list[NodeId]:
-    """What the status of an objective shows below it: itself, its key results, the activities
-    driving it and the KPIs measuring them. Its open blockers are the blockers on these."""
-    key_results, activities, kpis = _parts(chain, objective)
-    return [objective.id, *(n.id for n in (*key_results, *activities)), *kpis]
+def _capped(lines: Sequence[str], title: str, more_hint: str) -> list[dict]:
+    """One section of a longer reply: the title, the lines that fit, then how many more."""
+    return packed(lines, title=title, more_hint=more_hint, max_sections=1)
 
 
 def status_message(chain: Chain, objective: ChainNode, *, today: date,
@@ -133,7 +106,7 @@ def status_message(chain: Chain, objective: ChainNode, *, today: date,
     key result key."""
     now = now or datetime.combine(today, time(), UTC)
     confidences = confidences or {}
-    key_results, activities, kpis = _parts(chain, objective)
+    key_results, activities, kpis = objective_parts(chain, objective)
     timeframe = objective.blueprint.timeframe
     span = _days(timeframe[0], timeframe[1], today) if timeframe else ""
     blocks: list[dict] = [
@@ -150,21 +123,21 @@ def status_message(chain: Chain, objective: ChainNode, *, today: date,
     if len(key_results) > MAX_KEY_RESULTS:
         blocks.append(context(f"…and {len(key_results) - MAX_KEY_RESULTS} more key results"))
     if blockers:
-        blocks.append(_capped([entry_text(b, now=now, chain=chain, clip=BLOCKER_CLIP)
-                               for b in blockers],
-                              f"*Open blockers* ({len(blockers)}) 🚧", "see `/okr blockers`"))
+        blocks += _capped([entry_text(b, now=now, chain=chain, clip=BLOCKER_CLIP)
+                           for b in blockers],
+                          f"*Open blockers* ({len(blockers)}) 🚧", "see `/okr blockers`")
     else:
         blocks.append(context("No open blockers on this objective or the work under it."))
     above = path_up(chain, objective.id)[1:]
     blocks.append({"type": "divider"})
-    blocks.append(_capped([_chain_line(n, broken) for n in reversed(above)],
-                          "*Causal chain — what it moves* ⬆", "see `/okr tree`"))
+    blocks += _capped([_chain_line(n, broken) for n in reversed(above)],
+                      "*Causal chain — what it moves* ⬆", "see `/okr tree`")
     below = [_chain_line(a, broken) for a in activities]
     below += [_chain_line(k, broken, detail=escape(thresholds_text(k.blueprint.metric)))
               for k in kpis.values() if k.blueprint.metric is not None]
     if below:
-        blocks.append(_capped(below, "*What drives it* ⬇ (activities, then KPIs)",
-                              "see `/okr tree " + escape(objective.key) + "`"))
+        blocks += _capped(below, "*What drives it* ⬇ (activities, then KPIs)",
+                          "see `/okr tree " + escape(objective.key) + "`")
     if broken is not None and broken.explained_by:
         causes = ", ".join(escape(c.name) for c in broken.explained_by[:5])
         blocks.append(context(f"⛓ First broken link: {escape(broken.node.name)}, "

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from bot.okrs.method.health import format_value
-from bot.okrs.method.names import Candidate
-from bot.okrs.method.recording import Recorded
+from bot.okrs.method.recording import Recorded, Undone
 from bot.slack.blocks.mrkdwn import context, escape, fallback, section
 from bot.slack.blocks.visuals import status_mark
 
@@ -23,20 +20,22 @@ def problem(message: str) -> dict:
     return ephemeral(message, [section(f":warning: {escape(message)}")])
 
 
-def refusal(*, metric_name: str, owner: str | None) -> dict:
-    """Not yours to update: says who may, with a real mention of the owner."""
+def refusal(*, message: str, item: str, owner: str | None) -> dict:
+    """Not theirs to change: the flow's words, with the item in bold and a real mention of its
+    owner, so they know whom to ask."""
     owner_part = f" (<@{owner}>)" if owner else ""
-    mrkdwn = (f":no_entry: Only the owner of *{escape(metric_name)}*{owner_part}, their manager "
-              "or a workspace admin can update it. Nothing was recorded.")
-    return ephemeral(f"Only the owner of {metric_name}, their manager or a workspace admin "
-                     "can update it. Nothing was recorded.", [section(mrkdwn)])
+    mrkdwn = escape(message)
+    if item:
+        mrkdwn = mrkdwn.replace(escape(item), f"*{escape(item)}*{owner_part}", 1)
+    return ephemeral(message, [section(f":no_entry: {mrkdwn}")])
 
 
 def recorded(result: Recorded, *, author: str, note: str) -> dict:
     metric, health = result.metric, result.health
     unit = metric.unit
-    old = format_value(result.old_value, unit) if result.old_value is not None else "nothing yet"
-    new = format_value(result.new_value, unit)
+    old = (format_value(result.old_value, unit, result.old_decimals)
+           if result.old_value is not None else "nothing yet")
+    new = format_value(result.new_value, unit, result.new_decimals)
     lines = [
         f"*{escape(metric.name)}* (`{escape(metric.key)}`)",
         f"{escape(old)} → *{escape(new)}*",
@@ -54,20 +53,15 @@ def recorded(result: Recorded, *, author: str, note: str) -> dict:
     return ephemeral(text, blocks)
 
 
-def pick_list(typed: str, found: Sequence[Candidate], *, kinds: str, example: str,
-              labelled: bool = False) -> dict:
-    """Several things fit what was typed: the first CHOICES_SHOWN (with their kind when
-    `labelled`), how many more, and how to pick one. `example` is mrkdwn, escaped already."""
-    shown = [f"• {f'{escape(c.item.label)} ' if labelled else ''}`{escape(c.key)}` — "
-             f"{escape(c.name)}" for c in found[:CHOICES_SHOWN]]
-    more = len(found) - CHOICES_SHOWN
-    if more > 0:
-        shown.append(f"…and {more} more: type more of the name or use the key")
-    message = (f"“{escape(typed)}” fits {len(found)} {kinds}. Which one? Use its key, e.g. "
-               f"{example}")
-    return ephemeral(f"“{typed}” is ambiguous", [section(message), section("\n".join(shown))])
-
-
-def choices(typed: str, found: Sequence[Candidate]) -> dict:
-    return pick_list(typed, found, kinds="key results and KPIs",
-                     example=f"`/okr update {escape(found[0].key)} &lt;value&gt;`")
+def undone(result: Undone, *, author: str) -> dict:
+    """A value taken back: what it was, what is in force now, and that it stays in the history."""
+    metric, health = result.metric, result.health
+    taken = format_value(result.value, metric.unit, result.decimals)
+    now = (format_value(result.now_value, metric.unit, result.now_decimals)
+           if result.now_value is not None else "nothing measured")
+    lines = [f"*{escape(metric.name)}* (`{escape(metric.key)}`)",
+             f"~{escape(taken)}~ taken back → *{escape(now)}*",
+             f"{status_mark(health.status, health.stale)} {escape(health.reason)}"]
+    return ephemeral(f"{metric.name}: {taken} taken back, now {now}", [
+        section("\n".join(lines)),
+        context(f"Taken back by <@{author}> · kept in the history as undone")])

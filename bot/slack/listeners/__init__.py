@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, events
+from bot.slack.listeners import actions, checkin_actions, commands, events, views
 
-SURFACES = (commands, actions, events)
+SURFACES = (commands, actions, checkin_actions, events, views)
 
 
 def register_listeners(app: App) -> None:

@@ -9,14 +9,13 @@ from bot.slack.blocks.mrkdwn import context as context_block
 from bot.slack.blocks.share import has_share_button
 from bot.slack.errors import reported
 from bot.slack.listeners.ack import acknowledge
-from bot.slack.listeners.commands import ROUTER
 from bot.slack.router import CommandRequest
 
 
 @reported
 def share_in_channel(body: dict, action: dict, respond: Respond, context: BoltContext) -> None:
     """Post what the person saw, freshly rendered, visibly in the channel."""
-    route = ROUTER.resolve(action.get("value") or "")
+    route = context["router"].resolve(action.get("value") or "")
     # Only what reads the chain, never what writes, may be re-run by a Share button.
     if route.subcommand is None or not route.subcommand.reads_chain:
         return

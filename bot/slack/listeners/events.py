@@ -10,13 +10,13 @@ from bot.people import service as people_service
 from bot.slack.blocks.home import home_view
 from bot.slack.errors import reported
 from bot.slack.listeners.ack import acknowledge
-from bot.slack.listeners.commands import ROUTER
 from bot.slack.middleware import db_session
 
 
 @reported
 def publish_home(event: dict, body: dict, client: WebClient, context: BoltContext) -> None:
-    """Refresh the person (their time zone may have changed) and publish their Home tab."""
+    """Refresh the person (their time zone may have changed) and publish their Home tab.
+    `client` is the team's, from the runtime's SlackClients (bot/slack/middleware.py)."""
     if event.get("tab") != "home":
         return
     slack_user = client.users_info(user=event["user"])["user"]
@@ -29,7 +29,7 @@ def publish_home(event: dict, body: dict, client: WebClient, context: BoltContex
         time_zone = person.time_zone
     # The person is stored before we tell Slack anything.
     client.views_publish(user_id=event["user"],
-                         view=home_view(ROUTER, name=name, time_zone=time_zone))
+                         view=home_view(context["router"], name=name, time_zone=time_zone))
 
 
 def record_uninstall(body: dict, context: BoltContext) -> None:

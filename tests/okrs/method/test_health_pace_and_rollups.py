@@ -9,7 +9,7 @@ import pytest
 from freezegun import freeze_time
 
 from bot import clock
-from bot.okrs.method.enums import Direction, Frequency, Rollup, Status, Trend
+from bot.okrs.method.enums import Direction, Frequency, Rollup, Status
 from bot.okrs.method.health import (
     Bands,
     Health,
@@ -21,7 +21,7 @@ from bot.okrs.method.health import (
     severity,
     with_counter_metric,
 )
-from bot.okrs.method.movement import is_plateau, trend
+from bot.okrs.method.movement import is_plateau
 from tests.okrs.method.health_cases import (
     ONBOARDING,
     Q4_DUE,
@@ -30,6 +30,7 @@ from tests.okrs.method.health_cases import (
     health_of,
     judged,
 )
+from tests.okrs.method.trend import Trend, trend
 
 # pace across a quarter (default bands: pace, green 0.9, yellow 0.7)
 

@@ -7,14 +7,12 @@ import pytest
 from bot.okrs.method.enums import Direction, Operator, Transform
 from bot.okrs.method.kpi_tree import (
     Attribution,
-    Formula,
-    FormulaInput,
     TreeInput,
     TreeResult,
     combine,
     evaluate,
-    evaluate_tree,
 )
+from tests.okrs.method.kpi_trees import Formula, FormulaInput, evaluate_tree
 
 # Revenue = New + Expansion + Retained; New = Leads × Conversion; Retained = Existing × (1 − churn)
 REVENUE_TREE = {

@@ -8,7 +8,7 @@ import pytest
 
 from bot.okrs.method.enums import Frequency, TriggerKind
 from bot.okrs.method.health import Measurement, MetricSpec
-from bot.okrs.method.triggers import Firing, TriggerRule, fired_now, firings
+from bot.okrs.method.triggers import Firing, TriggerRule, fired_by, firings
 
 ONBOARDING = MetricSpec(key="ai-onboarding", name="AI feature onboarding completion rate",
                         baseline=8, target=20, unit="%", start=date(2025, 10, 1),
@@ -55,12 +55,22 @@ def test_each_trigger_fires_once_per_crossing_and_re_arms_after_recovery() -> No
     assert fired[2].rule.action == "A/B test alternative onboarding flows"
 
 
-def test_fired_now_is_what_the_latest_measurement_caused() -> None:
-    assert [f.rule for f in fired_now(RULES, history(10), Frequency.DAILY)] == [EMERGENCY]
-    assert fired_now(RULES, history(11), Frequency.DAILY) == []
-    assert [f.rule for f in fired_now(RULES, history(41), Frequency.DAILY)] == [AB_TEST]
-    assert [f.rule for f in fired_now(RULES, history(54), Frequency.DAILY)] == [DOCUMENT]
-    assert fired_now(RULES, [], Frequency.DAILY) == []
+def test_fired_by_is_what_one_measurement_caused() -> None:
+    def latest(until: int) -> list[TriggerRule]:
+        measurements = history(until)
+        return [f.rule for f in fired_by(RULES, measurements, Frequency.DAILY, measurements[-1])]
+
+    assert latest(10) == [EMERGENCY]
+    assert latest(11) == []
+    assert latest(41) == [AB_TEST]
+    assert latest(54) == [DOCUMENT]
+    # A backfill on day 9, under the line before the broken release: it fires for itself, and
+    # does not re-announce day 10's crossing, which it disarms.
+    backfill = Measurement(3.0, day(9) + timedelta(hours=1))
+    measurements = [*history(12), backfill]
+    assert [f.rule for f in fired_by(RULES, measurements, Frequency.DAILY, backfill)] == \
+        [EMERGENCY]
+    assert fired_by(RULES, measurements, Frequency.DAILY, measurements[10]) == []
 
 
 def test_the_history_is_replayed_in_time_order_whatever_the_input_order() -> None:

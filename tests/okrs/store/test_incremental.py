@@ -16,8 +16,8 @@ from bot import clock, schema
 from bot.okrs.method.chain import Chain, NodeKind, build_chain
 from bot.okrs.method.enums import Source
 from bot.okrs.plans.files import load_plan
-from bot.okrs.plans.importer import import_plan
 from bot.okrs.store.cache import ChainCache
+from bot.okrs.store.importer import import_plan
 from bot.okrs.store.loader import load_blueprints
 from bot.okrs.store.measurements import record_measurement
 from bot.okrs.store.models import Measurement, Metric

@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.errors import NotFound
 from bot.okrs.method.enums import MetricKind
 from bot.okrs.plans import plan as p
-from bot.okrs.plans.importer import history_key
+from bot.okrs.store.importer import history_key
 from bot.okrs.store.measurements import bands_of
 from bot.okrs.store.models import (
     ActionTrigger,
@@ -37,8 +38,9 @@ def _by(rows: Any, column: str) -> dict[Any, list[Any]]:
     return grouped(rows, attrgetter(column), by_position=True)
 
 
-class NoSuchWorkspace(LookupError):
-    pass
+class NoSuchWorkspace(NotFound):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, kind="workspace")
 
 
 class _Exporter:
@@ -55,7 +57,8 @@ class _Exporter:
             return session.scalars(select(model).where(getattr(model, column).in_(ids)))
 
         self.thresholds = {t.metric_id: t for t in rows(MetricThresholds, "metric_id")}
-        self.measurements = _by(rows(Measurement, "metric_id"), "metric_id")
+        self.measurements = _by((m for m in rows(Measurement, "metric_id")
+                                 if m.undone_at is None), "metric_id")
         for items in self.measurements.values():
             items.sort(key=lambda m: (m.measured_at, m.id))
         self.triggers = _by(rows(ActionTrigger, "metric_id"), "metric_id")
@@ -93,6 +96,7 @@ class _Exporter:
             "unit": metric.unit, "direction": metric.direction, "baseline": metric.baseline,
             "target": metric.target, "start": metric.starts_on, "due": metric.due_on,
             "frequency": metric.frequency, "thresholds": thresholds,
+            "range": tuple(metric.value_range) if metric.value_range is not None else None,
             "measurements": [p.Measurement(value=m.value, at=m.measured_at, note=m.note)
                              for m in self.measurements.get(metric.id, [])],
         }

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import schema
 from bot.okrs.method.enums import MetricKind, Source
-from bot.okrs.plans.exporter import NoSuchWorkspace, export_plan
 from bot.okrs.plans.files import load_plan
-from bot.okrs.plans.importer import import_plan
 from bot.okrs.plans.plan import Plan
+from bot.okrs.store.exporter import NoSuchWorkspace, export_plan
+from bot.okrs.store.importer import import_plan
 from bot.okrs.store.models import Measurement, Metric, NorthStar
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -260,7 +260,7 @@ def test_the_chain_read_from_the_database_is_the_chain_of_the_plan(
 
     from bot.okrs.method.chain import build_chain
     from bot.okrs.plans.blueprints import blueprints
-    from bot.okrs.plans.exporter import find_workspace
+    from bot.okrs.store.exporter import find_workspace
     from bot.okrs.store.loader import load_blueprints
 
     plan = example(name)

@@ -2,8 +2,8 @@
 cache to recompute only what changed, in place of bumping one `workspaces` row per write
 (concurrent writes all queued on that row).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,8 +3,8 @@
 Idempotent: importing the same plan twice changes nothing the second time. Links a node owns
 (its thresholds, triggers, formula inputs, counter-metrics, what it measures) are replaced as a
 whole when they differ. Nothing is deleted: what the database has and the plan no longer names
-is listed, so a person decides. Measurements are added when none exists at that instant.
-"""
+is listed, so a person decides. Measurements are added when none (not taken back) exists at
+that instant."""
 
 from __future__ import annotations
 
@@ -210,7 +210,7 @@ class _Importer:
             name=fields.name, description=fields.description, unit=fields.unit,
             direction=fields.direction, baseline=fields.baseline, target=fields.target,
             starts_on=fields.start, due_on=fields.due, frequency=fields.frequency,
-            position=position, **extra)
+            value_range=fields.range and list(fields.range), position=position, **extra)
         self.thresholds(row, fields.thresholds)
         self.measurements(row, fields.measurements)
         return row
@@ -238,8 +238,8 @@ class _Importer:
         wanted = list(measurements)
         if not wanted:
             return
-        have = {row.measured_at: row for row in self.session.scalars(
-            select(Measurement).where(Measurement.metric_id == metric.id))}
+        have = {row.measured_at: row for row in self.session.scalars(select(Measurement).where(
+            Measurement.metric_id == metric.id, Measurement.undone_at.is_(None)))}
         for measurement in wanted:
             at = measurement.at.astimezone(UTC)
             row = have.get(at)

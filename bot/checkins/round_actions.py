@@ -1,0 +1,112 @@
+"""What a person does with their check-in DM: skip this week, snooze it, or confirm that last
+week's blocker still blocks. The check-in job reads the same rows. The caller owns the
+transaction; every action is idempotent (a second click changes nothing and says so)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.checkins import service
+from bot.checkins.blocker_rules import BlockerEntry, NotAllowedToResolve
+from bot.checkins.models import Blocker
+from bot.checkins.rounds import CheckinRound
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.okrs.flows import Actor
+from bot.people.models import Workspace
+
+SNOOZES = {"hour": timedelta(hours=1), "tomorrow": timedelta(days=1)}
+OPEN = ("due",)
+
+
+@dataclass(frozen=True)
+class RoundChange:
+    """What an action did to a round: `changed` False when it was done already."""
+
+    cycle: str
+    status: str
+    changed: bool
+    snoozed_until: datetime | None = None
+    closes_at: datetime | None = None
+
+
+def own_round(db_session: Session, workspace: Workspace, actor: Actor,
+              round_id: int) -> CheckinRound:
+    """The actor's own round (a button's value is never trusted: checked on every click)."""
+    found = db_session.get(CheckinRound, round_id, with_for_update=True)
+    if found is None or found.workspace_id != workspace.id:
+        raise NotFound("That check-in is not in this workspace any more.", kind="checkin")
+    if found.slack_user_id != actor.slack_user_id:
+        raise NotAllowed("This check-in is someone else's.", owner=found.slack_user_id,
+                         item="check-in")
+    return found
+
+
+def skip_round(db_session: Session, workspace: Workspace, actor: Actor, *, round_id: int,
+               now: datetime) -> RoundChange:
+    """Skip this week: the round is excused (never counted as missed), no reminder follows."""
+    found = own_round(db_session, workspace, actor, round_id)
+    if found.status == "excused":
+        return RoundChange(found.cycle, found.status, changed=False)
+    if found.status != "due" or now >= found.closes_at:
+        raise InvalidInput(f"This check-in is {_state(found, now)}: there is nothing to skip.",
+                           field="round", expected="an open check-in")
+    found.status, found.excused_reason = "excused", "skipped"
+    return RoundChange(found.cycle, found.status, changed=True)
+
+
+def snooze_until(now: datetime, choice: str, closes_at: datetime) -> datetime:
+    """When a snoozed check-in comes back: an hour later, or the same time tomorrow; never
+    past the window (InvalidInput says when it closes instead)."""
+    if choice not in SNOOZES:
+        raise InvalidInput(f"“{choice}” is not a snooze", field="snooze",
+                           expected="an hour or until tomorrow")
+    until = now + SNOOZES[choice]
+    if until >= closes_at:
+        raise InvalidInput(f"This check-in closes {closes_at:%a %d %b %H:%M} UTC, before the "
+                           "snooze would end: answer it now, or skip this week.",
+                           field="snooze", expected="a snooze that ends before the window")
+    return until
+
+
+def snooze_round(db_session: Session, workspace: Workspace, actor: Actor, *, round_id: int,
+                 choice: str, now: datetime) -> RoundChange:
+    found = own_round(db_session, workspace, actor, round_id)
+    if found.status != "due" or now >= found.closes_at:
+        raise InvalidInput(f"This check-in is {_state(found, now)}: there is nothing to snooze.",
+                           field="round", expected="an open check-in")
+    until = snooze_until(now, choice, found.closes_at)
+    changed = found.snoozed_until != until
+    found.snoozed_until = until
+    return RoundChange(found.cycle, found.status, changed=changed, snoozed_until=until,
+                       closes_at=found.closes_at)
+
+
+def _state(found: CheckinRound, now: datetime) -> str:
+    if found.status == "answered":
+        return "answered already"
+    if found.status == "excused":
+        return "excused"
+    return "closed" if now >= found.closes_at else found.status
+
+
+def confirm_still_blocked(db_session: Session, workspace: Workspace, actor: Actor, *,
+                          number: int, now: datetime) -> BlockerEntry:
+    """"Still blocked" from the DM: noted on the blocker (the digest counts the weeks it has
+    held someone back). Whoever may resolve it may confirm it."""
+    blocker = service.blocker_by_number(db_session=db_session, workspace_id=workspace.id,
+                                        number=number)
+    if blocker is None:
+        raise service.UnknownBlocker(number)
+    if not service.may_resolve(db_session=db_session, workspace_id=workspace.id,
+                               actor=actor.slack_user_id or "", blocker=blocker,
+                               operator=actor.is_operator):
+        raise NotAllowedToResolve(blocker)
+    if blocker.is_open:
+        db_session.execute(update(Blocker).where(Blocker.workspace_id == workspace.id,
+                                                 Blocker.number == number)
+                           .values(still_blocked_at=now))
+    return blocker

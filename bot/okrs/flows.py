@@ -1,0 +1,399 @@
+"""The OKR flows: where the method meets the database, the same for every surface.
+
+A Slack command, a button, a modal, a scheduled job and the CLI each parse their input, call a
+flow and render what it returns: plain dataclasses and the method's own types, never a reply.
+A flow checks who may do what itself, and raises `bot.errors` for anything a person can act on
+(nothing found, several found, not theirs, a bad value, no plan). The caller owns the
+transaction: a flow writes in the session it is given and never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from bot.checkins import service as checkin_service
+from bot.errors import Ambiguous, Choice, InvalidInput, NoPlan, NotAllowed, NotFound
+from bot.okrs.method.chain import (
+    Chain,
+    ChainNode,
+    NodeKind,
+    diagnose,
+    first_broken_link,
+    path_up,
+    subtree,
+    walk_down,
+)
+from bot.okrs.method.enums import MetricKind, Source, Status
+from bot.okrs.method.health import severity
+from bot.okrs.method.names import Candidate, Lookup, resolve
+from bot.okrs.method.plausibility import check_value
+from bot.okrs.method.recording import Recorded, Undone
+from bot.okrs.method.typed_values import parse_value
+from bot.okrs.store.measurements import could_be_named, record_measurement, undo_last_measurement
+from bot.okrs.store.models import Goal, Metric, NorthStar, Objective
+from bot.okrs.views import (
+    ChainFrom,
+    Diagnosis,
+    ObjectiveStatus,
+    TeamView,
+    TreeView,
+    shown_nodes,
+)
+from bot.people import service as people_service
+from bot.people.models import Person, Team, TeamMembership, Workspace
+from bot.people.permissions import may_act_for
+
+# Every measured number can be updated: key results and KPIs every week, a goal's metric and
+# the North Star as often as they are read.
+UPDATABLE = tuple(MetricKind)
+WEEKLY = (MetricKind.KEY_RESULT, MetricKind.KPI)
+CANDIDATES = 200  # names that could fit what was typed: enough for a pick list, never the plan
+TREE_DEPTH = 3
+STATUS_DEPTH = 2  # a goal's status: its objectives and their key results
+ABOVE_OBJECTIVES = (NodeKind.GOAL, NodeKind.NORTH_STAR)
+# What someone owns is listed objectives first, then what measures and drives them.
+OWNED_ORDER = [NodeKind.OBJECTIVE, NodeKind.KEY_RESULT, NodeKind.ACTIVITY, NodeKind.KPI,
+               NodeKind.GOAL, NodeKind.NORTH_STAR]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: a Slack user, or an operator at the CLI (who holds the database already and
+    may do what a workspace admin may)."""
+
+    slack_user_id: str | None
+
+    @classmethod
+    def operator(cls) -> Actor:
+        return cls(None)
+
+    @property
+    def is_operator(self) -> bool:
+        return self.slack_user_id is None
+
+
+@dataclass
+class Reading:
+    """What every flow that reads the plan needs: the session, the runtime's chain cache, the
+    workspace asked about, and the instant health is computed for."""
+
+    db_session: Session
+    chains: Any  # bot.okrs.store.cache.ChainCache
+    workspace: Workspace
+    now: datetime
+    _chain: Chain | None = field(default=None, repr=False)
+
+    @property
+    def chain(self) -> Chain:
+        if self._chain is None:
+            self._chain = self.chains.chain(self.db_session, self.workspace, self.now)
+        return self._chain
+
+
+# -- the workspace ---------------------------------------------------------------------------
+def teams_with_plans(db_session: Session) -> list[str]:
+    """Slack team ids of the workspaces that hold a plan (a North Star, goal or objective)."""
+    planned = (select(NorthStar.workspace_id).union(select(Goal.workspace_id),
+                                                    select(Objective.workspace_id)))
+    return list(db_session.scalars(select(Workspace.slack_team_id)
+                                   .where(Workspace.id.in_(planned))
+                                   .order_by(Workspace.slack_team_id)))
+
+
+def workspace(db_session: Session, team_id: str | None) -> Workspace:
+    """The workspace of a Slack team; with no team id, the only one that has a plan (the CLI's
+    default). NoPlan names the team that asked and the teams that have one."""
+    if team_id is None:
+        others = teams_with_plans(db_session)
+        if len(others) != 1:
+            raise InvalidInput(
+                "several workspaces have a plan: " + ", ".join(others) if others
+                else "no workspace has a plan yet", field="workspace",
+                expected="the Slack team id of one of them" if others else "a plan imported")
+        team_id = others[0]
+    # One query on the hot path: the workspace, if it holds a plan. A workspace row exists as
+    # soon as someone opens the Home tab; a plan is what was imported into it.
+    found = db_session.scalar(select(Workspace).where(Workspace.slack_team_id == team_id,
+                                                      _has_plan(Workspace.id)))
+    if found is None:
+        raise NoPlan(team_id, [t for t in teams_with_plans(db_session) if t != team_id])
+    return found
+
+
+def _has_plan(workspace_id: Any) -> Any:
+    return or_(*(exists().where(model.workspace_id == workspace_id)
+                 for model in (Objective, Goal, NorthStar)))
+
+
+# -- finding what was named ------------------------------------------------------------------
+METRIC_LABELS = {MetricKind.NORTH_STAR: "North Star", MetricKind.GOAL: "Goal",
+                 MetricKind.KEY_RESULT: "Key result", MetricKind.KPI: "KPI"}
+
+
+def _choices(candidates: Iterable[Candidate], *, labelled: bool = False) -> list[Choice]:
+    """Choices to pick from; `labelled` when they mix kinds (a key result and a KPI...)."""
+    found = []
+    for c in candidates:
+        label = ""
+        if labelled:
+            kind = getattr(c.item, "kind", None)
+            label = METRIC_LABELS.get(kind, "") or str(getattr(c.item, "label", ""))
+        found.append(Choice(c.key, c.name, c.item, label))
+    return found
+
+
+def find_node(chain: Chain, typed: str, *, kinds: Sequence[NodeKind] | None = None,
+              what: str = "Nothing in the plan", plural: str = "nodes") -> ChainNode:
+    """The node of `kinds` (any, by default) whose key or name the words fit. `what` begins
+    the sentence when nothing does, `plural` names them when several do."""
+    name = "node-lookup" if kinds is None else "lookup:" + ",".join(sorted(kinds))
+    lookup = chain.memo(name, lambda: Lookup(
+        [Candidate(n.key, n.name, n) for n in chain.nodes.values()
+         if kinds is None or n.kind in kinds]))
+    match = lookup.resolve(typed)
+    if match.ambiguous:
+        raise Ambiguous(f"“{typed}” fits {len(match.choices)} {plural}. Which one?",
+                        typed=typed, choices=_choices(match.choices))
+    if match.found is None:
+        raise NotFound(f"{what} matches “{typed}”. Use its key or the start of its name.",
+                       typed=typed)
+    return match.found
+
+
+def _north_star_or(chain: Chain, typed: str) -> ChainNode:
+    """The North Star when nothing is typed, else the node the words name."""
+    if typed:
+        return find_node(chain, typed)
+    if chain.north_star is None:
+        raise InvalidInput("The plan has no North Star yet; name a node instead.",
+                           field="node", expected="a key or the start of a name")
+    return chain.north_star
+
+
+# -- status ----------------------------------------------------------------------------------
+def status(reading: Reading, actor: Actor, typed: str) -> ObjectiveStatus | TreeView:
+    """An objective's status; a goal or the North Star named instead shows as the objectives
+    and key results below it (a manager's view: `status trial-conversion`)."""
+    try:
+        return objective_status(reading, actor, typed)
+    except NotFound:
+        if not typed:
+            raise
+        try:
+            above = find_node(reading.chain, typed, kinds=ABOVE_OBJECTIVES, what="")
+        except NotFound:
+            raise NotFound(f"No objective matches “{typed}”, nor a goal or the North Star. Use "
+                           "its key or the start of its name.", kind="objective",
+                           typed=typed) from None
+        return tree(reading, above.key, depth=STATUS_DEPTH)
+
+
+def objective_status(reading: Reading, actor: Actor, typed: str) -> ObjectiveStatus:
+    """The objective the words name, or with none the actor's own. Someone who owns no
+    objective is offered those of the people they manage, else every objective (Ambiguous)."""
+    chain = reading.chain
+    if typed:
+        objective = find_node(chain, typed, kinds=[NodeKind.OBJECTIVE], what="No objective",
+                              plural="objectives")
+    else:
+        objective = _own_objective(reading, actor)
+    workspace_id = reading.workspace.id
+    key_results = [c.key for c in chain.children_of(objective.id)
+                   if c.kind is NodeKind.KEY_RESULT]
+    db_session = reading.db_session
+    # Blockers and confidence are not in the cached chain: two bounded queries, fresh each time.
+    blockers = checkin_service.open_blockers(db_session=db_session, workspace_id=workspace_id,
+                                             on=shown_nodes(chain, objective))
+    confidences = checkin_service.latest_confidences(
+        db_session=db_session,
+        metric_ids=checkin_service.metric_ids(workspace_id=workspace_id, keys=key_results))
+    return ObjectiveStatus(chain=chain, objective=objective,
+                           broken=first_broken_link(chain, objective.id), blockers=blockers,
+                           confidences={c.metric_key: c for c in confidences.values()},
+                           now=reading.now)
+
+
+def _own_objective(reading: Reading, actor: Actor) -> ChainNode:
+    chain = reading.chain
+    objectives = chain.of_kind(NodeKind.OBJECTIVE)
+    mine = [n for n in objectives if actor.slack_user_id and n.owner == actor.slack_user_id]
+    if len(mine) == 1:
+        return mine[0]
+    if mine:
+        raise Ambiguous(f"You own {len(mine)} objectives. Which one?", typed="",
+                        choices=_choices(Candidate(n.key, n.name, n) for n in mine))
+    team: set[str] = set()
+    if actor.slack_user_id:
+        team = people_service.team_of(db_session=reading.db_session,
+                                      workspace_id=reading.workspace.id,
+                                      slack_user_id=actor.slack_user_id) - {actor.slack_user_id}
+    theirs = [n for n in objectives if n.owner in team]
+    if theirs:
+        raise Ambiguous(f"You own no objectives; the people you manage own {len(theirs)}. "
+                        "Which one?", typed="",
+                        choices=_choices(Candidate(n.key, n.name, n) for n in theirs))
+    if not objectives:
+        raise NotFound("The plan has no objectives yet.", kind="objective")
+    raise Ambiguous("You own no objectives. The plan's objectives: which one?", typed="",
+                    choices=_choices(Candidate(n.key, n.name, n) for n in objectives))
+
+
+# -- views of the chain ----------------------------------------------------------------------
+def tree(reading: Reading, typed: str, *, depth: int = TREE_DEPTH) -> TreeView:
+    chain = reading.chain
+    node = _north_star_or(chain, typed)
+    return TreeView(node, list(walk_down(chain, node.id, max_depth=depth)),
+                    chain.memo(f"broken-link:{node.kind}:{node.key}",
+                               lambda: first_broken_link(chain, node.id)))
+
+
+def chain_from(reading: Reading, typed: str) -> ChainFrom:
+    """The whole chain below the node the words name (the North Star by default), with the
+    first broken link: what `okr-bot plan chain` prints."""
+    chain = reading.chain
+    node = _north_star_or(chain, typed)
+    return ChainFrom(node, subtree(chain, node.id), first_broken_link(chain, node.id))
+
+
+def why(reading: Reading, typed: str) -> Diagnosis:
+    """Top-down: the goal that lags most, its worst objective, the activity or KPI that
+    explains it, with the evidence at each step."""
+    node = _north_star_or(reading.chain, typed)
+    return Diagnosis(node, diagnose(reading.chain, node.id))
+
+
+def owned_by(chain: Chain, owners: set[str]) -> list[ChainNode]:
+    """What these people own: objectives first, the worst first within each kind."""
+    position = chain.memo("positions", lambda: {n: i for i, n in enumerate(chain.nodes)})
+    return sorted((n for owner in owners for n in chain.owned_by(owner)),
+                  key=lambda n: (OWNED_ORDER.index(n.kind), -severity(n.health.status),
+                                 position[n.id]))
+
+
+def at_risk(chain: Chain) -> list[ChainNode]:
+    """Everything yellow, red or stale: closest to the North Star first, then the worst."""
+    found = [n for n in chain.nodes.values()
+             if n.health.status in (Status.YELLOW, Status.RED) or n.health.stale]
+    found.sort(key=lambda n: (len(path_up(chain, n.id)), -severity(n.health.status)))
+    return found
+
+
+def reporting_line(db_session: Session, workspace: Workspace, actor: Actor) -> dict[str, int]:
+    """The actor and everyone below them: Slack id → levels below (0 the actor, 1 a direct
+    report, 2 and more reached through others)."""
+    if actor.slack_user_id is None:
+        return {}
+    return people_service.reporting_line(db_session=db_session, workspace_id=workspace.id,
+                                         slack_user_id=actor.slack_user_id)
+
+
+def team(reading: Reading, actor: Actor, *, person: str | None = None,
+         channel: str | None = None, name: str | None = None) -> TeamView:
+    """What a team owns: a person's whole reporting line (`person`), the team whose channel is
+    `channel`, or the team called `name`."""
+    db_session, workspace_id = reading.db_session, reading.workspace.id
+    if person is not None:
+        line = people_service.reporting_line(db_session=db_session, workspace_id=workspace_id,
+                                             slack_user_id=person)
+        title = f"Team of {'you' if person == actor.slack_user_id else 'that person'}"
+        further = sum(1 for level in line.values() if level > 1)
+        if len(line) > 1:
+            title += (f": {len(line) - 1} in the reporting line"
+                      + (f", {further} of them through others" if further else ""))
+        return TeamView(title, owned_by(reading.chain, set(line)), dict(line))
+    teams = select(Team).where(Team.workspace_id == workspace_id)
+    if channel is not None:
+        found = db_session.scalars(teams.where(Team.slack_channel_id == channel)).first()
+        typed = f"<#{channel}>"
+    else:
+        typed = name or ""
+        match = resolve(typed, [Candidate(t.key or t.name, t.name, t)
+                                for t in db_session.scalars(teams)])
+        if match.ambiguous:
+            raise Ambiguous(f"“{typed}” fits {len(match.choices)} teams. Which one?",
+                            typed=typed, choices=_choices(match.choices), kind="team")
+        found = match.found
+    if found is None:
+        raise NotFound(f"No team matches “{typed}”. Name a team, a #channel with a team, or an "
+                       "@person.", kind="team", typed=typed)
+    members = set(db_session.scalars(
+        select(Person.slack_user_id).join(TeamMembership, TeamMembership.person_id == Person.id)
+        .where(TeamMembership.team_id == found.id)))
+    return TeamView(f"Team {found.name}", owned_by(reading.chain, members), {})
+
+
+# -- recording a value -----------------------------------------------------------------------
+def updatable(db_session: Session, workspace_id: int, typed: str) -> list[Candidate]:
+    """Metrics whose key or name could be what was typed (a bounded query)."""
+    rows = db_session.scalars(select(Metric).where(
+        Metric.workspace_id == workspace_id, Metric.kind.in_(UPDATABLE),
+        could_be_named(Metric.key, Metric.name, typed)).limit(CANDIDATES))
+    return [Candidate(key=m.key, name=m.name, item=m) for m in rows]
+
+
+def find_metric(db_session: Session, workspace_id: int, typed: str) -> Metric:
+    match = resolve(typed, updatable(db_session, workspace_id, typed))
+    if match.ambiguous:
+        weekly = all(c.item.kind in WEEKLY for c in match.choices)
+        what = "key results and KPIs" if weekly else "metrics"
+        raise Ambiguous(f"“{typed}” fits {len(match.choices)} {what}. Which one?", typed=typed,
+                        choices=_choices(match.choices, labelled=not weekly), kind="metric")
+    if match.found is None:
+        raise NotFound(f"No key result or KPI matches “{typed}”, nor a goal's metric or the "
+                       "North Star. Use its key or the start of its name.", kind="metric",
+                       typed=typed)
+    return match.found
+
+
+def may_update(db_session: Session, metric: Metric, actor: Actor) -> bool:
+    """The owner, the owner's manager, a workspace admin, or an operator at the CLI."""
+    return actor.is_operator or may_act_for(
+        db_session=db_session, workspace_id=metric.workspace_id,
+        actor_slack_id=actor.slack_user_id or "", owner_slack_id=metric.owner)
+
+
+def update_metric(db_session: Session, workspace: Workspace, actor: Actor, *, typed: str,
+                  value_text: str, now: datetime, note: str | None = None,
+                  at: datetime | None = None, source: Source = Source.SLACK) -> Recorded:
+    """Record a new value of the key result or KPI the words name, if the actor may; the value
+    is read as typed (`12%`, `1.2k`, `$3.5M`) and checked against the metric's unit."""
+    if at is not None and at > now:
+        raise InvalidInput(f"{at.isoformat()} is in the future; a measurement is of the past",
+                           field="at", expected="a time up to now")
+    metric = find_metric(db_session, workspace.id, typed)
+    if not may_update(db_session, metric, actor):
+        raise NotAllowed(f"Only the owner of {metric.name}, their manager or a workspace admin "
+                         "can update it. Nothing was recorded.", owner=metric.owner,
+                         item=metric.name)
+    try:
+        parsed = parse_value(value_text)
+        check_value(parsed, unit=metric.unit, name=metric.name, declared=metric.value_range)
+    except InvalidInput as error:  # its own words say what is expected; add what happened
+        raise InvalidInput(f"{error.message.rstrip('.')}. Nothing was recorded.",
+                           field=error.field, expected=error.expected) from None
+    return record_measurement(db_session=db_session, metric=metric, value=parsed.value,
+                              at=at or now, now=now, source=source,
+                              author=actor.slack_user_id, note=note or None,
+                              decimals=parsed.decimals)
+
+
+def undo_update(db_session: Session, workspace: Workspace, actor: Actor, *, typed: str,
+                now: datetime) -> Undone:
+    """Take back the actor's own latest value of the metric the words name, recorded within
+    the last day: kept in the history, marked undone, no longer counted."""
+    metric = find_metric(db_session, workspace.id, typed)
+    if actor.slack_user_id is None:
+        raise InvalidInput("An undo takes back a person's own value; an operator records the "
+                           "right value instead.", field="value", expected="a value")
+    if not may_update(db_session, metric, actor):
+        raise NotAllowed(f"Only the owner of {metric.name}, their manager or a workspace admin "
+                         "can update it. Nothing was taken back.", owner=metric.owner,
+                         item=metric.name)
+    return undo_last_measurement(db_session=db_session, metric=metric,
+                                 actor=actor.slack_user_id, now=now)
