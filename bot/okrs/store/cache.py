@@ -65,6 +65,7 @@ QUICK_BUILD_METRICS = 600
 FREEZE_FROM_NODES = 2000
 
 Key = tuple[str, int]
+_CHECKED = "okr_bot_chain_log_checked"  # Session.info: (transaction, entry) last caught up
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,13 @@ class ChainCache:
         entry = self._entry(key)
         if entry is None or entry.version < workspace.data_version:
             return None
-        entry = self._catch_up(db_session, key, entry, wait=False)
+        # The log is read once per transaction: a command asks whether it can answer now,
+        # then for the chain, and a second read would find nothing the first did not.
+        checked = db_session.info.get(_CHECKED)
+        transaction = db_session.get_transaction()
+        if checked is None or checked[0] is not transaction or checked[1] is not entry:
+            entry = self._catch_up(db_session, key, entry, wait=False)
+            db_session.info[_CHECKED] = (transaction, entry)
         # Ages on the app's clock (bot.clock), the one health is computed with; a clock that
         # went back (a test moving it, a corrected host clock) makes the chain stale too.
         age = (clock.now() - entry.built).total_seconds()
