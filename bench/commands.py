@@ -130,7 +130,7 @@ def after_writes(bot: Bot, result: BackendResult, samples: int) -> None:
         objective = chooser.choice(bot.objective_keys)
         key = f"kr-{objective.removeprefix('obj-')}-1"
         owner = bot.owner_of(key)
-        value = round(chooser.uniform(10, 1000), 1)
+        value = round(chooser.uniform(1, 99), 1)  # plausible for every unit (% ≤ 100)
         settle(bot.runtime.chains)
         build_mark = BUILDS.mark()
         update, reply, _ = bot.request(f"update {key} {value}", user=owner)

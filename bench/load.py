@@ -54,6 +54,10 @@ from bot.okrs.method.enums import MetricKind
 from bot.okrs.store.models import Measurement, Metric
 from bot.slack.blocks.working import WORKING_TEXT
 
+# Values every metric of the generated plan accepts (a percentage is at most 100): a refused
+# value would be timed as an error, not as a write.
+PLAUSIBLE = (1.0, 99.0)
+
 
 @dataclass
 class Timed:
@@ -148,7 +152,7 @@ def mixed(bot: Bot, results: KeyResults, *, duration: float, rate: float, help_r
     for n in range(int(duration * rate)):
         at = n / rate
         key, owner = results.take()
-        value = round(chooser.uniform(1, 1000), 1)
+        value = round(chooser.uniform(*PLAUSIBLE), 1)
         objective = chooser.choice(bot.objective_keys)
         schedule.append((at, lambda t, s, k=key, o=owner, v=value: _update(bot, k, o, v, t, s),
                          "update"))
@@ -190,7 +194,7 @@ def concurrent(bot: Bot, results: KeyResults, *, concurrency: int, seed: str) ->
 
     burst(lambda _n, started: _help(bot, run.help, started))
     settle(bot.runtime.chains)
-    writes = [(*results.take(), round(chooser.uniform(1, 1000), 1) + 0.01)
+    writes = [(*results.take(), round(chooser.uniform(*PLAUSIBLE), 1) + 0.01)
               for _ in range(concurrency)]
     before = _counts(bot)
     recorded: dict[int, bool] = {}
