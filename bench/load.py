@@ -279,11 +279,13 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[str]:
                     mixed_runs.append(mixed(bot, results, duration=args.duration,
                                             rate=args.rate, help_rate=args.help_rate,
                                             warm_up=args.warm_up, seed=f"{dataset.SEED}:{n}"))
+                    say(report_mixed(label, mixed_runs[-1:], args))  # kept if a later run dies
                     settle(bot.runtime.chains)
                 if args.concurrency > 0:
                     say(f"[{backend}] {args.concurrency} concurrent, run {n + 1} …")
                     burst_runs.append(concurrent(bot, results, concurrency=args.concurrency,
                                                  seed=f"{dataset.SEED}:burst:{n}"))
+                    say(report_concurrent(label, burst_runs[-1:], args.concurrency))
             if mixed_runs:
                 lines.append(report_mixed(label, mixed_runs, args))
             if burst_runs:
