@@ -60,7 +60,11 @@ clean:
 	rm -rf $(VENV) .constraints-venv .pytest_cache .ruff_cache .hypothesis *.egg-info
 
 ## Time /okr status and /okr tree against a no-op command on a generated workspace, on SQLite
-## and a throwaway PostgreSQL server; prints one table (about 3 minutes; see docs/performance.md).
+## and a throwaway PostgreSQL server; then the same under load: 10 updates and 10 status a second
+## (3 runs of 60 s), and 200 concurrent updates against 200 concurrent helps. BENCH_LOAD passes
+## flags to the load part, e.g. BENCH_LOAD="--scale 10 --duration 20" (see docs/performance.md).
+BENCH_LOAD ?=
 .PHONY: bench
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.commands --backend both
+	$(BIN)/python -m bench.load --backend both $(BENCH_LOAD)

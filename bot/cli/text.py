@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.okrs.method.chain import BrokenLink, Chain, Step, Subtree, path_up
+from bot.okrs.method.chain import Chain, Subtree, path_up
+from bot.okrs.method.diagnosis import BrokenLink, Step
 from bot.okrs.method.enums import Status
 
 MARKS = {Status.GREEN: "🟢", Status.YELLOW: "🟡", Status.RED: "🔴", Status.NO_DATA: "⚪"}

@@ -126,13 +126,16 @@ def team_of(*, db_session: Session, workspace_id: int,
                               slack_user_id=slack_user_id))
 
 
-BUMPED = "okr_bot_bumped_workspaces"  # Session.info: workspaces whose data version moved
+# Session.info: workspaces whose plan or measurements moved in this transaction.
+BUMPED = "okr_bot_bumped_workspaces"
 
 
 def bump_data_version(*, db_session: Session, workspace_id: int) -> None:
-    """Tell cached chains of this workspace that the plan or a measurement changed. The
-    session remembers it, so a server can rebuild the chain once the write commits
-    (bot/okrs/chain_cache.py `refresh_after_commit`)."""
+    """Tell cached chains of this workspace that its plan changed (an import): they are
+    rebuilt whole. A new measurement goes to the change log instead, and only what it feeds
+    is recomputed (bot/okrs/store/measurements.py `note_changed`). The session remembers the
+    workspace, so a server can rebuild the chain once the write commits
+    (bot/okrs/store/cache.py `refresh_after_commit`)."""
     db_session.execute(update(Workspace).where(Workspace.id == workspace_id)
                        .values(data_version=Workspace.data_version + 1))
     db_session.info.setdefault(BUMPED, set()).add(workspace_id)

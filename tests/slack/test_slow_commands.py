@@ -86,18 +86,20 @@ def test_once_built_the_same_command_is_answered_in_the_acknowledgement(
     assert bot.fake.responses == []
 
 
-def test_after_an_update_the_chain_is_rebuilt_in_the_background(
+def test_after_an_update_the_chain_is_brought_up_to_date_in_the_background(
         imported_elsewhere: RunningBot, every_build_is_slow: None) -> None:
     bot = imported_elsewhere
     bot.answer(bot.slack.command("status onboarding", user_id=MAYA))
-    builds = bot.runtime.chains.builds
+    chains = bot.runtime.chains
+    builds, updates = chains.builds, chains.updates
 
     bot.slack.command("update first-week-activation 16.5%", user_id=MAYA)
-    bot.runtime.chains.wait_idle()
+    chains.wait_idle()
 
-    assert bot.runtime.chains.builds == builds + 1
+    # Only what the measurement feeds is recomputed: the chain is not rebuilt whole.
+    assert (chains.builds, chains.updates) == (builds, updates + 1)
     reply = bot.slack.command("status onboarding", user_id=MAYA)
-    assert reply.json["text"] != WORKING_TEXT, "the rebuilt chain answers at once"
+    assert reply.json["text"] != WORKING_TEXT, "the updated chain answers at once"
     assert "16.5%" in shown(reply.json)
 
 

@@ -1,14 +1,15 @@
 """A workspace's causal chain from the database, in a fixed number of queries.
 
 Reading it costs one query per table (twelve, however large the plan) plus one for the last
-few measurements of each metric. bot/okrs/chain_cache.py keeps the built chains.
+few measurements of each metric. bot/okrs/store/cache.py keeps the built chains.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
-from sqlalchemy import select, true
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session, aliased
 
 from bot.okrs.method.chain import Blueprint, NodeId, NodeKind
@@ -36,7 +37,11 @@ from bot.okrs.store.rows import grouped
 RECENT = 12  # measurements per metric: enough for a sparkline and a trend
 
 
-def load_blueprints(db_session: Session, workspace_id: int) -> list[Blueprint]:
+def load_blueprints(db_session: Session, workspace_id: int, *,
+                    metric_nodes: dict[int, NodeId] | None = None) -> list[Blueprint]:
+    """Every node of the workspace's plan with its latest measurements. `metric_nodes`, when
+    given, is filled with the node each measured metric became (metric id → node id): what
+    the chain cache needs to refresh one metric's measurements in place."""
     ws = workspace_id
     metric_rows = db_session.execute(
         select(Metric, MetricThresholds)
@@ -69,7 +74,7 @@ def load_blueprints(db_session: Session, workspace_id: int) -> list[Blueprint]:
         ActivityObjective.activity_id.in_(activity_ids))).all(), lambda r: r.objective_id)
     drives_goal = grouped(db_session.scalars(select(ActivityGoal).where(
         ActivityGoal.activity_id.in_(activity_ids))).all(), lambda r: r.goal_id)
-    recent = _recent_measurements(db_session, ws)
+    recent = _recent_measurements(db_session, Metric.workspace_id == ws)
 
     objective_start = {o.id: o.starts_on for o in objectives}
     activity_keys = {a.id: a.key for a in activities}
@@ -97,6 +102,8 @@ def load_blueprints(db_session: Session, workspace_id: int) -> list[Blueprint]:
 
     def metric_blueprint(metric: Metric, kind: NodeKind, children: tuple[NodeId, ...] = (),
                          **fields) -> Blueprint:
+        if metric_nodes is not None:
+            metric_nodes[metric.id] = (kind, metric.key)
         return Blueprint(kind, metric.key, fields.pop("name", metric.name),
                          fields.pop("owner", metric.owner), spec(metric),
                          tuple(recent.get(metric.id, ())), children=children,
@@ -156,8 +163,16 @@ def load_blueprints(db_session: Session, workspace_id: int) -> list[Blueprint]:
     return out
 
 
-def _recent_measurements(db_session: Session, workspace_id: int) -> dict[int, list[Measurement]]:
-    """The last RECENT measurements in force of every metric of the workspace, oldest first.
+def recent_measurements(db_session: Session,
+                        metric_ids: Collection[int]) -> dict[int, list[Measurement]]:
+    """The last RECENT measurements of these metrics, oldest first, as `load_blueprints`
+    reads them: for refreshing a few metrics of a loaded plan."""
+    return _recent_measurements(db_session, Metric.id.in_(sorted(metric_ids)))
+
+
+def _recent_measurements(db_session: Session,
+                         which: ColumnElement[bool]) -> dict[int, list[Measurement]]:
+    """The last RECENT measurements in force of every metric `which` selects, oldest first.
 
     One statement that walks the (metric_id, measured_at) index backwards RECENT rows per
     metric, instead of ranking every measurement the workspace ever had: LATERAL on
@@ -174,7 +189,7 @@ def _recent_measurements(db_session: Session, workspace_id: int) -> dict[int, li
         statement = (select(Metric.id, latest.c.value, latest.c.measured_at,
                             latest.c.decimals)
                      .select_from(Metric).join(latest, true())
-                     .where(Metric.workspace_id == workspace_id)
+                     .where(which)
                      .order_by(Metric.id, latest.c.measured_at))
     else:
         inner = aliased(MeasurementRow)
@@ -186,7 +201,7 @@ def _recent_measurements(db_session: Session, workspace_id: int) -> dict[int, li
                             MeasurementRow.measured_at, MeasurementRow.decimals)
                      .select_from(Metric)
                      .join(MeasurementRow, MeasurementRow.id.in_(latest_ids.scalar_subquery()))
-                     .where(Metric.workspace_id == workspace_id)
+                     .where(which)
                      .order_by(MeasurementRow.metric_id, MeasurementRow.measured_at))
     recent: dict[int, list[Measurement]] = defaultdict(list)
     for metric_id, value, measured_at, decimals in db_session.execute(statement):

@@ -23,8 +23,14 @@ from bot.okrs.method.health import Measurement as Point
 from bot.okrs.method.names import LIKE_ESCAPE, like_escaped
 from bot.okrs.method.recording import MetricRef, Recorded, Undone
 from bot.okrs.method.triggers import TriggerRule, fired_by
-from bot.okrs.store.models import CounterMetric, Measurement, Metric, MetricThresholds
-from bot.people.service import bump_data_version
+from bot.okrs.store.models import (
+    CounterMetric,
+    Measurement,
+    Metric,
+    MetricChange,
+    MetricThresholds,
+)
+from bot.people.service import BUMPED
 
 
 def bands_of(row: MetricThresholds | None) -> Bands | None:
@@ -79,6 +85,14 @@ def counter_metrics_of(db_session: Session, metric: Metric) -> list[Metric]:
         Metric.id.in_(declared.union(declaring)))))
 
 
+def note_changed(db_session: Session, metric: Metric) -> None:
+    """Tell cached chains that this metric moved: one new line in the change log (no shared
+    row to wait on), and the session remembers the workspace so that a server brings its
+    chain up to date once the write commits (ChainCache.refresh_after_commit)."""
+    db_session.add(MetricChange(workspace_id=metric.workspace_id, metric_id=metric.id))
+    db_session.info.setdefault(BUMPED, set()).add(metric.workspace_id)
+
+
 def record_measurement(*, db_session: Session, metric: Metric, value: float, at: datetime,
                        source: Source, now: datetime, author: str | None = None,
                        note: str | None = None, decimals: int | None = None) -> Recorded:
@@ -88,7 +102,7 @@ def record_measurement(*, db_session: Session, metric: Metric, value: float, at:
     old = before[-1] if before else None
     db_session.add(Measurement(metric_id=metric.id, value=value, measured_at=at,
                                source=source, author=author, note=note, decimals=decimals))
-    bump_data_version(db_session=db_session, workspace_id=metric.workspace_id)
+    note_changed(db_session, metric)
     db_session.flush()
     series = points(db_session, metric.id)
     spec = spec_of(metric)
@@ -124,7 +138,7 @@ def undo_last_measurement(*, db_session: Session, metric: Metric, actor: str,
             "Record the right value instead.",
             field="value", expected="a measurement of yours from the last 24 hours")
     latest.undone_at, latest.undone_by = now, actor
-    bump_data_version(db_session=db_session, workspace_id=metric.workspace_id)
+    note_changed(db_session, metric)
     db_session.flush()
     series = points(db_session, metric.id)
     in_force = [p for p in series if p.measured_at <= now]

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -346,3 +347,24 @@ class Measurement(Base):
     decimals: Mapped[int | None]
     undone_at: Mapped[datetime | None]
     undone_by: Mapped[str | None] = mapped_column(SLACK_ID)
+
+
+class MetricChange(Base):
+    """One line of an append-only log: a metric of the workspace got a new measurement.
+
+    Writers only insert here, so concurrent `/okr update`s never wait on one shared row; the
+    chain cache reads the lines past the last one it applied and recomputes those metrics and
+    what they feed (bot/okrs/store/cache.py). `changed_at` is the database's own clock: on
+    PostgreSQL a line may commit after a later-numbered one, and the cache re-reads recent
+    lines by this time to catch it."""
+
+    __tablename__ = "metric_changes"
+    __table_args__ = (Index("ix_metric_changes_workspace_id_id", "workspace_id", "id"),
+                      Index("ix_metric_changes_workspace_id_changed_at", "workspace_id",
+                            "changed_at"),
+                      {"sqlite_autoincrement": True})  # numbers never reused
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
