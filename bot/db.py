@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -189,6 +190,11 @@ class UnitOfWork:
         self._session: Session | None = None
         self.finished = False
         self.read_only = False
+        # The HTTP edge may answer for us (too slow for Slack) while the work still runs:
+        # from then on nothing commits, and whether it had committed is known for the answer.
+        self._ending = threading.Lock()
+        self.committed = False
+        self.abandoned = False
 
     @property
     def session(self) -> Session:
@@ -222,21 +228,33 @@ class UnitOfWork:
             return False
         return bool(session.info.get(WROTE) or session.new or session.dirty or session.deleted)
 
+    def abandon(self) -> bool:
+        """The request was answered without us (too late for Slack): nothing may commit from
+        now on. False if it had committed already, so the answer can say it was saved."""
+        with self._ending:
+            if self.committed:
+                return False
+            self.abandoned = True
+            return True
+
     def finish(self, *, commit: bool) -> None:
-        """Commit (or roll back) and close; later calls do nothing."""
-        if self.finished:
-            return
-        self.finished = True
-        session, self._session = self._session, None
-        if session is None:
-            return
-        try:
-            if commit:
-                session.commit()
-            else:
-                session.rollback()
-        finally:
-            session.close()
+        """Commit (or roll back) and close; later calls do nothing. Once abandoned, it rolls
+        back whatever the caller asked."""
+        with self._ending:
+            if self.finished:
+                return
+            self.finished = True
+            session, self._session = self._session, None
+            if session is None:
+                return
+            try:
+                if commit and not self.abandoned:
+                    session.commit()
+                    self.committed = True
+                else:
+                    session.rollback()
+            finally:
+                session.close()
 
     def __enter__(self) -> Session:
         return self.session

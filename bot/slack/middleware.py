@@ -74,6 +74,10 @@ def refuse_control_characters(body: dict, next: Callable[[], None]) -> BoltRespo
     return None
 
 
+# Set on a request's context by the HTTP edge when it answered for us, too late for Slack.
+ABANDONED = "okr_abandoned"
+
+
 def attach_unit_of_work(session_factory: sessionmaker[Session], *, chains: Any, router: Router,
                         slack: SlackClients) -> Callable[..., None]:
     """Each request's unit of work, and what it shares with every other request of the
@@ -81,7 +85,9 @@ def attach_unit_of_work(session_factory: sessionmaker[Session], *, chains: Any, 
     The request's `client` is the one the resolver gives its team."""
 
     def attach_unit_of_work(context: BoltContext, next: Callable[[], None]) -> None:
-        context["unit_of_work"] = UnitOfWork(session_factory)
+        context["unit_of_work"] = unit_of_work = UnitOfWork(session_factory)
+        if context.get(ABANDONED):  # the HTTP edge answered already: nothing may commit
+            unit_of_work.abandon()
         context["chains"] = chains
         context["router"] = router
         context["slack"] = slack

@@ -26,6 +26,7 @@ from bot.logs import structured
 from bot.slack.blocks.errors import apology_message
 from bot.slack.dispatch import SignatureCheck, dispatch, http_request
 from bot.slack.errors import new_reference
+from bot.slack.middleware import ABANDONED
 from bot.slack.request_info import describe
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,12 @@ def too_slow(request: BoltRequest) -> BoltResponse:
     info = describe(request.body)
     structured(log, logging.WARNING, "answer_too_slow", reference=reference, type=info.kind,
                name=info.name, team=info.team, seconds=ANSWER_SECONDS)
+    request.context[ABANDONED] = True  # a unit of work not made yet is abandoned at birth
+    unit_of_work = request.context.get("unit_of_work")
+    # Either it committed already (and the person is told so), or nothing of it ever will.
+    saved = unit_of_work is not None and not unit_of_work.abandon()
     if info.kind == "command":
-        return BoltResponse(status=200, body=apology_message(reference))
+        return BoltResponse(status=200, body=apology_message(reference, saved=saved))
     # Events keep a 500, so Slack retries them; anything else is acknowledged.
     return BoltResponse(status=500 if info.kind == "event" else 200, body="")
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from bot.slack.blocks.mrkdwn import context, section
 
 
-def apology_message(reference: str) -> dict:
+def apology_message(reference: str, *, saved: bool = False) -> dict:
+    """`saved`: the work was committed but its answer came too late for Slack."""
     text = ("Sorry, something went wrong on our side and nothing was changed. "
             "Please try again in a moment.")
+    if saved:
+        text = ("Sorry, the answer took too long to reach Slack, but what you asked for was "
+                "saved: no need to send it again.")
     return {
         "response_type": "ephemeral",
         "text": f"{text} (reference {reference})",
