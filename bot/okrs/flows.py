@@ -41,12 +41,11 @@ from bot.okrs.views import (
     ChainFrom,
     Diagnosis,
     ObjectiveStatus,
-    TeamView,
     TreeView,
     shown_nodes,
 )
 from bot.people import service as people_service
-from bot.people.models import Person, Team, TeamMembership, Workspace
+from bot.people.models import Workspace
 from bot.people.permissions import may_act_for
 
 # Every measured number can be updated: key results and KPIs every week, a goal's metric and
@@ -136,7 +135,7 @@ METRIC_LABELS = {MetricKind.NORTH_STAR: "North Star", MetricKind.GOAL: "Goal",
                  MetricKind.KEY_RESULT: "Key result", MetricKind.KPI: "KPI"}
 
 
-def _choices(candidates: Iterable[Candidate], *, labelled: bool = False) -> list[Choice]:
+def choices_of(candidates: Iterable[Candidate], *, labelled: bool = False) -> list[Choice]:
     """Choices to pick from; `labelled` when they mix kinds (a key result and a KPI...)."""
     found = []
     for c in candidates:
@@ -159,7 +158,7 @@ def find_node(chain: Chain, typed: str, *, kinds: Sequence[NodeKind] | None = No
     match = lookup.resolve(typed)
     if match.ambiguous:
         raise Ambiguous(f"“{typed}” fits {len(match.choices)} {plural}. Which one?",
-                        typed=typed, choices=_choices(match.choices))
+                        typed=typed, choices=choices_of(match.choices))
     if match.found is None:
         raise NotFound(f"{what} matches “{typed}”. Use its key or the start of its name.",
                        typed=typed)
@@ -227,7 +226,7 @@ def _own_objective(reading: Reading, actor: Actor) -> ChainNode:
         return mine[0]
     if mine:
         raise Ambiguous(f"You own {len(mine)} objectives. Which one?", typed="",
-                        choices=_choices(Candidate(n.key, n.name, n) for n in mine))
+                        choices=choices_of(Candidate(n.key, n.name, n) for n in mine))
     team: set[str] = set()
     if actor.slack_user_id:
         team = people_service.team_of(db_session=reading.db_session,
@@ -237,18 +236,18 @@ def _own_objective(reading: Reading, actor: Actor) -> ChainNode:
     if theirs:
         raise Ambiguous(f"You own no objectives; the people you manage own {len(theirs)}. "
                         "Which one?", typed="",
-                        choices=_choices(Candidate(n.key, n.name, n) for n in theirs))
+                        choices=choices_of(Candidate(n.key, n.name, n) for n in theirs))
     if not objectives:
         raise NotFound("The plan has no objectives yet.", kind="objective")
     raise Ambiguous("You own no objectives. The plan's objectives: which one?", typed="",
-                    choices=_choices(Candidate(n.key, n.name, n) for n in objectives))
+                    choices=choices_of(Candidate(n.key, n.name, n) for n in objectives))
 
 
 # -- views of the chain ----------------------------------------------------------------------
 def tree(reading: Reading, typed: str, *, depth: int = TREE_DEPTH) -> TreeView:
     chain = reading.chain
     node = _north_star_or(chain, typed)
-    return TreeView(node, list(walk_down(chain, node.id, max_depth=depth)),
+    return TreeView(node, walk_down(chain, node.id, max_depth=depth),
                     chain.memo(f"broken-link:{node.kind}:{node.key}",
                                lambda: first_broken_link(chain, node.id)))
 
@@ -261,10 +260,15 @@ def chain_from(reading: Reading, typed: str) -> ChainFrom:
     return ChainFrom(node, subtree(chain, node.id), first_broken_link(chain, node.id))
 
 
-def why(reading: Reading, typed: str) -> Diagnosis:
+def find_root(reading: Reading, typed: str) -> ChainNode:
+    """The node a view starts from: the one the words name, or the North Star."""
+    return _north_star_or(reading.chain, typed)
+
+
+def why(reading: Reading, typed: str | ChainNode) -> Diagnosis:
     """Top-down: the goal that lags most, its worst objective, the activity or KPI that
-    explains it, with the evidence at each step."""
-    node = _north_star_or(reading.chain, typed)
+    explains it, with the evidence at each step. From the node named (or given)."""
+    node = typed if isinstance(typed, ChainNode) else _north_star_or(reading.chain, typed)
     return Diagnosis(node, diagnose(reading.chain, node.id))
 
 
@@ -284,50 +288,6 @@ def at_risk(chain: Chain) -> list[ChainNode]:
     return found
 
 
-def reporting_line(db_session: Session, workspace: Workspace, actor: Actor) -> dict[str, int]:
-    """The actor and everyone below them: Slack id → levels below (0 the actor, 1 a direct
-    report, 2 and more reached through others)."""
-    if actor.slack_user_id is None:
-        return {}
-    return people_service.reporting_line(db_session=db_session, workspace_id=workspace.id,
-                                         slack_user_id=actor.slack_user_id)
-
-
-def team(reading: Reading, actor: Actor, *, person: str | None = None,
-         channel: str | None = None, name: str | None = None) -> TeamView:
-    """What a team owns: a person's whole reporting line (`person`), the team whose channel is
-    `channel`, or the team called `name`."""
-    db_session, workspace_id = reading.db_session, reading.workspace.id
-    if person is not None:
-        line = people_service.reporting_line(db_session=db_session, workspace_id=workspace_id,
-                                             slack_user_id=person)
-        title = f"Team of {'you' if person == actor.slack_user_id else 'that person'}"
-        further = sum(1 for level in line.values() if level > 1)
-        if len(line) > 1:
-            title += (f": {len(line) - 1} in the reporting line"
-                      + (f", {further} of them through others" if further else ""))
-        return TeamView(title, owned_by(reading.chain, set(line)), dict(line))
-    teams = select(Team).where(Team.workspace_id == workspace_id)
-    if channel is not None:
-        found = db_session.scalars(teams.where(Team.slack_channel_id == channel)).first()
-        typed = f"<#{channel}>"
-    else:
-        typed = name or ""
-        match = resolve(typed, [Candidate(t.key or t.name, t.name, t)
-                                for t in db_session.scalars(teams)])
-        if match.ambiguous:
-            raise Ambiguous(f"“{typed}” fits {len(match.choices)} teams. Which one?",
-                            typed=typed, choices=_choices(match.choices), kind="team")
-        found = match.found
-    if found is None:
-        raise NotFound(f"No team matches “{typed}”. Name a team, a #channel with a team, or an "
-                       "@person.", kind="team", typed=typed)
-    members = set(db_session.scalars(
-        select(Person.slack_user_id).join(TeamMembership, TeamMembership.person_id == Person.id)
-        .where(TeamMembership.team_id == found.id)))
-    return TeamView(f"Team {found.name}", owned_by(reading.chain, members), {})
-
-
 # -- recording a value -----------------------------------------------------------------------
 def updatable(db_session: Session, workspace_id: int, typed: str) -> list[Candidate]:
     """Metrics whose key or name could be what was typed (a bounded query)."""
@@ -343,7 +303,7 @@ def find_metric(db_session: Session, workspace_id: int, typed: str) -> Metric:
         weekly = all(c.item.kind in WEEKLY for c in match.choices)
         what = "key results and KPIs" if weekly else "metrics"
         raise Ambiguous(f"“{typed}” fits {len(match.choices)} {what}. Which one?", typed=typed,
-                        choices=_choices(match.choices, labelled=not weekly), kind="metric")
+                        choices=choices_of(match.choices, labelled=not weekly), kind="metric")
     if match.found is None:
         raise NotFound(f"No key result or KPI matches “{typed}”, nor a goal's metric or the "
                        "North Star. Use its key or the start of its name.", kind="metric",

@@ -3,6 +3,7 @@ builders, the CLI and jobs can take them without reaching the database."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,7 +37,7 @@ class ObjectiveStatus:
 @dataclass(frozen=True)
 class TreeView:
     root: ChainNode
-    visits: list[Visit]
+    visits: Iterable[Visit]  # lazy: a renderer that shows one screenful stops early
     broken: BrokenLink | None
 
 

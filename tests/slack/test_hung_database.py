@@ -6,6 +6,7 @@ Runs its own throwaway server: stopping the suite's shared one would stall other
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -58,15 +59,21 @@ def server_processes(server: PostgresServer) -> list[int]:
     return [postmaster, *children]
 
 
+def _signal(pid: int, sig: signal.Signals) -> None:
+    # A backend may end between listing it and signalling it (an idle worker exiting).
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
 @contextmanager
 def hung(pids: list[int]) -> Iterator[None]:
     for pid in pids:
-        os.kill(pid, signal.SIGSTOP)
+        _signal(pid, signal.SIGSTOP)
     try:
         yield
     finally:
         for pid in pids:
-            os.kill(pid, signal.SIGCONT)
+            _signal(pid, signal.SIGCONT)
 
 
 @pytest.fixture

@@ -85,6 +85,11 @@ def _key(engine: Engine, workspace_id: int) -> Key:
     return (engine.url.render_as_string(hide_password=True), workspace_id)
 
 
+# How long a request waits for another thread applying new measurements before it answers
+# from the chain as it is (applying takes milliseconds; a whole rebuild, seconds).
+CATCH_UP_WAIT_SECONDS = 0.5
+
+
 class ChainCache:
     """One per runtime (bot/serve.py `build_runtime`): two runtimes in a process share nothing.
 
@@ -295,7 +300,10 @@ class ChainCache:
             # stays as it is, indexes over its chain and all.
             return entry
         lock = self._build_lock(key)
-        if not lock.acquire(blocking=wait):
+        # Without `wait`, still wait the moment an in-place update takes (the background
+        # applying this very write, as a command right after its /okr update finds): a person
+        # reads their own writes. Only a whole rebuild outlasts it.
+        if not lock.acquire(timeout=-1 if wait else CATCH_UP_WAIT_SECONDS):
             self.refresh_soon(db_session.get_bind(), key[1])
             return entry
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot import clock
 from bot.checkins import flows as checkin_flows
 from bot.errors import Choice, InvalidInput
-from bot.okrs import flows
+from bot.okrs import team_flows
 from bot.slack.blocks import blocker_messages as replies
 from bot.slack.blocks.mrkdwn import escape
 from bot.slack.grammar import first_word, split_add_args, split_resolve_args
@@ -40,7 +40,7 @@ def okr_blockers(request: CommandRequest) -> dict:
     read = reading(request)
     entries = checkin_flows.list_blockers(read.db_session, read.workspace, actor(request),
                                           scope or "all")
-    levels = (flows.reporting_line(read.db_session, read.workspace, actor(request))
+    levels = (team_flows.reporting_line(read.db_session, read.workspace, actor(request))
               if scope == "team" else None)
     command = f"blockers {scope}".strip()
     return replies.list_message(SCOPES[scope], entries, now=read.now, chain=read.chain,

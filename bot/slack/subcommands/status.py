@@ -24,7 +24,13 @@ def okr_status(request: CommandRequest) -> dict:
     if isinstance(status, TreeView):  # a goal or the North Star: what is below it
         return chain_views.tree_message(status.root, status.visits, status.broken,
                                         shareable=f"status {status.root.key}")
-    return status_message(status.chain, status.objective, today=status.now.date(),
-                          now=status.now, broken=status.broken,
-                          shareable=f"status {status.objective.key}", blockers=status.blockers,
-                          confidences=status.confidences)
+    # Rendered once per built chain and per state of the blockers and confidences shown
+    # (read fresh every time): a warm status costs its reads and a lookup.
+    fresh = hash((tuple(status.blockers), tuple(sorted(status.confidences.items())),
+                  status.now.date()))
+    return status.chain.memo(
+        f"reply:status:{status.objective.key}:{fresh}",
+        lambda: status_message(status.chain, status.objective, today=status.now.date(),
+                               now=status.now, broken=status.broken,
+                               shareable=f"status {status.objective.key}",
+                               blockers=status.blockers, confidences=status.confidences))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.errors import Choice
-from bot.okrs import flows
+from bot.okrs import flows, team_flows
 from bot.slack.blocks import chain_views
 from bot.slack.blocks.mrkdwn import escape
 from bot.slack.router import CommandRequest
@@ -22,15 +22,21 @@ def _pick(verb: str):  # type: ignore[no-untyped-def]
 
 @answers(hint="For example: /okr tree trial-conversion", pick=_pick("tree"))
 def okr_tree(request: CommandRequest) -> dict:
-    view = flows.tree(reading(request), request.args.strip())
-    return chain_views.tree_message(view.root, view.visits, view.broken,
-                                    shareable=f"tree {view.root.key}")
+    read = reading(request)
+    view = flows.tree(read, request.args.strip())
+    # Rendered once per built chain (a chain never changes; a write builds a new one).
+    return read.chain.memo(
+        f"reply:tree:{view.root.kind}:{view.root.key}",
+        lambda: chain_views.tree_message(view.root, view.visits, view.broken,
+                                         shareable=f"tree {view.root.key}"))
 
 
 @answers(hint="For example: /okr why trial-conversion", pick=_pick("why"))
 def okr_why(request: CommandRequest) -> dict:
-    diagnosis = flows.why(reading(request), request.args.strip())
-    return chain_views.why_message(diagnosis.steps, shareable=f"why {diagnosis.root.key}")
+    read = reading(request)
+    root = flows.find_root(read, request.args.strip())
+    return read.chain.memo(f"reply:why:{root.kind}:{root.key}", lambda: chain_views.why_message(
+        flows.why(read, root).steps, shareable=f"why {root.key}"))
 
 
 @answers()
@@ -56,7 +62,7 @@ def okr_team(request: CommandRequest) -> dict:
     """What a person's reporting line, a channel's team or a named team owns, with its status."""
     typed = request.args.strip()
     person, channel = MENTION.match(typed), CHANNEL.match(typed)
-    view = flows.team(reading(request), actor(request),
+    view = team_flows.team(reading(request), actor(request),
                       person=person.group(1) if person else None if typed else request.user_id,
                       channel=channel.group(1) if channel else None,
                       name=typed if typed and not (person or channel) else None)
