@@ -114,3 +114,57 @@ def test_a_double_submission_records_once(planned: RunningBot) -> None:
         assert len(session.scalars(select(CheckinAnswer)).all()) == 1
         assert len(session.scalars(select(Measurement).where(
             Measurement.source == Source.CHECKIN)).all()) == 1
+
+
+def test_more_items_than_one_modal_holds_are_answered_in_parts(bot: RunningBot) -> None:
+    from bot.okrs.plans.files import parse_plan
+    from bot.okrs.store.importer import import_plan
+    from tests.conftest import TEAM_ID
+
+    kpis = "\n".join(f"""  - key: kpi-{n:02d}
+    name: KPI number {n}
+    owner: {MAYA}
+    unit: users
+    measures: {{objectives: [grow]}}""" for n in range(60))
+    loaded = parse_plan(f"""
+workspace: {TEAM_ID}
+north_star: {{key: ns, name: North Star, owner: {MAYA}}}
+goals: [{{key: g, name: Goal, owner: {MAYA}}}]
+objectives:
+  - key: grow
+    name: Grow
+    goal: g
+    owner: {MAYA}
+    start: 2026-10-01
+    end: 2026-12-31
+    key_results:
+      - {{key: kr-a, name: KR A, owner: {MAYA}, unit: users, baseline: 0, target: 10,
+          due: 2026-12-31}}
+      - {{key: kr-b, name: KR B, owner: {MAYA}, unit: users, baseline: 0, target: 10,
+          due: 2026-12-31}}
+kpis:
+{kpis}
+""")
+    assert loaded.plan is not None, loaded.errors
+    with bot.session_factory.begin() as session:
+        import_plan(db_session=session, plan=loaded.plan)
+    first = opened(bot)
+    assert len(first["blocks"]) <= 100 and "Part 1 of 2" in json.dumps(first)
+    reply = bot.slack.view_submission(filled(first, **ANSWERS, **{
+        f"{ids.VALUE}kpi-00": "12"}), user_id=MAYA)
+    assert reply.json["response_action"] == "update"
+    second = reply.json["view"]
+    assert "Part 2 of 2" in json.dumps(second) and len(second["blocks"]) <= 100
+    shown = {b["block_id"] for v in (first, second) for b in v["blocks"]
+             if b.get("block_id", "").startswith(ids.VALUE)}
+    assert shown == {f"{ids.VALUE}kpi-{n:02d}" for n in range(60)} | {
+        f"{ids.VALUE}kr-a", f"{ids.VALUE}kr-b"}  # each of the 62 items in exactly one part
+    done = bot.slack.view_submission(filled(second, **{f"{ids.VALUE}kpi-59": "7"}),
+                                     user_id=MAYA)
+    assert "Your check-in is saved." in json.dumps(done.json["view"])
+    with bot.session_factory() as session:
+        parts = sorted(a.part for a in session.scalars(select(CheckinAnswer)))
+        assert parts == [1, 2]
+        stored = {m.value for m in session.scalars(select(Measurement).where(
+            Measurement.source == Source.CHECKIN))}
+        assert stored == {12, 7}

@@ -8,9 +8,9 @@ from bot.slack.blocks.mrkdwn import MESSAGE_TEXT_LIMIT, context, escape, header,
 from bot.slack.router import Subcommand
 
 # Only what is built: a promise the app does not keep is the first thing a new user trips on.
-INTRO = ("okr-bot shows your OKRs and KPIs in Slack: status with the causal chain from the "
-         "North Star down, what is at risk and why, updates to the numbers you own, and "
-         "blockers.")
+INTRO = ("okr-bot keeps your OKRs alive in Slack: a weekly check-in by DM at your own local "
+         "time, status with the causal chain from the North Star down, what is at risk and "
+         "why, updates to the numbers you own, and blockers.")
 
 
 def subcommand_blocks(subcommands: Iterable[Subcommand]) -> list[dict]:
