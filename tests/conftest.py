@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import freezegun
 import pytest
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
@@ -15,6 +16,11 @@ from bot.config import Settings, load_settings
 from bot.db import make_engine, make_session_factory
 from tests.fakes import FakeSlack
 from tests.support.postgres import REQUIRE_VARIABLE, PostgresServer, find_bin_dir
+
+# A test that freezes the app's time must not freeze the served bot's event loop: asyncio's
+# timers (uvicorn's shutdown check among them) would wait for a frozen clock, and every such
+# test waited 10 s for its server to stop.
+freezegun.configure(extend_ignore_list=["asyncio", "uvicorn", "anyio", "starlette"])
 
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-1-test"
