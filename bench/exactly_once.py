@@ -82,7 +82,8 @@ def run(args: argparse.Namespace, database_url: str, folder: Path) -> None:
         print(f"  duplicates {sum(n - 1 for n in counts if n > 1)}, losses "
               f"{sum(1 for n in counts if n == 0)}, 429s "
               f"{slack.rate_limits.refused['chat.postMessage']}, history checks "
-              f"{len(slack.calls_to('conversations.history'))}, sent by each process "
+              f"{len(slack.calls_to('conversations.history'))}, sent by each process (runs "
+              "that finished) "
               f"{[sent_by(s) for s in bots.running]}")
         print(f"  serve CPU {cpu * 1000 / args.people:.2f} ms per DM ({cpu:.1f} s in all, "
               "start-up and the check-in job included)")
