@@ -104,6 +104,23 @@ def test_a_message_claimed_by_a_worker_that_died_is_sent_after_its_lease(
     assert len(fake_slack.calls_to("conversations.history")) == 2
 
 
+def test_a_post_by_a_dead_worker_is_found_when_the_app_clock_is_not_slacks(
+        outbox: JobContext, fake_slack: FakeSlack, app_clock: MovableClock) -> None:
+    """On a driven clock days ahead of the real one (end-to-end tests, `jobs run --at`),
+    Slack's ts is still real time: the look for the earlier post must not start at the
+    app-clock mark, or it misses the post and sends it twice (found by killing `serve`)."""
+    app_clock.advance(timedelta(days=4))
+    [only] = queue_dms(outbox, 1)
+    claim_due(outbox.session_factory, worker="dead", now=outbox.now(), limits=outbox.outbox)
+    posted = WebClient(token=BOT_TOKEN, base_url=fake_slack.base_url).chat_postMessage(
+        channel="D0001", text="Hello 1",
+        metadata={"event_type": EVENT_TYPE, "event_payload": {"outbox_id": only}})
+    app_clock.advance(outbox.outbox.lease + timedelta(seconds=1))
+    assert run_job("send-outbox", outbox).startswith("sent 1, ")
+    assert delivered(fake_slack) == {only: 1}
+    assert rows(outbox.session_factory)[0].ts == posted["ts"]
+
+
 def test_over_slacks_rate_every_message_arrives_once(
         outbox: JobContext, fake_slack: FakeSlack, app_clock: MovableClock) -> None:
     """The bot's budget (20 a second) is above what this Slack takes (5 a second): Slack
