@@ -143,6 +143,11 @@ def answer_replays(body: dict, context: BoltContext,
         next()
         return None
     trigger_id, kind = replayable
+    if kind == "command":
+        route = context["router"].resolve(body.get("text") or "")
+        if route.subcommand is not None and route.subcommand.reads_chain:
+            next()  # it only reads: a replay does no harm, and none is recorded to look up
+            return None
     engine = context["unit_of_work"].engine
     with read_only_session_factory(engine)() as session:
         reply = earlier_reply(db_session=session, trigger_id=trigger_id)
