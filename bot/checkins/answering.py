@@ -29,8 +29,9 @@ from bot.checkins.form import (
     Question,
     Submission,
 )
+from bot.checkins.round_actions import own_round
 from bot.checkins.rounds import CheckinAnswer, CheckinRound, QuestionSet
-from bot.errors import DomainError, InvalidFields, NotAllowed, NotFound
+from bot.errors import DomainError, InvalidFields
 from bot.okrs import flows
 from bot.okrs.method.enums import MetricKind, Source
 from bot.okrs.method.health import format_value
@@ -72,7 +73,7 @@ def checkin_form(db_session: Session, workspace: Workspace, actor: flows.Actor, 
     person = actor.slack_user_id or ""
     cycle = None
     if round_id is not None:
-        found = _round(db_session, workspace, person, round_id)
+        found = own_round(db_session, workspace, actor, round_id, lock=False)
         cycle = found.cycle
     questions = question_set(db_session, workspace, now)
     metrics = owned_items(db_session, workspace, person)
@@ -107,7 +108,7 @@ def submit_checkin(db_session: Session, workspace: Workspace, actor: flows.Actor
         CheckinAnswer.submission_key == submission_key))
     if repeat is not None:
         return CheckinRecorded(answer_id=repeat.id, repeated=True, edited=False)
-    checkin_round = (_round(db_session, workspace, person, round_id)
+    checkin_round = (own_round(db_session, workspace, actor, round_id)
                      if round_id is not None else None)
     if checkin_round is not None and now >= checkin_round.closes_at:
         raise InvalidFields({"accomplished": "This check-in closed "
@@ -180,17 +181,6 @@ def _check(submission: Submission, metrics: dict[str, Metric]) -> None:
             errors["blocker_item"] = "Pick one of your items, or “general”."
     if errors:
         raise InvalidFields(errors)
-
-
-def _round(db_session: Session, workspace: Workspace, person: str,
-           round_id: int) -> CheckinRound:
-    found = db_session.get(CheckinRound, round_id)
-    if found is None or found.workspace_id != workspace.id:
-        raise NotFound("That check-in is not in this workspace any more.", kind="checkin")
-    if found.slack_user_id != person:
-        raise NotAllowed("This check-in is someone else's: it goes to the person it was sent "
-                         "to.", owner=found.slack_user_id, item="check-in")
-    return found
 
 
 def _last_answer(db_session: Session, workspace: Workspace, person: str, key: str,

@@ -13,6 +13,3 @@ class Away:
     starts_on: date
     ends_on: date
     reason: str | None
-
-    def covers(self, day: date) -> bool:
-        return self.starts_on <= day <= self.ends_on

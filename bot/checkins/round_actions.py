@@ -34,15 +34,16 @@ class RoundChange:
     closes_at: datetime | None = None
 
 
-def own_round(db_session: Session, workspace: Workspace, actor: Actor,
-              round_id: int) -> CheckinRound:
-    """The actor's own round (a button's value is never trusted: checked on every click)."""
-    found = db_session.get(CheckinRound, round_id, with_for_update=True)
+def own_round(db_session: Session, workspace: Workspace, actor: Actor, round_id: int, *,
+              lock: bool = True) -> CheckinRound:
+    """The actor's own round (a button's value or a modal's metadata is never trusted: checked
+    every time); `lock` for an action that changes it."""
+    found = db_session.get(CheckinRound, round_id, with_for_update=lock)
     if found is None or found.workspace_id != workspace.id:
         raise NotFound("That check-in is not in this workspace any more.", kind="checkin")
     if found.slack_user_id != actor.slack_user_id:
-        raise NotAllowed("This check-in is someone else's.", owner=found.slack_user_id,
-                         item="check-in")
+        raise NotAllowed("This check-in is someone else's: it goes to the person it was sent "
+                         "to.", owner=found.slack_user_id, item="check-in")
     return found
 
 
