@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -164,14 +164,20 @@ def _local(instant: datetime, zone: ZoneInfo) -> str:
 
 def _remind_and_resend(db_session: Session, workspace: Workspace, now: datetime,
                        tally: Tally) -> None:
-    waiting = db_session.scalars(select(CheckinRound).where(
+    """Only the rounds that need something now: a snooze that ended, or a reminder due."""
+    waiting = list(db_session.scalars(select(CheckinRound).where(
         CheckinRound.workspace_id == workspace.id, CheckinRound.status == DUE,
-        CheckinRound.closes_at > now).with_for_update(skip_locked=True))
+        CheckinRound.closes_at > now,
+        or_(CheckinRound.snoozed_until <= now,
+            and_(CheckinRound.reminder_at <= now, CheckinRound.reminded_at.is_(None),
+                 CheckinRound.snoozed_until.is_(None))))
+        .with_for_update(skip_locked=True)))
+    people = {p.slack_user_id: p for p in db_session.scalars(select(Person).where(
+        Person.workspace_id == workspace.id,
+        Person.slack_user_id.in_({r.slack_user_id for r in waiting})))} if waiting else {}
     for found in waiting:
-        if found.snoozed_until is not None and found.snoozed_until <= now:
-            person = db_session.scalar(select(Person).where(
-                Person.workspace_id == workspace.id,
-                Person.slack_user_id == found.slack_user_id))
+        person = people.get(found.slack_user_id)
+        if found.snoozed_until is not None:
             if person is not None:
                 _queue_dm(db_session, workspace, person, found.id, found.closes_at, now,
                           key=f"checkin:{found.slack_user_id}:{found.cycle}:"
@@ -179,18 +185,14 @@ def _remind_and_resend(db_session: Session, workspace: Workspace, now: datetime,
                 tally.resent += 1
             found.snoozed_until = None
             continue
-        if (found.reminder_at is not None and found.reminder_at <= now
-                and found.reminded_at is None and found.snoozed_until is None):
-            zone = schedule.zone_of(db_session.scalar(select(Person.time_zone).where(
-                Person.workspace_id == workspace.id,
-                Person.slack_user_id == found.slack_user_id)))
-            message = reminder_dm(found.id, _local(found.closes_at, zone))
-            enqueue(db_session, team_id=workspace.slack_team_id, kind="checkin-reminder",
-                    dedupe_key=f"reminder:{found.slack_user_id}:{found.cycle}",
-                    text=message["text"], blocks=message["blocks"],
-                    user_id=found.slack_user_id, now=now)
-            found.reminded_at = now
-            tally.reminded += 1
+        zone = schedule.zone_of(person.time_zone if person is not None else None)
+        message = reminder_dm(found.id, _local(found.closes_at, zone))
+        enqueue(db_session, team_id=workspace.slack_team_id, kind="checkin-reminder",
+                dedupe_key=f"reminder:{found.slack_user_id}:{found.cycle}",
+                text=message["text"], blocks=message["blocks"],
+                user_id=found.slack_user_id, now=now)
+        found.reminded_at = now
+        tally.reminded += 1
 
 
 def outlook(db_session: Session, workspace: Workspace, person: Person,
