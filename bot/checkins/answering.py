@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from bot.checkins import flows as checkin_flows
 from bot.checkins import service
@@ -37,7 +37,7 @@ from bot.okrs.method.enums import MetricKind, Source
 from bot.okrs.method.health import format_value
 from bot.okrs.method.plausibility import check_value
 from bot.okrs.method.typed_values import parse_value
-from bot.okrs.store.measurements import points
+from bot.okrs.store.loader import recent_measurements
 from bot.okrs.store.models import Metric, Objective
 from bot.people.models import Workspace
 
@@ -63,7 +63,8 @@ def owned_items(db_session: Session, workspace: Workspace, person: str) -> list[
         select(Metric).outerjoin(Objective, Metric.objective_id == Objective.id)
         .where(Metric.workspace_id == workspace.id, Metric.owner == person,
                Metric.kind.in_(ASKED))
-        .order_by(Metric.kind, Objective.position.nulls_last(), Metric.position, Metric.key)))
+        .order_by(Metric.kind, Objective.position.nulls_last(), Metric.position, Metric.key)
+        .options(contains_eager(Metric.objective))))
 
 
 def checkin_form(db_session: Session, workspace: Workspace, actor: flows.Actor, *,
@@ -79,9 +80,10 @@ def checkin_form(db_session: Session, workspace: Workspace, actor: flows.Actor, 
     metrics = owned_items(db_session, workspace, person)
     confidences = service.latest_confidences(db_session=db_session,
                                              metric_ids=[m.id for m in metrics])
+    recent = recent_measurements(db_session, [m.id for m in metrics])  # one query, not one each
     items = []
     for metric in metrics:
-        series = points(db_session, metric.id)
+        series = recent.get(metric.id, [])
         current = (format_value(series[-1].value, metric.unit, series[-1].decimals)
                    if series else "")
         items.append(OwnedItem(key=metric.key, name=metric.name, kind=KIND_LABEL[metric.kind],
@@ -223,9 +225,10 @@ def greeting(db_session: Session, workspace: Workspace, person: str, *, since: d
     """What the DM says: how many key results and KPIs the person owns, and which of them
     moved since their last check-in (`since`; None: never checked in)."""
     metrics = owned_items(db_session, workspace, person)
+    recent = recent_measurements(db_session, [m.id for m in metrics])
     changes = []
     for metric in metrics:
-        series = points(db_session, metric.id)
+        series = recent.get(metric.id, [])
         if not series or (since is not None and series[-1].measured_at <= since):
             continue
         before = [p for p in series if since is not None and p.measured_at <= since]
