@@ -168,3 +168,16 @@ kpis:
         stored = {m.value for m in session.scalars(select(Measurement).where(
             Measurement.source == Source.CHECKIN))}
         assert stored == {12, 7}
+
+
+def test_the_confirmation_says_what_changed_status(planned: RunningBot) -> None:
+    """Past its due date short of target, first-week activation is red; reaching the target
+    in a check-in says so in the saved view and in the confirmation DM's words."""
+    reply = planned.slack.view_submission(filled(
+        opened(planned), **ANSWERS, **{f"{ids.VALUE}{ITEM}": "20%"}), user_id=MAYA)
+    saved = json.dumps(reply.json["view"], ensure_ascii=False)
+    assert "First-week activation is green again: on the expected pace" in saved
+    edit = filled(opened(planned), **ANSWERS, **{f"{ids.VALUE}{ITEM}": "9%"})
+    lower = planned.slack.view_submission({**edit, "id": "V0CHECKIN2"}, user_id=MAYA)
+    saved = json.dumps(lower.json["view"], ensure_ascii=False)
+    assert "First-week activation turned red: 9%" in saved

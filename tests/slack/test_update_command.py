@@ -55,6 +55,16 @@ def test_the_owner_records_a_value_and_sees_old_to_new_and_the_status(
     assert stored.measured_at.tzinfo is not None
 
 
+def test_a_status_change_is_said_in_words(planned: RunningBot) -> None:
+    """Red (past due, short of target) to green, then back: each reply names the change."""
+    up = text_of(planned.slack.command("update first-week-activation 20%", user_id=MAYA))
+    assert "*First-week activation is green again: on the expected pace" in up
+    same = text_of(planned.slack.command("update first-week-activation 21%", user_id=MAYA))
+    assert "again" not in same and "turned" not in same
+    down = text_of(planned.slack.command("update first-week-activation 9%", user_id=MAYA))
+    assert "*First-week activation turned red: 9%" in down
+
+
 def test_a_threshold_crossed_shows_the_triggers_action(planned: RunningBot) -> None:
     reply = planned.slack.command("update onboarding-completion 4.2", user_id=MAYA)
     assert ":rotating_light: *Action:* Emergency review: check for technical issues" \

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.okrs.method.health import Health
+from bot.okrs.method.enums import Status
+from bot.okrs.method.health import STATUS_WORDS, Health
 from bot.okrs.method.triggers import Firing
 
 
@@ -29,6 +30,19 @@ class Recorded:
     # As typed, to show each value that way; None: format_value's own rounding.
     old_decimals: int | None = None
     new_decimals: int | None = None
+    old_status: Status | None = None  # before this value; None: nothing was measured before
+
+    def status_change(self) -> str | None:
+        """"First-week activation turned yellow: 12% where the pace expects 15% for 3 Dec, 3
+        points behind", or "… is green again: …"; None when the status did not change (or
+        this is the first value)."""
+        new = self.health.status
+        if self.old_status is None or self.old_status is new:
+            return None
+        word = STATUS_WORDS[new]
+        why = self.health.reason.removeprefix(f"{word}: ")
+        moved = f"is {word} again" if new is Status.GREEN else f"turned {word}"
+        return f"{self.metric.name} {moved}: {why}"
 
 
 @dataclass(frozen=True)

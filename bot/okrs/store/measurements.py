@@ -70,10 +70,20 @@ def points(db_session: Session, metric_id: int) -> list[Point]:
 
 def _health(db_session: Session, metric: Metric, series: list[Point], now: datetime) -> Health:
     """The metric's health on `series`, made yellow by a red counter-metric."""
+    return _judged(metric, series, now, _counter_healths(db_session, metric, now))
+
+
+def _counter_healths(db_session: Session, metric: Metric,
+                     now: datetime) -> list[tuple[Health, str]]:
+    return [(metric_health(spec_of(counter), points(db_session, counter.id), now), counter.name)
+            for counter in counter_metrics_of(db_session, metric)]
+
+
+def _judged(metric: Metric, series: list[Point], now: datetime,
+            counters: list[tuple[Health, str]]) -> Health:
     health = metric_health(spec_of(metric), series, now)
-    for counter in counter_metrics_of(db_session, metric):
-        counter_health = metric_health(spec_of(counter), points(db_session, counter.id), now)
-        health = with_counter_metric(health, counter_health, counter.name)
+    for counter_health, counter_name in counters:
+        health = with_counter_metric(health, counter_health, counter_name)
     return health
 
 
@@ -98,7 +108,8 @@ def record_measurement(*, db_session: Session, metric: Metric, value: float, at:
                        note: str | None = None, decimals: int | None = None) -> Recorded:
     """Store one measurement and say what it changed. The caller owns the transaction.
     `decimals`: as many as were typed (ParsedValue.decimals), to show it back that way."""
-    before = [p for p in points(db_session, metric.id) if p.measured_at <= at]
+    earlier = points(db_session, metric.id)
+    before = [p for p in earlier if p.measured_at <= at]
     old = before[-1] if before else None
     db_session.add(Measurement(metric_id=metric.id, value=value, measured_at=at,
                                source=source, author=author, note=note, decimals=decimals))
@@ -106,13 +117,17 @@ def record_measurement(*, db_session: Session, metric: Metric, value: float, at:
     db_session.flush()
     series = points(db_session, metric.id)
     spec = spec_of(metric)
-    health = _health(db_session, metric, series, now)
+    counters = _counter_healths(db_session, metric, now)
+    health = _judged(metric, series, now, counters)
+    # What people saw before this value, to say "turned yellow" (None: never measured).
+    old_status = _judged(metric, earlier, now, counters).status if earlier else None
     rules = [TriggerRule(kind=t.kind, action=t.action, value=t.value, periods=t.periods,
                          period=t.period) for t in metric.triggers]
     fired = fired_by(rules, series, metric.frequency, Point(value, at), spec=spec)
     return Recorded(metric=_ref(metric), old_value=old.value if old else None,
                     new_value=value, health=health, fired=fired,
-                    old_decimals=old.decimals if old else None, new_decimals=decimals)
+                    old_decimals=old.decimals if old else None, new_decimals=decimals,
+                    old_status=old_status)
 
 
 def undo_last_measurement(*, db_session: Session, metric: Metric, actor: str,

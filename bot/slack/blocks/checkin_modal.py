@@ -15,7 +15,9 @@ from bot.checkins.confidence import HIGHEST, LOWEST
 from bot.checkins.form import CheckinForm, CheckinRecorded, OwnedItem
 from bot.okrs.method.health import format_value
 from bot.slack import ids
-from bot.slack.blocks.mrkdwn import context, escape, header, section
+from bot.slack.blocks.mrkdwn import context, escape, fallback, header
+from bot.slack.blocks.packing import packed
+from bot.slack.blocks.visuals import status_mark
 
 MODAL_BLOCKS = 100  # Slack's cap for a modal
 FIRST_PART_FIXED = 12  # header, questions, blockers: what part 1 holds besides the items
@@ -181,6 +183,9 @@ def saved_lines(result: CheckinRecorded) -> list[str]:
               for c in result.confidences]
     if result.blocker is not None:
         lines.append(f"• Blocker *{result.blocker.label}* raised")
+    for recorded in result.recorded:  # what a manager would ask about first, said once more
+        if (change := recorded.status_change()) is not None:
+            lines.append(f"{status_mark(recorded.health.status, False)} {escape(change)}")
     return lines
 
 
@@ -189,10 +194,18 @@ def recorded_view(result: CheckinRecorded) -> dict:
     return {"type": "modal", "callback_id": ids.CHECKIN_MODAL,
             "title": {"type": "plain_text", "text": "Check-in saved"},
             "close": {"type": "plain_text", "text": "Done"},
-            "blocks": [section("\n".join(saved_lines(result)))]}
+            "blocks": _saved_blocks(result, MODAL_BLOCKS - 5)}
 
 
 def saved_message(result: CheckinRecorded) -> dict:
-    """The confirmation DM: what was recorded and each value's status now."""
-    lines = saved_lines(result)
-    return {"text": "Your check-in is saved.", "blocks": [section("\n".join(lines))]}
+    """The confirmation DM: what was recorded, each value's status now, and what turned
+    yellow, red or green again."""
+    changes = [c for r in result.recorded if (c := r.status_change()) is not None]
+    text = "Your check-in is saved." + "".join(f" {c}." for c in changes[:3])
+    return {"text": fallback(text), "blocks": _saved_blocks(result, 45)}
+
+
+def _saved_blocks(result: CheckinRecorded, most: int) -> list[dict]:
+    # Many items: as many sections as the lines need, never one cut at 3,000 characters.
+    return packed(saved_lines(result), more_hint="`/okr status` shows every value.",
+                  max_sections=most)

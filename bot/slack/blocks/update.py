@@ -41,6 +41,8 @@ def recorded(result: Recorded, *, author: str, note: str) -> dict:
         f"{escape(old)} → *{escape(new)}*",
         f"{status_mark(health.status, health.stale)} {escape(health.reason)}",
     ]
+    if (change := result.status_change()) is not None:
+        lines.append(f"*{escape(change)}*")
     blocks = [section("\n".join(lines))]
     for firing in result.fired:
         blocks.append(section(f":rotating_light: *Action:* {escape(firing.rule.action)}\n"
