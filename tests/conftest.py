@@ -16,6 +16,7 @@ from bot.config import Settings, load_settings
 from bot.db import make_engine, make_session_factory
 from tests.fakes import FakeSlack
 from tests.support.postgres import REQUIRE_VARIABLE, PostgresServer, find_bin_dir
+from tests.support.templates import Content, PostgresTemplates, SqliteTemplates
 
 # A test that freezes the app's time must not freeze the served bot's event loop: asyncio's
 # timers (uvicorn's shutdown check among them) would wait for a frozen clock, and every such
@@ -72,14 +73,29 @@ def postgres() -> Iterator[PostgresServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    return SqliteTemplates(tmp_path_factory.mktemp("templates"), TEAM_ID)
+
+
+@pytest.fixture(scope="session")
+def postgres_templates(postgres: PostgresServer) -> PostgresTemplates:
+    return PostgresTemplates(postgres.create_database, TEAM_ID)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database on each backend okr-bot supports."""
+    """A database of its own on each backend okr-bot supports: migrated (what `okr-bot serve`
+    would make of an empty one), with the example plan imported for tests that ask for
+    `planned`, or empty for tests marked `empty_database` (the migrations' own)."""
+    content = (Content.EMPTY if request.node.get_closest_marker("empty_database")
+               else Content.PLANNED if "planned" in request.fixturenames else Content.MIGRATED)
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'okr-bot.db'}"
+        templates: SqliteTemplates = request.getfixturevalue("sqlite_templates")
+        yield templates.copy(content, tmp_path / "okr-bot.db")
         return
     server: PostgresServer = request.getfixturevalue("postgres")
-    url = server.create_database()
+    url = request.getfixturevalue("postgres_templates").copy(content)
     yield url
     server.drop_database(url)
 

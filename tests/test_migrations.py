@@ -16,6 +16,8 @@ from bot.db import Base
 from bot.people.models import Person, Workspace
 from bot.tables import load_all
 
+pytestmark = pytest.mark.empty_database  # they migrate from nothing themselves
+
 TABLES = {
     "workspaces", "people", "teams", "team_memberships", "slack_event_receipts",
     "north_stars", "goals", "objectives", "metrics", "metric_thresholds", "action_triggers",

@@ -10,8 +10,6 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.okrs.plans.files import load_plan
-from bot.okrs.store.importer import import_plan
 from bot.serve import Runtime, build_runtime
 from bot.slack.blocks.working import WORKING_TEXT
 from tests.conftest import SIGNING_SECRET, TEAM_ID
@@ -56,8 +54,6 @@ def bot(settings: Settings, fake_slack: FakeSlack) -> Iterator[RunningBot]:
 
 @pytest.fixture
 def planned(bot: RunningBot) -> RunningBot:
-    """The AI example plan, imported for the team the tests' requests come from."""
-    plan = load_plan(ROOT / "examples" / "ai-feature-launch.yml").plan
-    with bot.session_factory.begin() as session:
-        import_plan(db_session=session, plan=plan.model_copy(update={"workspace": TEAM_ID}))
+    """The AI example plan, imported for the team the tests' requests come from: the bot
+    serves a copy of a database where it was imported once (tests/support/templates.py)."""
     return bot

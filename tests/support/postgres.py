@@ -82,14 +82,16 @@ class PostgresServer:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self) -> str:
-        """A fresh, empty database for one test; returns its SQLAlchemy URL."""
+    def create_database(self, template: str | None = None) -> str:
+        """A fresh database for one test, empty or a copy of `template` (a database nobody is
+        connected to); returns its SQLAlchemy URL."""
         self._databases += 1
         name = f"okr_bot_test_{self._databases}"
+        copied = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres "
                              "connect_timeout=10",
                              autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"{copied}')
         return self.url(name)
 
     def drop_database(self, url: str) -> None:

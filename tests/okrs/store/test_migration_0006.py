@@ -3,9 +3,12 @@ read as in force with no stored decimals; going back removes only the new column
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, inspect, text
 
 from bot import schema
+
+pytestmark = pytest.mark.empty_database  # they migrate from nothing themselves
 
 INSERTS = [
     "INSERT INTO workspaces (id, slack_team_id, data_version, created_at, updated_at) "
