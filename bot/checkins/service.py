@@ -7,6 +7,7 @@ Neither touches the workspace's data version: the cached chain holds neither, an
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -14,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import (
     ColumnElement,
     Select,
+    bindparam,
     func,
     literal,
     or_,
@@ -217,15 +219,37 @@ def open_blockers(*, db_session: Session, workspace_id: int,
     if people is not None:
         query = query.where(or_(Blocker.author.in_(people), Objective.owner.in_(people),
                                 Metric.owner.in_(people), Activity.owner.in_(people)))
+    parameters: dict[str, object] = {}
     if on is not None:
         keys: dict[NodeKind, list[str]] = {}
         for kind, key in on:
             keys.setdefault(kind, []).append(key)
-        query = query.where(or_(
-            Objective.key.in_(keys.get(NodeKind.OBJECTIVE, [])),
-            Metric.key.in_(keys.get(NodeKind.KEY_RESULT, []) + keys.get(NodeKind.KPI, [])),
-            Activity.key.in_(keys.get(NodeKind.ACTIVITY, []))))
-    return ordered(_entry(row[0], _item(*row[1:])) for row in db_session.execute(query))
+        if people is None:  # `/okr status`'s question, on every request: a statement built once
+            query = _open_blockers_on()
+            parameters = {"workspace_id": workspace_id,
+                          "objectives": keys.get(NodeKind.OBJECTIVE, []),
+                          "metrics": keys.get(NodeKind.KEY_RESULT, []) + keys.get(NodeKind.KPI,
+                                                                                    []),
+                          "activities": keys.get(NodeKind.ACTIVITY, [])}
+        else:
+            query = query.where(or_(
+                Objective.key.in_(keys.get(NodeKind.OBJECTIVE, [])),
+                Metric.key.in_(keys.get(NodeKind.KEY_RESULT, []) + keys.get(NodeKind.KPI, [])),
+                Activity.key.in_(keys.get(NodeKind.ACTIVITY, []))))
+    return ordered(_entry(row[0], _item(*row[1:]))
+                   for row in db_session.execute(query, parameters))
+
+
+@functools.cache
+def _open_blockers_on() -> Select:
+    """Open blockers on named items. Building a statement costs more Python than running it
+    warm (SQLAlchemy caches the SQL, not the expression), so this one is built once; it is
+    immutable, and its values are bound per call."""
+    return _entries().where(
+        Blocker.workspace_id == bindparam("workspace_id"), Blocker.resolved_at.is_(None),
+        or_(Objective.key.in_(bindparam("objectives", expanding=True)),
+            Metric.key.in_(bindparam("metrics", expanding=True)),
+            Activity.key.in_(bindparam("activities", expanding=True))))
 
 
 def record_confidence(*, db_session: Session, metric: Metric, confidence: int,
@@ -247,14 +271,27 @@ def record_confidence(*, db_session: Session, metric: Metric, confidence: int,
                       reported_at=at, source=source, note=note)
 
 
-def metric_ids(*, workspace_id: int, keys: Collection[str]) -> Select:
-    """The ids of the workspace's metrics with these keys, as a subquery (not run here)."""
-    return select(Metric.id).where(Metric.workspace_id == workspace_id, Metric.key.in_(keys))
+def latest_confidences_by_key(*, db_session: Session, workspace_id: int,
+                              keys: Collection[str]) -> dict[str, Confidence]:
+    """The newest confidence report of each of the workspace's metrics with these keys, in
+    one statement built once (see _open_blockers_on)."""
+    rows = db_session.execute(_latest_by_key(), {"workspace_id": workspace_id,
+                                                 "keys": list(keys)})
+    return {row.metric_key: Confidence(metric_key=row.metric_key, confidence=row.confidence,
+                                       reported_by=row.reported_by,
+                                       reported_at=row.reported_at, source=Source(row.source),
+                                       note=row.note)
+            for row in rows}
 
 
-def latest_confidences(*, db_session: Session,
-                       metric_ids: Collection[int] | Select) -> dict[int, Confidence]:
-    """The newest confidence report of each of these metrics that has one, in one query."""
+@functools.cache
+def _latest_by_key() -> Select:
+    ids = select(Metric.id).where(Metric.workspace_id == bindparam("workspace_id"),
+                                  Metric.key.in_(bindparam("keys", expanding=True)))
+    return _latest_of(ids)
+
+
+def _latest_of(metric_ids: Collection[int] | Select) -> Select:
     ranked = (select(ConfidenceReport, Metric.key.label("metric_key"),
                      func.row_number().over(
                          partition_by=ConfidenceReport.metric_id,
@@ -262,7 +299,13 @@ def latest_confidences(*, db_session: Session,
                                    ConfidenceReport.id.desc())).label("recency"))
               .join(Metric, Metric.id == ConfidenceReport.metric_id)
               .where(ConfidenceReport.metric_id.in_(metric_ids)).subquery())
-    rows = db_session.execute(select(ranked).where(ranked.c.recency == 1))
+    return select(ranked).where(ranked.c.recency == 1)
+
+
+def latest_confidences(*, db_session: Session,
+                       metric_ids: Collection[int] | Select) -> dict[int, Confidence]:
+    """The newest confidence report of each of these metrics that has one, in one query."""
+    rows = db_session.execute(_latest_of(metric_ids))
     return {row.metric_id: Confidence(metric_key=row.metric_key, confidence=row.confidence,
                                       reported_by=row.reported_by, reported_at=row.reported_at,
                                       source=Source(row.source), note=row.note)

@@ -9,12 +9,13 @@ transaction: a flow writes in the session it is given and never commits.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Select, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from bot.checkins import service as checkin_service
@@ -118,8 +119,7 @@ def workspace(db_session: Session, team_id: str | None) -> Workspace:
         team_id = others[0]
     # One query on the hot path: the workspace, if it holds a plan. A workspace row exists as
     # soon as someone opens the Home tab; a plan is what was imported into it.
-    found = db_session.scalar(select(Workspace).where(Workspace.slack_team_id == team_id,
-                                                      _has_plan(Workspace.id)))
+    found = db_session.scalar(_planned_workspace(), {"team_id": team_id})
     if found is None:
         raise NoPlan(team_id, [t for t in teams_with_plans(db_session) if t != team_id])
     return found
@@ -128,6 +128,13 @@ def workspace(db_session: Session, team_id: str | None) -> Workspace:
 def _has_plan(workspace_id: Any) -> Any:
     return or_(*(exists().where(model.workspace_id == workspace_id)
                  for model in (Objective, Goal, NorthStar)))
+
+
+@functools.cache
+def _planned_workspace() -> Select:
+    """Built once: on every request, building this statement cost more than running it."""
+    return select(Workspace).where(Workspace.slack_team_id == bindparam("team_id"),
+                                   _has_plan(Workspace.id))
 
 
 # -- finding what was named ------------------------------------------------------------------
@@ -209,12 +216,11 @@ def objective_status(reading: Reading, actor: Actor, typed: str) -> ObjectiveSta
     # Blockers and confidence are not in the cached chain: two bounded queries, fresh each time.
     blockers = checkin_service.open_blockers(db_session=db_session, workspace_id=workspace_id,
                                              on=shown_nodes(chain, objective))
-    confidences = checkin_service.latest_confidences(
-        db_session=db_session,
-        metric_ids=checkin_service.metric_ids(workspace_id=workspace_id, keys=key_results))
+    confidences = checkin_service.latest_confidences_by_key(
+        db_session=db_session, workspace_id=workspace_id, keys=key_results)
     return ObjectiveStatus(chain=chain, objective=objective,
                            broken=first_broken_link(chain, objective.id), blockers=blockers,
-                           confidences={c.metric_key: c for c in confidences.values()},
+                           confidences=confidences,
                            now=reading.now)
 
 

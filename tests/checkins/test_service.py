@@ -323,9 +323,9 @@ def test_the_latest_confidence_of_each_metric_comes_in_one_query(
                                              "customer-effort")}
     with db() as session, statements(session.get_bind()) as sent:
         latest = service.latest_confidences(db_session=session, metric_ids=wanted.values())
-        by_key = service.latest_confidences(db_session=session, metric_ids=service.metric_ids(
-            workspace_id=metrics["trial-drop-off"].workspace_id,
-            keys=["trial-drop-off", "onboarding-tickets"]))
+        by_key = service.latest_confidences_by_key(
+            db_session=session, workspace_id=metrics["trial-drop-off"].workspace_id,
+            keys=["trial-drop-off", "onboarding-tickets", "customer-effort"])
     assert len(sent) == 2
     assert {c.metric_key: c.confidence for c in latest.values()} == \
         {"trial-drop-off": 6, "first-week-activation": 8}
@@ -333,8 +333,9 @@ def test_the_latest_confidence_of_each_metric_comes_in_one_query(
     assert (drop_off.reported_by, drop_off.reported_at, drop_off.source, drop_off.note) == \
         (MAYA, NOW - timedelta(days=7), Source.CHECKIN, "n")
     assert drop_off.reported_at.tzinfo is not None
-    assert {c.metric_key: c.confidence for c in by_key.values()} == \
+    assert {key: c.confidence for key, c in by_key.items()} == \
         {"trial-drop-off": 6, "onboarding-tickets": 3}
+    assert by_key["trial-drop-off"].note == "n"
 
 
 @pytest.mark.parametrize("value", [0, 11, 7.5])
