@@ -9,7 +9,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    Engine,
+    MetaData,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -137,6 +147,15 @@ def _sqlite_begin(connection: Any) -> None:
     # WAL mode it reads one snapshot and never holds writers up.
     read_only = connection.get_execution_options().get(READ_ONLY)
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def one_of(column: Any, name: str, dialect: str) -> Any:
+    """`column IN (the list bound as name)`, in the form each backend answers fastest on a hot
+    path: on PostgreSQL `= ANY(array)`, one statement text whatever the list's length, so the
+    server prepares it once instead of planning it per request; elsewhere an expanding IN."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

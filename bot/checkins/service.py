@@ -36,6 +36,7 @@ from bot.checkins.blocker_rules import (
 )
 from bot.checkins.confidence import Confidence, check_confidence
 from bot.checkins.models import Blocker, ConfidenceReport
+from bot.db import one_of
 from bot.errors import InvalidInput, NotFound
 from bot.okrs.method.chain import NodeId, NodeKind
 from bot.okrs.method.enums import MetricKind, Source
@@ -215,41 +216,41 @@ def open_blockers(*, db_session: Session, workspace_id: int,
     """Open blockers of the workspace in the order they are listed (see blockers.ordered), in
     one query. `people`: only those raised by them or blocking something they own. `on`: only
     those blocking these nodes of the chain."""
-    query = _entries().where(Blocker.workspace_id == workspace_id, Blocker.resolved_at.is_(None))
-    if people is not None:
-        query = query.where(or_(Blocker.author.in_(people), Objective.owner.in_(people),
-                                Metric.owner.in_(people), Activity.owner.in_(people)))
-    parameters: dict[str, object] = {}
-    if on is not None:
-        keys: dict[NodeKind, list[str]] = {}
-        for kind, key in on:
-            keys.setdefault(kind, []).append(key)
-        if people is None:  # `/okr status`'s question, on every request: a statement built once
-            query = _open_blockers_on()
-            parameters = {"workspace_id": workspace_id,
-                          "objectives": keys.get(NodeKind.OBJECTIVE, []),
-                          "metrics": keys.get(NodeKind.KEY_RESULT, []) + keys.get(NodeKind.KPI,
-                                                                                    []),
-                          "activities": keys.get(NodeKind.ACTIVITY, [])}
-        else:
-            query = query.where(or_(
-                Objective.key.in_(keys.get(NodeKind.OBJECTIVE, [])),
-                Metric.key.in_(keys.get(NodeKind.KEY_RESULT, []) + keys.get(NodeKind.KPI, [])),
-                Activity.key.in_(keys.get(NodeKind.ACTIVITY, []))))
+    keys: dict[NodeKind, list[str]] = {}
+    for kind, key in on or ():
+        keys.setdefault(kind, []).append(key)
+    named = {"objectives": keys.get(NodeKind.OBJECTIVE, []),
+             "metrics": keys.get(NodeKind.KEY_RESULT, []) + keys.get(NodeKind.KPI, []),
+             "activities": keys.get(NodeKind.ACTIVITY, [])}
+    parameters: dict[str, object] = {"workspace_id": workspace_id}
+    if people is None and on is not None:
+        # `/okr status`'s question, on every request: a statement built once.
+        query = _open_blockers_on(db_session.get_bind().dialect.name)
+        parameters = {**parameters, **named}
+    else:
+        query = _entries().where(Blocker.workspace_id == workspace_id,
+                                 Blocker.resolved_at.is_(None))
+        if people is not None:
+            query = query.where(or_(Blocker.author.in_(people), Objective.owner.in_(people),
+                                    Metric.owner.in_(people), Activity.owner.in_(people)))
+        if on is not None:
+            query = query.where(or_(Objective.key.in_(named["objectives"]),
+                                    Metric.key.in_(named["metrics"]),
+                                    Activity.key.in_(named["activities"])))
     return ordered(_entry(row[0], _item(*row[1:]))
                    for row in db_session.execute(query, parameters))
 
 
 @functools.cache
-def _open_blockers_on() -> Select:
+def _open_blockers_on(dialect: str) -> Select:
     """Open blockers on named items. Building a statement costs more Python than running it
     warm (SQLAlchemy caches the SQL, not the expression), so this one is built once; it is
     immutable, and its values are bound per call."""
     return _entries().where(
         Blocker.workspace_id == bindparam("workspace_id"), Blocker.resolved_at.is_(None),
-        or_(Objective.key.in_(bindparam("objectives", expanding=True)),
-            Metric.key.in_(bindparam("metrics", expanding=True)),
-            Activity.key.in_(bindparam("activities", expanding=True))))
+        or_(one_of(Objective.key, "objectives", dialect),
+            one_of(Metric.key, "metrics", dialect),
+            one_of(Activity.key, "activities", dialect)))
 
 
 def record_confidence(*, db_session: Session, metric: Metric, confidence: int,
@@ -275,7 +276,8 @@ def latest_confidences_by_key(*, db_session: Session, workspace_id: int,
                               keys: Collection[str]) -> dict[str, Confidence]:
     """The newest confidence report of each of the workspace's metrics with these keys, in
     one statement built once (see _open_blockers_on)."""
-    rows = db_session.execute(_latest_by_key(), {"workspace_id": workspace_id,
+    rows = db_session.execute(_latest_by_key(db_session.get_bind().dialect.name),
+                              {"workspace_id": workspace_id,
                                                  "keys": list(keys)})
     return {row.metric_key: Confidence(metric_key=row.metric_key, confidence=row.confidence,
                                        reported_by=row.reported_by,
@@ -285,9 +287,9 @@ def latest_confidences_by_key(*, db_session: Session, workspace_id: int,
 
 
 @functools.cache
-def _latest_by_key() -> Select:
+def _latest_by_key(dialect: str) -> Select:
     ids = select(Metric.id).where(Metric.workspace_id == bindparam("workspace_id"),
-                                  Metric.key.in_(bindparam("keys", expanding=True)))
+                                  one_of(Metric.key, "keys", dialect))
     return _latest_of(ids)
 
 

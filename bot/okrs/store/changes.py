@@ -13,10 +13,11 @@ takes one writer at a time and numbers lines under its lock, so there numbers ar
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db import UTCDateTime
@@ -62,17 +63,24 @@ def position_now(db_session: Session, workspace_id: int) -> LogPosition:
     return LogPosition(last, since, frozenset(recent))
 
 
+@functools.cache
+def _lines_after(windowed: bool) -> Select:
+    """Read on every request (twice a command on a warm chain), so built once per form."""
+    after = MetricChange.id > bindparam("last")
+    columns = [MetricChange.id, MetricChange.metric_id, MetricChange.changed_at]
+    if windowed:
+        after = or_(after, MetricChange.changed_at > bindparam("since", type_=UTCDateTime()))
+        columns.append(func.now(type_=UTCDateTime()).label("database_now"))
+    return select(*columns).where(MetricChange.workspace_id == bindparam("workspace_id"), after)
+
+
 def changes_since(db_session: Session, workspace_id: int, position: LogPosition) -> Changes:
     """The lines not yet applied at `position`, and where that leaves the reader. One
     statement; on PostgreSQL it also reads the database's clock, for the window."""
     windowed = position.recent_since is not None
-    after = MetricChange.id > position.last
-    columns = [MetricChange.id, MetricChange.metric_id, MetricChange.changed_at]
-    if windowed:
-        after = or_(after, MetricChange.changed_at > position.recent_since)
-        columns.append(func.now(type_=UTCDateTime()).label("database_now"))
-    rows = db_session.execute(select(*columns).where(MetricChange.workspace_id == workspace_id,
-                                                     after)).all()
+    rows = db_session.execute(_lines_after(windowed), {
+        "workspace_id": workspace_id, "last": position.last,
+        **({"since": position.recent_since} if windowed else {})}).all()
     fresh = [row for row in rows if row.id not in position.recent]
     if not fresh:
         return Changes(frozenset(), position)
