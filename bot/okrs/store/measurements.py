@@ -114,8 +114,11 @@ def record_measurement(*, db_session: Session, metric: Metric, value: float, at:
     db_session.add(Measurement(metric_id=metric.id, value=value, measured_at=at,
                                source=source, author=author, note=note, decimals=decimals))
     note_changed(db_session, metric)
-    db_session.flush()
-    series = points(db_session, metric.id)
+    # The series with the new value in its place (points() orders by time, then by id, and
+    # the new row's id is the highest), without reading it all back: writes hold SQLite's
+    # one write lock, and every statement inside it holds up the next person's update.
+    series = [*before, Point(value=value, measured_at=at, decimals=decimals),
+              *earlier[len(before):]]
     spec = spec_of(metric)
     counters = _counter_healths(db_session, metric, now)
     health = _judged(metric, series, now, counters)
