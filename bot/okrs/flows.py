@@ -304,6 +304,14 @@ def updatable(db_session: Session, workspace_id: int, typed: str) -> list[Candid
 
 
 def find_metric(db_session: Session, workspace_id: int, typed: str) -> Metric:
+    # A key, as people copy it from a status or a DM, is found by its index; a key wins over
+    # every other reading of the words (resolve's first rule), so this is the same answer.
+    # Only other words need the prefix search, which reads every metric's name.
+    exact = db_session.scalar(select(Metric).where(
+        Metric.workspace_id == workspace_id, Metric.kind.in_(UPDATABLE),
+        Metric.key == typed.strip().casefold()))
+    if exact is not None:
+        return exact
     match = resolve(typed, updatable(db_session, workspace_id, typed))
     if match.ambiguous:
         weekly = all(c.item.kind in WEEKLY for c in match.choices)
