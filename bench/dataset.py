@@ -83,6 +83,9 @@ def insert_measurements(engine: Engine, rows: Iterator[tuple], *, total: int, sa
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             driver = connection.connection.driver_connection
+            # The app's statement timeout (bot/db.py) is for requests; 2.5 M rows at 10× take
+            # longer than it in one COPY.
+            driver.execute("SET LOCAL statement_timeout = 0")
             with driver.cursor() as cursor, cursor.copy(
                     COPY_SQL) as copy:
                 for row in rows:

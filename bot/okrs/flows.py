@@ -307,11 +307,12 @@ def find_metric(db_session: Session, workspace_id: int, typed: str) -> Metric:
     # A key, as people copy it from a status or a DM, is found by its index; a key wins over
     # every other reading of the words (resolve's first rule), so this is the same answer.
     # Only other words need the prefix search, which reads every metric's name.
-    # What judging the new value reads (bands, the objective's dates) comes in the same row.
-    exact = db_session.scalar(select(Metric).where(
+    # What judging the new value reads (bands, the objective's dates, triggers) comes with it.
+    exact = db_session.scalars(select(Metric).where(
         Metric.workspace_id == workspace_id, Metric.kind.in_(UPDATABLE),
         Metric.key == typed.strip().casefold())
-        .options(joinedload(Metric.thresholds), joinedload(Metric.objective)))
+        .options(joinedload(Metric.thresholds), joinedload(Metric.objective),
+                 joinedload(Metric.triggers))).unique().one_or_none()
     if exact is not None:
         return exact
     match = resolve(typed, updatable(db_session, workspace_id, typed))

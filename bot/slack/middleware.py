@@ -137,7 +137,8 @@ def answer_replays(body: dict, context: BoltContext,
                    next: Callable[[], None]) -> BoltResponse | None:
     """A command, click or submission whose work was committed before (the same signed
     request, sent again within the five minutes its signature holds) gets the same reply and
-    does nothing. Looked up in a session of its own, which never takes SQLite's write lock."""
+    does nothing. On SQLite looked up in a session of its own, which never takes the write
+    lock."""
     replayable = _replayable(body)
     if replayable is None:
         next()
@@ -145,16 +146,22 @@ def answer_replays(body: dict, context: BoltContext,
     trigger_id, kind = replayable
     if kind == "command":
         route = context["router"].resolve(body.get("text") or "")
-        if route.subcommand is not None and route.subcommand.reads_chain:
+        if route.subcommand is None or route.subcommand.writes_nothing:
             next()  # it only reads: a replay does no harm, and none is recorded to look up
             return None
-    engine = context["unit_of_work"].engine
-    with read_only_session_factory(engine)() as session:
-        reply = earlier_reply(db_session=session, trigger_id=trigger_id)
+    unit_of_work = context["unit_of_work"]
+    if kind == "command" and unit_of_work.engine.dialect.name == "postgresql":
+        # In the command's own transaction: no lock to fear there, and a second session
+        # cost a connection checkout, its ping and a transaction of its own per write.
+        reply = earlier_reply(db_session=unit_of_work.session, trigger_id=trigger_id)
+    else:
+        with read_only_session_factory(unit_of_work.engine)() as session:
+            reply = earlier_reply(db_session=session, trigger_id=trigger_id)
     if reply is None:
         context[RECEIPT] = replayable
         next()
         return None
+    unit_of_work.finish(commit=False)  # no listener runs, so nothing else would end it
     structured(log, logging.INFO, "replay_answered", kind=kind, team=context.team_id)
     return _reply_response(reply)
 

@@ -46,6 +46,12 @@ class Subcommand:
     # the command is acknowledged first and answered through response_url
     # (bot/slack/listeners/commands.py); its reply may be re-run by Share in channel.
     reads_chain: bool = False
+    # Writes nothing, whether or not it reads the chain (help): no request receipt to look up.
+    only_says: bool = False
+
+    @property
+    def writes_nothing(self) -> bool:
+        return self.reads_chain or self.only_says
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ milliseconds. So:
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -88,6 +89,10 @@ def _key(engine: Engine, workspace_id: int) -> Key:
 # How long a request waits for another thread applying new measurements before it answers
 # from the chain as it is (applying takes milliseconds; a whole rebuild, seconds).
 CATCH_UP_WAIT_SECONDS = 0.5
+# After a write the background waits this long before applying it, so a burst of writes (a
+# Monday's check-ins) is applied in a few batches, not one batch per write competing with the
+# requests for the interpreter. A read meanwhile applies what it needs itself.
+AFTER_WRITE_SECONDS = 0.1
 
 
 class ChainCache:
@@ -203,7 +208,10 @@ class ChainCache:
             bumped = session.info.pop(BUMPED, None)
             if bumped:
                 for workspace_id in bumped:
-                    self.refresh_soon(session.get_bind(), workspace_id)
+                    engine = session.get_bind()
+                    self._submit(_key(engine, workspace_id), "reload",
+                                 functools.partial(self._reload, engine, workspace_id),
+                                 delay=AFTER_WRITE_SECONDS)
 
         def after_rollback(session: Session) -> None:
             session.info.pop(BUMPED, None)
@@ -375,8 +383,10 @@ class ChainCache:
     def _executor(self) -> ThreadPoolExecutor:
         return self._background
 
-    def _submit(self, key: Key, kind: str, work: Callable[[], None]) -> None:
-        """Queue `work` unless the same work for the same key is already queued."""
+    def _submit(self, key: Key, kind: str, work: Callable[[], None], *,
+                delay: float = 0.0) -> None:
+        """Queue `work` unless the same work for the same key is already queued; with `delay`,
+        it stays queued (taking in the same work asked for meanwhile) that long first."""
         with self._lock:
             if self._closed or (key, kind) in self._queued:
                 return
@@ -384,6 +394,8 @@ class ChainCache:
             self._submitted += 1
 
         def run() -> None:
+            if delay:
+                time.sleep(delay)
             with self._lock:
                 self._queued.discard((key, kind))
             try:

@@ -153,6 +153,7 @@ def build_router() -> Router:
         example="/okr help",
         handler=okr_help,
         aliases=("?", "commands"),
+        only_says=True,
     ))
     for subcommand in SUBCOMMANDS:
         router.add(subcommand)
