@@ -104,3 +104,14 @@ def test_handlers_query_nothing_themselves(module: str) -> None:
 
 def test_the_direct_check_sees_a_query_where_there_is_one() -> None:
     assert _direct_database_imports("bot.okrs.flows")  # flows are where the queries are
+
+
+MAX_LINES = 400  # a module past this is two modules (migrations aside: generated history)
+
+
+def test_no_module_is_over_400_lines() -> None:
+    long = {str(path.relative_to(ROOT)): lines
+            for folder in ("bot", "bench", "tests")
+            for path in (ROOT / folder).rglob("*.py")
+            if (lines := len(path.read_text().splitlines())) > MAX_LINES}
+    assert long == {}

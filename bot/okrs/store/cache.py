@@ -32,7 +32,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -44,6 +43,7 @@ from bot.db import read_only_session_factory
 from bot.logs import structured
 from bot.okrs.method.chain import Blueprint, Chain, NodeId, build_chain
 from bot.okrs.method.chain_update import update_chain
+from bot.okrs.store.background import Background
 from bot.okrs.store.changes import Changes, LogPosition, changes_since, position_now
 from bot.okrs.store.collector import collector_paused, settle_garbage
 from bot.okrs.store.loader import load_blueprints, recent_measurements
@@ -112,12 +112,7 @@ class ChainCache:
         self._entries: dict[Key, _Entry] = {}
         self._lock = threading.Lock()
         self._build_locks: dict[Key, threading.RLock] = {}
-        self._queued: set[tuple[Key, str]] = set()
-        # The cache's own worker, shut down with its runtime (close); its threads start on
-        # first use.
-        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="okr-bot-chains")
-        self._closed = False
-        self._submitted = 0
+        self._background = Background("okr-bot-chains")  # shut down with its runtime (close)
         self.builds = 0  # chains loaded or recomputed whole, for tests and the benchmark
         self.updates = 0  # chains brought up to date by recomputing only changed metrics
 
@@ -221,29 +216,16 @@ class ChainCache:
                      lambda session, _transaction: after_rollback(session))
 
     def wait_idle(self, timeout: float = 30.0) -> None:
-        """Wait until no background work is queued or running, including work that finished
-        work queued (tests, benchmark)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                submitted = self._submitted
-            done: Future[None] = self._executor().submit(lambda: None)
-            done.result(timeout=max(0.0, deadline - time.monotonic()))
-            with self._lock:
-                if self._submitted == submitted and not self._queued:
-                    return
+        """Wait until no background work is queued or running (tests, benchmark)."""
+        self._background.wait_idle(timeout)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
 
     def close(self) -> None:
-        """Stop the background worker (the runtime is closing): queued work is dropped; a
-        build under way is not waited for (a hung database must not hold the shutdown)."""
-        with self._lock:
-            self._closed = True
-            self._queued.clear()
-        self._background.shutdown(wait=False, cancel_futures=True)
+        """Stop the background worker (the runtime is closing)."""
+        self._background.close()
 
     # -- inside ------------------------------------------------------------------------------
     def _entry(self, key: Key) -> _Entry | None:
@@ -380,27 +362,6 @@ class ChainCache:
                                      chain=chain), whole=True)
         return chain
 
-    def _executor(self) -> ThreadPoolExecutor:
-        return self._background
-
     def _submit(self, key: Key, kind: str, work: Callable[[], None], *,
                 delay: float = 0.0) -> None:
-        """Queue `work` unless the same work for the same key is already queued; with `delay`,
-        it stays queued (taking in the same work asked for meanwhile) that long first."""
-        with self._lock:
-            if self._closed or (key, kind) in self._queued:
-                return
-            self._queued.add((key, kind))
-            self._submitted += 1
-
-        def run() -> None:
-            if delay:
-                time.sleep(delay)
-            with self._lock:
-                self._queued.discard((key, kind))
-            try:
-                work()
-            except Exception:
-                log.exception("background chain work failed (%s)", kind)
-
-        self._executor().submit(run)
+        self._background.submit((key, kind), work, delay=delay)

@@ -1,0 +1,64 @@
+"""The chain cache's background worker: one thread, owned by its cache (so by its runtime),
+that runs each piece of work once however often it is asked for while it waits."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+log = logging.getLogger(__name__)
+
+
+class Background:
+    def __init__(self, thread_name: str) -> None:
+        self._lock = threading.Lock()
+        self._queued: set[Hashable] = set()
+        # Its thread starts on first use; `close` shuts it down with its runtime.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name)
+        self._closed = False
+        self._submitted = 0
+
+    def submit(self, name: Hashable, work: Callable[[], None], *, delay: float = 0.0) -> None:
+        """Queue `work` unless work of the same name is queued already; with `delay`, it stays
+        queued (taking in the same work asked for meanwhile) that long before it runs."""
+        with self._lock:
+            if self._closed or name in self._queued:
+                return
+            self._queued.add(name)
+            self._submitted += 1
+
+        def run() -> None:
+            if delay:
+                time.sleep(delay)
+            with self._lock:
+                self._queued.discard(name)
+            try:
+                work()
+            except Exception:
+                log.exception("background chain work failed (%s)", name)
+
+        self._executor.submit(run)
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until nothing is queued or running, including work that finished work queued
+        (tests, benchmark)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                submitted = self._submitted
+            done: Future[None] = self._executor.submit(lambda: None)
+            done.result(timeout=max(0.0, deadline - time.monotonic()))
+            with self._lock:
+                if self._submitted == submitted and not self._queued:
+                    return
+
+    def close(self) -> None:
+        """Queued work is dropped; work under way is not waited for (a hung database must not
+        hold a shutdown)."""
+        with self._lock:
+            self._closed = True
+            self._queued.clear()
+        self._executor.shutdown(wait=False, cancel_futures=True)
