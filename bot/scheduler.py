@@ -26,6 +26,7 @@ from bot.db import make_engine, make_session_factory, transaction
 from bot.logs import structured
 from bot.okrs.flows import teams_with_plans
 from bot.okrs.store.cache import ChainCache
+from bot.okrs.store.changes import KEEP_LINES_FOR, prune_lines
 from bot.outbox.pacing import OutboxLimits
 from bot.outbox.sender import send_outbox
 from bot.people.time_zones import refresh_time_zones
@@ -62,8 +63,10 @@ def prune_event_receipts(context: JobContext) -> str:
         now = context.now()
         events = prune_receipts(db_session=session, now=now)
         requests = prune_request_receipts(db_session=session, now=now)
+        lines = prune_lines(session)
     return (f"removed {events} event receipts and {requests} request receipts older than "
-            f"{KEEP_RECEIPTS_FOR.days} day(s)")
+            f"{KEEP_RECEIPTS_FOR.days} day(s), and {lines} change-log lines older than "
+            f"{KEEP_LINES_FOR.days} day(s)")
 
 
 def refresh_people_time_zones(context: JobContext) -> str:
@@ -82,7 +85,8 @@ JOBS: dict[str, Job] = {
     for job in (
         Job("prune-event-receipts",
             "Forget Slack event ids and request trigger_ids old enough that Slack will not "
-            "retry them nor their signatures still hold.",
+            "retry them nor their signatures still hold, and measurement change-log lines "
+            "every cached chain has applied.",
             # At half past, away from the minute on the hour check-ins fall due.
             lambda: IntervalTrigger(hours=1, start_date=datetime(2026, 1, 1, 0, 30, tzinfo=UTC),
                                     timezone=UTC),

@@ -44,7 +44,13 @@ from bot.logs import structured
 from bot.okrs.method.chain import Blueprint, Chain, NodeId, build_chain
 from bot.okrs.method.chain_update import update_chain
 from bot.okrs.store.background import Background
-from bot.okrs.store.changes import Changes, LogPosition, changes_since, position_now
+from bot.okrs.store.changes import (
+    READ_AT_LEAST_EVERY,
+    Changes,
+    LogPosition,
+    changes_since,
+    position_now,
+)
 from bot.okrs.store.collector import collector_paused, settle_garbage
 from bot.okrs.store.loader import load_blueprints, recent_measurements
 from bot.okrs.store.models import Metric
@@ -113,6 +119,7 @@ class ChainCache:
         self._lock = threading.Lock()
         self._build_locks: dict[Key, threading.RLock] = {}
         self._background = Background("okr-bot-chains")  # shut down with its runtime (close)
+        self._log_read: dict[Key, datetime] = {}  # when each entry last read the change log
         self.builds = 0  # chains loaded or recomputed whole, for tests and the benchmark
         self.updates = 0  # chains brought up to date by recomputing only changed metrics
 
@@ -222,6 +229,7 @@ class ChainCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._log_read.clear()
 
     def close(self) -> None:
         """Stop the background worker (the runtime is closing)."""
@@ -229,8 +237,19 @@ class ChainCache:
 
     # -- inside ------------------------------------------------------------------------------
     def _entry(self, key: Key) -> _Entry | None:
+        """The cached entry, unless it has not read the change log for so long that lines it
+        never applied may have been pruned since (changes.READ_AT_LEAST_EVERY): then it is
+        loaded again, as if it were not cached."""
+        now = clock.now()
         with self._lock:
-            return self._entries.get(key)
+            entry, read = self._entries.get(key), self._log_read.get(key)
+        if entry is None or read is None or not read <= now < read + READ_AT_LEAST_EVERY:
+            return None
+        return entry
+
+    def _log_read_at(self, key: Key, at: datetime) -> None:
+        with self._lock:
+            self._log_read[key] = max(at, self._log_read.get(key, at))
 
     def _build_lock(self, key: Key) -> threading.RLock:
         # Re-entrant: loading a chain may go on to apply the changes written meanwhile.
@@ -263,6 +282,7 @@ class ChainCache:
         lock)."""
         started = time.perf_counter()
         metric_nodes: dict[int, NodeId] = {}
+        reading = clock.now()
         with collector_paused():
             position = position_now(db_session, key[1])
             blueprints = tuple(load_blueprints(db_session, key[1], metric_nodes=metric_nodes))
@@ -274,6 +294,7 @@ class ChainCache:
         entry = _Entry(version, position, chain.computed_at or now, chain, blueprints,
                        metric_nodes, {b.id: i for i, b in enumerate(blueprints)},
                        loaded + time.perf_counter() - building)
+        self._log_read_at(key, reading)
         return self._store(key, entry, whole=True)
 
     def _catch_up(self, db_session: Session, key: Key, entry: _Entry, *,
@@ -283,11 +304,12 @@ class ChainCache:
         recomputed, at the present the chain was computed for. With `wait` false, a request
         does not queue behind a whole build (a recompute takes seconds on a large plan): it is
         answered from the entry as it is, and the changes are applied behind it."""
-        started = time.perf_counter()
+        started, reading = time.perf_counter(), clock.now()
         changes = changes_since(db_session, key[1], entry.log)
         if not changes.metric_ids:
             # Nothing new (on PostgreSQL only the window of recent lines moved): the entry
             # stays as it is, indexes over its chain and all.
+            self._log_read_at(key, reading)
             return entry
         lock = self._build_lock(key)
         # Without `wait`, still wait the moment an in-place update takes (the background
@@ -297,7 +319,9 @@ class ChainCache:
             self.refresh_soon(db_session.get_bind(), key[1])
             return entry
         try:
-            return self._apply(db_session, key, entry, changes, started)
+            applied = self._apply(db_session, key, entry, changes, started)
+            self._log_read_at(key, reading)
+            return applied
         finally:
             lock.release()
 

@@ -17,13 +17,18 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db import UTCDateTime
 from bot.okrs.store.models import MetricChange
 
 LATE_COMMIT_SECONDS = 30.0
+# Lines are kept a day, by the database's clock (the one that wrote them); a cached chain that
+# has not read the log for half that reloads whole instead of catching up (cache.py), so no
+# line is forgotten before every chain still in use has applied it.
+KEEP_LINES_FOR = timedelta(days=1)
+READ_AT_LEAST_EVERY = KEEP_LINES_FOR / 2
 
 
 @dataclass(frozen=True)
@@ -90,3 +95,13 @@ def changes_since(db_session: Session, workspace_id: int, position: LogPosition)
     since = rows[0].database_now - timedelta(seconds=LATE_COMMIT_SECONDS)
     recent = frozenset(row.id for row in rows if row.changed_at > since)
     return Changes(frozenset(row.metric_id for row in fresh), LogPosition(last, since, recent))
+
+
+def prune_lines(db_session: Session) -> int:
+    """Forget the lines older than KEEP_LINES_FOR; returns how many."""
+    if db_session.get_bind().dialect.name == "postgresql":
+        cutoff = func.now() - KEEP_LINES_FOR
+    else:  # SQLite's CURRENT_TIMESTAMP text, the form its server default wrote
+        cutoff = func.datetime("now", f"-{int(KEEP_LINES_FOR.total_seconds())} seconds")
+    return db_session.execute(delete(MetricChange).where(MetricChange.changed_at < cutoff)
+                              ).rowcount
