@@ -195,6 +195,28 @@ def _remind_and_resend(db_session: Session, workspace: Workspace, now: datetime,
         tally.reminded += 1
 
 
+def due_within(db_session: Session, workspace: Workspace, *, now: datetime,
+               within: timedelta) -> dict[str, str]:
+    """The people whose next check-in DM falls due after `now` and within `within` (a week
+    they are away or their team is paused sends none), with that cycle's id."""
+    away = _time_off(db_session, workspace, now)
+    found: dict[str, str] = {}
+    for member in _members(db_session, workspace):
+        person = member.person
+        zone = schedule.Member(schedule.zone_of(person.time_zone),
+                               away.get(person.slack_user_id, ()))
+        for team in member.teams:
+            plan = schedule.schedule_of(
+                CheckinSchedule.model_validate(team.checkin) if team.checkin else None)
+            if plan.paused:
+                continue  # next_due would search two years for nothing
+            cycle = schedule.next_due(zone, plan, after=now)
+            if cycle is not None and cycle.due <= now + within:
+                found[person.slack_user_id] = cycle.id
+                break
+    return found
+
+
 def outlook(db_session: Session, workspace: Workspace, person: Person,
             now: datetime) -> CheckinOutlook:
     """This week's check-in and the next one, for the person's Home tab."""
