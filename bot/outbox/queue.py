@@ -200,3 +200,10 @@ def count_waiting(session_factory: sessionmaker[Session]) -> tuple[int, datetime
         count, first = db_session.execute(select(func.count(), func.min(
             OutboxMessage.next_attempt_at)).where(waiting)).one()
     return count, first
+
+
+def next_queued_at(session_factory: sessionmaker[Session]) -> datetime | None:
+    """When the first queued message is due (a hold moves a workspace's messages to its end)."""
+    with session_factory() as db_session:
+        return db_session.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == OutboxStatus.QUEUED))

@@ -28,7 +28,7 @@ from bot import clock
 from bot.logs import structured
 from bot.outbox.answers import Sent, hold_opens, hold_workspace, mark_unsent, record_sent
 from bot.outbox.pacing import Attempt, OutboxLimits, Verdict, backoff, retry_after_seconds, verdict
-from bot.outbox.queue import OPEN_DM, Claim, claim_due, count_waiting
+from bot.outbox.queue import OPEN_DM, Claim, claim_due, count_waiting, next_queued_at
 
 if TYPE_CHECKING:
     from bot.scheduler import JobContext
@@ -49,17 +49,23 @@ def send_outbox(context: JobContext) -> str:
     """Deliver what is due; stop when nothing more is due now, or after `run_seconds`."""
     limits: OutboxLimits = context.outbox
     worker, tally, clients = worker_name(), Counter[str](), {}
-    started = time.monotonic()
+    started, held = time.monotonic(), False
+    pace = _Pace(limits)
     with ThreadPoolExecutor(max_workers=limits.concurrency,
                             thread_name_prefix="okr-bot-outbox") as pool:
         while time.monotonic() - started < limits.run_seconds:
             claims = claim_due(context.session_factory, worker=worker, now=context.now(),
                                limits=limits)
             if not claims:
+                # A hold this run met (Retry-After) ends within the horizon: wait it out,
+                # holding nothing, rather than leave the rest to the next tick.
+                if held and _wait_for_hold(context, limits, started):
+                    held = False
+                    continue
                 break
             for team_id in {c.team_id for c in claims} - set(clients):
                 clients[team_id] = _client(context, team_id, limits)
-            batch = _Batch(claims)
+            batch = _Batch(claims, pace)
             sends = [pool.submit(_send_one, context, batch, clients[c.team_id], c, worker)
                      for c in claims]
             sent = []
@@ -67,6 +73,7 @@ def send_outbox(context: JobContext) -> str:
                 decided, done = send.result()
                 if decided is not None:
                     tally[decided] += 1
+                    held = held or decided is Verdict.HELD
                 if done is not None:
                     sent.append(done)
             if record_sent(context.session_factory, sent, worker=worker,
@@ -86,13 +93,47 @@ def _scope(claim: Claim) -> tuple[str, str]:
     return claim.team_id, "open" if claim.kind == OPEN_DM else "post"
 
 
+def _wait_for_hold(context: JobContext, limits: OutboxLimits, started: float) -> bool:
+    """Whether the first message waiting is due within the horizon and this run's time,
+    after sleeping until it is."""
+    first = next_queued_at(context.session_factory)
+    if first is None:
+        return False
+    delay = max(0.0, (first - context.now()).total_seconds())
+    if delay > limits.horizon.total_seconds() or (
+            time.monotonic() + delay - started > limits.run_seconds):
+        return False
+    time.sleep(delay)
+    return True
+
+
+class _Pace:
+    """The earliest real instant the next call of each kind may start, per workspace, across
+    a run's claims: a send that fell behind its slot goes as soon as it may, but never closer
+    to the one before than the budget's spacing, so catching up is no burst that Slack's
+    one-second window would answer with a 429."""
+
+    def __init__(self, limits: OutboxLimits) -> None:
+        self._gaps = {"post": 60 / limits.messages_per_minute,
+                      "open": 60 / limits.opens_per_minute}
+        self._next: dict[tuple[str, str], float] = {}
+
+    def wait(self, scope: tuple[str, str]) -> float:
+        """Seconds to wait before starting; the caller holds the batch's lock."""
+        return max(0.0, self._next.get(scope, 0.0) - time.monotonic())
+
+    def take(self, scope: tuple[str, str]) -> None:
+        self._next[scope] = time.monotonic() + self._gaps[scope[1]]
+
+
 class _Batch:
     """One claim's messages, sent side by side, each at its slot (Slack's answers can take
     longer than the budget's spacing: one at a time would fall behind it). A 429 stops the
     messages it holds that have not started; they go back with the hold."""
 
-    def __init__(self, claims: list[Claim]) -> None:
+    def __init__(self, claims: list[Claim], pace: _Pace) -> None:
         self._claims = claims
+        self._pace = pace
         self._changed = threading.Condition()
         self._started: set[int] = set()
         self._held: set[tuple[str, str]] = set()
@@ -105,8 +146,11 @@ class _Batch:
         scope = _scope(claim)
         with self._changed:
             self._changed.wait_for(lambda: scope in self._held, timeout=delay)
+            while scope not in self._held and (spacing := self._pace.wait(scope)) > 0:
+                self._changed.wait(timeout=spacing)
             if scope in self._held:
                 return False
+            self._pace.take(scope)
             self._started.add(claim.id)
             return True
 
