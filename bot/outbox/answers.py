@@ -136,3 +136,19 @@ def _release(db_session: Session, release: list[Claim], *, until: datetime, work
         row.unconfirmed_since = claim.check_since
         if index == 0:  # the one Slack refused
             row.last_error = error[:500]
+
+
+def release_late(session_factory: sessionmaker[Session], late: list[Claim], *, worker: str,
+                 now: datetime) -> None:
+    """Claims whose calls could not start near their slots, queued again as they were and due
+    now, in one transaction: they were never sent (no attempt counted), and a later claim
+    books them after whatever the budget holds by then."""
+    if not late:
+        return
+    with transaction(session_factory) as db_session:
+        db_session.connection().execute(_HELD.values(
+            status=OutboxStatus.QUEUED, next_attempt_at=now,
+            attempts=OutboxMessage.__table__.c.attempts - 1, claimed_by=None,
+            claimed_until=None, unconfirmed_since=bindparam("check_since")),
+            [{"message_id": c.id, "worker": worker, "check_since": c.check_since}
+             for c in late])

@@ -37,6 +37,11 @@ class OutboxLimits:
     settle: timedelta = timedelta(seconds=30)
     # The longest a 429 holds a workspace; a hold further ahead came from a clock that moved.
     longest_hold: timedelta = timedelta(hours=1)
+    # A call that cannot start within this of its slot (a busy machine) gives the slot back
+    # and is booked again; a claim that follows a budget booked ahead (by another process)
+    # starts this much after it. So a worker that fell behind never sends on top of another
+    # worker's slots, where together they would pass Slack's one-second window.
+    late: timedelta = timedelta(milliseconds=250)
     # People due for a check-in within this span get their DM channel opened ahead.
     open_ahead: timedelta = timedelta(days=7)
 
@@ -68,7 +73,8 @@ def book(messages: Sequence[tuple[str, bool]], *, now: datetime, next_post_at: d
     stale = end + limits.longest_hold
     next_post_at = now if next_post_at > stale else next_post_at
     next_open_at = now if next_open_at > stale else next_open_at
-    post_at, open_at = max(now, next_post_at), max(now, next_open_at)
+    post_at = next_post_at + limits.late if next_post_at > now else now
+    open_at = max(now, next_open_at)
     channel_free: dict[str, datetime] = {}
     slots: list[datetime | None] = []
     for key, needs_open in messages:

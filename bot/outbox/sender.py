@@ -26,7 +26,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot import clock
 from bot.logs import structured
-from bot.outbox.answers import Sent, hold_opens, hold_workspace, mark_unsent, record_sent
+from bot.outbox.answers import (
+    Sent,
+    hold_opens,
+    hold_workspace,
+    mark_unsent,
+    record_sent,
+    release_late,
+)
 from bot.outbox.pacing import Attempt, OutboxLimits, Verdict, backoff, retry_after_seconds, verdict
 from bot.outbox.queue import OPEN_DM, Claim, claim_due, count_waiting, next_queued_at
 
@@ -65,7 +72,7 @@ def send_outbox(context: JobContext) -> str:
                 break
             for team_id in {c.team_id for c in claims} - set(clients):
                 clients[team_id] = _client(context, team_id, limits)
-            batch = _Batch(claims, pace)
+            batch = _Batch(claims, pace, context.now(), limits)
             sends = [pool.submit(_send_one, context, batch, clients[c.team_id], c, worker)
                      for c in claims]
             sent = []
@@ -80,6 +87,8 @@ def send_outbox(context: JobContext) -> str:
                            now=context.now()) < len(sent):
                 structured(log, logging.WARNING, "outbox_lease_lost",
                            messages=",".join(str(s.claim.id) for s in sent))
+            release_late(context.session_factory, batch.late, worker=worker,
+                         now=context.now())
     waiting, first = count_waiting(context.session_factory)
     next_at = f" (next at {first.isoformat(timespec='seconds')})" if first else ""
     return (f"sent {tally[Verdict.SENT]}, to retry {tally[Verdict.RETRY]}, failed "
@@ -131,27 +140,37 @@ class _Batch:
     longer than the budget's spacing: one at a time would fall behind it). A 429 stops the
     messages it holds that have not started; they go back with the hold."""
 
-    def __init__(self, claims: list[Claim], pace: _Pace) -> None:
+    def __init__(self, claims: list[Claim], pace: _Pace, now: datetime,
+                 limits: OutboxLimits) -> None:
         self._claims = claims
         self._pace = pace
+        # Slots are on the app's clock and waited in real time: each slot's real instant is
+        # fixed once, here, so a frozen or driven clock cannot hang a wait.
+        self._began, self._now = time.monotonic(), now
+        self._late = limits.late.total_seconds()
         self._changed = threading.Condition()
         self._started: set[int] = set()
         self._held: set[tuple[str, str]] = set()
+        self.late: list[Claim] = []  # gave their slots back: to be released
 
-    def start(self, claim: Claim, now: Callable[[], datetime]) -> bool:
+    def start(self, claim: Claim) -> bool:
         """Wait for the claim's slot; False if a 429 released it meanwhile (it wakes then,
-        rather than at a slot that no longer holds)."""
-        # Measured once on the app's clock, waited in real time: a frozen clock cannot hang it.
-        delay = max(0.0, (claim.at - now()).total_seconds())
+        rather than at a slot that no longer holds) or if it could not start near its slot
+        (then it is in `late`)."""
+        slot = self._began + max(0.0, (claim.at - self._now).total_seconds())
         scope = _scope(claim)
         with self._changed:
-            self._changed.wait_for(lambda: scope in self._held, timeout=delay)
+            self._changed.wait_for(lambda: scope in self._held,
+                                   timeout=max(0.0, slot - time.monotonic()))
             while scope not in self._held and (spacing := self._pace.wait(scope)) > 0:
                 self._changed.wait(timeout=spacing)
             if scope in self._held:
                 return False
-            self._pace.take(scope)
             self._started.add(claim.id)
+            if time.monotonic() - slot > self._late:
+                self.late.append(claim)
+                return False
+            self._pace.take(scope)
             return True
 
     def hold(self, claim: Claim) -> list[Claim]:
@@ -168,8 +187,8 @@ class _Batch:
 
 def _send_one(context: JobContext, batch: _Batch, client: WebClient, claim: Claim,
               worker: str) -> tuple[Verdict | None, Sent | None]:
-    if not batch.start(claim, context.now):
-        return None, None  # released by a 429 while it waited
+    if not batch.start(claim):
+        return None, None  # released by a 429 while it waited, or late: booked again
     outcome, opened = _deliver(client, claim, context.now)
     decided = verdict(outcome, attempts=claim.attempts, limits=context.outbox)
     if decided is Verdict.SENT:

@@ -30,7 +30,9 @@ def test_the_workspace_budget_spaces_messages_and_stops_at_the_horizon() -> None
 def test_a_budget_already_spent_by_another_worker_is_respected() -> None:
     booking = book([("D1", False)], now=NOW, next_post_at=NOW + timedelta(seconds=4),
                    next_open_at=NOW, limits=LIMITS)
-    assert seconds(booking.slots) == [4.0]
+    # After the slots another worker booked, and a little later: its last call may start
+    # up to `late` after its slot.
+    assert seconds(booking.slots) == [4.25]
 
 
 def test_a_budget_booked_on_a_clock_since_moved_back_is_dropped() -> None:
