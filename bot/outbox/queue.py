@@ -1,4 +1,5 @@
-"""The outbox in the database: enqueue a message, claim what is due, record what happened.
+"""The outbox in the database: enqueue a message, claim what is due (bot/outbox/answers.py
+records what Slack answered).
 
 Claiming is one short transaction. The workspace's pacing row is locked (FOR UPDATE on
 PostgreSQL; on SQLite the transaction holds the single writer's lock from BEGIN IMMEDIATE),
