@@ -127,12 +127,13 @@ class _Pace:
                       "open": 60 / limits.opens_per_minute}
         self._next: dict[tuple[str, str], float] = {}
 
-    def wait(self, scope: tuple[str, str]) -> float:
-        """Seconds to wait before starting; the caller holds the batch's lock."""
-        return max(0.0, self._next.get(scope, 0.0) - time.monotonic())
-
-    def take(self, scope: tuple[str, str]) -> None:
-        self._next[scope] = time.monotonic() + self._gaps[scope[1]]
+    def reserve(self, scope: tuple[str, str]) -> float:
+        """Seconds to wait before starting, the start booked now (the caller holds the batch's
+        lock): one wait, never a loop on the clock, so a frozen clock cannot hang it."""
+        now = time.monotonic()
+        at = max(now, self._next.get(scope, 0.0))
+        self._next[scope] = at + self._gaps[scope[1]]
+        return at - now
 
 
 class _Batch:
@@ -160,9 +161,11 @@ class _Batch:
         slot = self._began + max(0.0, (claim.at - self._now).total_seconds())
         scope = _scope(claim)
         with self._changed:
-            self._changed.wait_for(lambda: scope in self._held,
-                                   timeout=max(0.0, slot - time.monotonic()))
-            while scope not in self._held and (spacing := self._pace.wait(scope)) > 0:
+            # Single waits, woken early only by a hold: wait_for loops on threading's clock,
+            # which a frozen clock in tests stops, and would never return.
+            if scope not in self._held and (delay := slot - time.monotonic()) > 0:
+                self._changed.wait(timeout=delay)
+            if scope not in self._held and (spacing := self._pace.reserve(scope)) > 0:
                 self._changed.wait(timeout=spacing)
             if scope in self._held:
                 return False
@@ -170,7 +173,6 @@ class _Batch:
             if time.monotonic() - slot > self._late:
                 self.late.append(claim)
                 return False
-            self._pace.take(scope)
             return True
 
     def hold(self, claim: Claim) -> list[Claim]:
