@@ -2,7 +2,7 @@
 rate it delivers, duplicates and losses, and the bot's CPU time per DM.
 
     python -m bench.outbox [--backend sqlite|postgresql] [--people 1000] [--rate 50]
-                           [--budget 0.95] [--senders 1] [--open]
+                           [--budget 0.95] [--senders 1] [--open] [--checkin]
 
 `--people` DMs are queued in one transaction (as the check-in job will), each person's DM
 channel already stored (every week after the first; `--open` makes the sender open them, at
@@ -12,6 +12,9 @@ answers chat.postMessage above `--rate` a second with 429 and Retry-After. The b
 `--budget` × the rate. `--senders 2` runs two senders, each with its own engine, on one
 database (threads of this process, standing for two `serve` processes). Pacing efficiency is
 the theoretical minimum (people / rate) over the time from the first run to the last DM.
+`--checkin` queues the DMs through the real check-in job instead: a plan of `--people` due in
+one minute (tests/checkins/serving.py), the job run once as of that minute (its time and CPU
+printed apart), the sender on an app clock that starts there.
 """
 
 from __future__ import annotations
@@ -27,13 +30,16 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from bot import schema
+from bot import clock, schema
+from bot.checkins.job import run_checkins
 from bot.config import load_settings
 from bot.db import make_engine, transaction
 from bot.logs import configure_logging
 from bot.outbox.models import DirectMessageChannel
 from bot.outbox.queue import count_waiting, enqueue
 from bot.scheduler import build_job_context, run_job
+from tests.checkins.serving import DUE, people, prepare
+from tests.conftest import TEAM_ID
 from tests.support.postgres import PostgresServer, find_bin_dir
 
 BOT_TOKEN = "xoxb-bench-token"  # noqa: S105 (the fake Slack's)
@@ -66,15 +72,29 @@ def run(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
     schema.upgrade(database_url)
     engines = [make_engine(database_url) for _ in range(args.senders)]
     contexts = [build_job_context(settings, engine) for engine in engines]
+    job = {"wall": 0.0, "cpu": 0.0}
+    if args.checkin:
+        prepare(database_url, args.people)
+        offset = DUE - clock.now()  # the app's clock starts at the due minute
+        contexts = [replace(c, now=lambda: clock.now() + offset) for c in contexts]
+        users, team = people(args.people), TEAM_ID  # the plan's workspace
+    else:
+        users, team = [f"U{n:07d}" for n in range(args.people)], TEAM
     with transaction(contexts[0].session_factory) as db_session:
-        for n in range(args.people):
-            user = f"U{n:07d}"
+        for n, user in enumerate(users):
             if not args.open:
-                db_session.add(DirectMessageChannel(team_id=TEAM, user_id=user,
+                db_session.add(DirectMessageChannel(team_id=team, user_id=user,
                                                     channel_id="D" + user[1:],
                                                     opened_at=contexts[0].now()))
-            enqueue(db_session, team_id=TEAM, kind="checkin", user_id=user,
-                    dedupe_key=f"checkin:{user}:bench", text=f"Time for your check-in, {n}")
+            if not args.checkin:
+                enqueue(db_session, team_id=TEAM, kind="checkin", user_id=user,
+                        dedupe_key=f"checkin:{user}:bench", text=f"Time for your check-in, {n}")
+    if args.checkin:
+        job["cpu"], job["wall"] = time.process_time(), time.monotonic()
+        tally = run_checkins(contexts[0].session_factory, contexts[0].now())
+        assert tally.opened == args.people, tally
+        job["cpu"] = time.process_time() - job["cpu"]
+        job["wall"] = time.monotonic() - job["wall"]
     outcomes: list[str] = []
 
     def sender(index: int) -> None:
@@ -101,7 +121,8 @@ def run(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
     return {"wall": wall, "cpu": cpu, "theory": args.people / args.rate,
             "duplicates": sum(n - 1 for n in landed.values() if n > 1),
             "losses": args.people - len(landed), "refused": report["refused"],
-            "opens": report["opens"], "runs": len(outcomes), "problems": report["problems"]}
+            "opens": report["opens"], "runs": len(outcomes), "problems": report["problems"],
+            "job": job}
 
 
 def main() -> None:
@@ -112,6 +133,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=0.95, help="the bot's, × the rate")
     parser.add_argument("--senders", type=int, default=1)
     parser.add_argument("--open", action="store_true", help="no DM channel stored yet")
+    parser.add_argument("--checkin", action="store_true", help="queued by the check-in job")
     args = parser.parse_args()
     configure_logging("WARNING", [])
     with tempfile.TemporaryDirectory() as folder:
@@ -139,6 +161,10 @@ def main() -> None:
           f"runs {figures['runs']}")
     print(f"  bot CPU {figures['cpu'] * 1000 / args.people:.2f} ms per DM "
           f"({figures['cpu']:.1f} s in all)")
+    if args.checkin:
+        job = figures["job"]
+        print(f"  before it, the check-in job: {job['wall']:.1f} s, CPU "
+              f"{job['cpu'] * 1000 / args.people:.2f} ms per person ({job['cpu']:.1f} s)")
     if figures["problems"]:
         print("  fake Slack problems:", *figures["problems"][:5], sep="\n    ")
 

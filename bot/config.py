@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     outbox_messages_per_minute: int = Field(default=300, ge=1, le=6000)
     outbox_opens_per_minute: int = Field(default=50, ge=1, le=1000)
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
+    # People whose check-in falls due within this many days get their DM channel opened
+    # ahead (the `open-dm-channels` job), so a first week needs no opens in its due minute.
+    outbox_open_ahead_days: int = Field(default=7, ge=0, le=28)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -27,6 +27,7 @@ from bot.logs import structured
 from bot.okrs.flows import teams_with_plans
 from bot.okrs.store.cache import ChainCache
 from bot.okrs.store.changes import KEEP_LINES_FOR, prune_lines
+from bot.outbox.ahead import open_dm_channels
 from bot.outbox.pacing import OutboxLimits
 from bot.outbox.sender import send_outbox
 from bot.people.time_zones import refresh_time_zones
@@ -110,6 +111,14 @@ JOBS: dict[str, Job] = {
             lambda: IntervalTrigger(seconds=5, start_date=datetime(2026, 1, 1, tzinfo=UTC),
                                     timezone=UTC),
             send_outbox),
+        Job("open-dm-channels",
+            "Open the DM channel of everyone due for a check-in within "
+            "OUTBOX_OPEN_AHEAD_DAYS who has none yet, paced under conversations.open's limit "
+            "after the DMs due now, so a first week's DMs need no opens when they fall due.",
+            # At 40 past the hour, away from the minute on the hour check-ins fall due.
+            lambda: IntervalTrigger(hours=1, start_date=datetime(2026, 1, 1, 0, 40, tzinfo=UTC),
+                                    timezone=UTC),
+            open_dm_channels),
     )
 }
 
@@ -140,7 +149,8 @@ def build_job_context(settings: Settings, engine: Engine, *,
 def outbox_limits(settings: Settings) -> OutboxLimits:
     return OutboxLimits(messages_per_minute=settings.outbox_messages_per_minute,
                         opens_per_minute=settings.outbox_opens_per_minute,
-                        max_attempts=settings.outbox_max_attempts)
+                        max_attempts=settings.outbox_max_attempts,
+                        open_ahead=timedelta(days=settings.outbox_open_ahead_days))
 
 
 def run_once(settings: Settings, name: str, *, at: datetime | None = None) -> str:

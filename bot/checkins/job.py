@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,19 +54,27 @@ class _Member:
     teams: list[Team] = field(default_factory=list)
 
 
+# Rounds opened (each with its DM) per transaction: the sender starts on the first while the
+# rest are worked out, and no transaction holds SQLite's one writer, nor the rounds another
+# process would insert on PostgreSQL, for long (10,000 people due at once take tens of seconds).
+ROUNDS_PER_TRANSACTION = 100
+# pg_try_advisory_xact_lock's key space is shared by the whole database: ours start here.
+_OPENING_LOCK = 0x6F6B7200
+
+
 def run_checkins(session_factory: sessionmaker[Session], now: datetime) -> Tally:
-    """One pass as of `now`: a transaction per workspace, so one workspace's rows are never
-    held while another's are worked on."""
+    """One pass as of `now`, workspace by workspace, so one workspace's rows are never held
+    while another's are worked on."""
     tally = Tally()
     with session_factory() as session:
         workspaces = list(session.scalars(select(Workspace.id).where(
             Workspace.uninstalled_at.is_(None)).order_by(Workspace.id)))
     for workspace_id in workspaces:
+        _open_rounds(session_factory, workspace_id, now, tally)
         with transaction(session_factory) as session:
             workspace = session.get(Workspace, workspace_id)
             if workspace is None:
                 continue
-            _open_rounds(session, workspace, now, tally)
             _remind_and_resend(session, workspace, now, tally)
             tally.missed += session.execute(update(CheckinRound).where(
                 CheckinRound.workspace_id == workspace_id, CheckinRound.status == DUE,
@@ -108,34 +116,65 @@ def _insert_round(db_session: Session, values: dict[str, Any]) -> int | None:
     return db_session.scalar(statement)
 
 
-def _open_rounds(db_session: Session, workspace: Workspace, now: datetime,
+def _open_rounds(session_factory: sessionmaker[Session], workspace_id: int, now: datetime,
                  tally: Tally) -> None:
-    away = _time_off(db_session, workspace, now)
-    for member in _members(db_session, workspace):
-        person = member.person
-        for team in member.teams:
-            plan = CheckinSchedule.model_validate(team.checkin) if team.checkin else None
-            cycle = schedule.cycle_at(
-                schedule.Member(schedule.zone_of(person.time_zone),
-                                away.get(person.slack_user_id, ())),
-                schedule.schedule_of(plan), now)
-            if cycle is None:
-                continue
-            round_id = _insert_round(db_session, {
-                "workspace_id": workspace.id, "slack_user_id": person.slack_user_id,
-                "cycle": cycle.id, "due_at": cycle.due, "closes_at": cycle.closes,
-                "reminder_at": cycle.remind_at, "created_at": now,
-                "status": EXCUSED if cycle.excused else DUE,
-                "excused_reason": cycle.excused.value if cycle.excused else None})
-            if round_id is None:
-                break  # this week's round exists (another team's, or another process's)
-            if cycle.excused:
-                tally.excused += 1
-            else:
-                _queue_dm(db_session, workspace, person, round_id, cycle.closes, now,
-                          key=f"checkin:{person.slack_user_id}:{cycle.id}")
-                tally.opened += 1
-            break
+    """A round and its DM for everyone whose window is open, created together (a unique key
+    on person and cycle: a round that exists already is left, with its DM), in transactions
+    of ROUNDS_PER_TRANSACTION."""
+    with session_factory() as db_session:
+        workspace = db_session.get(Workspace, workspace_id)
+        if workspace is None:
+            return
+        away = _time_off(db_session, workspace, now)
+        due = []
+        for member in _members(db_session, workspace):
+            person = member.person
+            zone = schedule.Member(schedule.zone_of(person.time_zone),
+                                   away.get(person.slack_user_id, ()))
+            # A person in several teams: the first (by key) whose week it is.
+            for team in member.teams:
+                plan = CheckinSchedule.model_validate(team.checkin) if team.checkin else None
+                cycle = schedule.cycle_at(zone, schedule.schedule_of(plan), now)
+                if cycle is not None:
+                    due.append((person, cycle))
+                    break
+    for start in range(0, len(due), ROUNDS_PER_TRANSACTION):
+        with transaction(session_factory) as db_session:
+            if not _opening(db_session, workspace_id):
+                return  # another process is opening this workspace's rounds: it does them all
+            workspace = db_session.get(Workspace, workspace_id)
+            if workspace is None:
+                return
+            for person, cycle in due[start:start + ROUNDS_PER_TRANSACTION]:
+                _open_round(db_session, workspace, person, cycle, now, tally)
+
+
+def _opening(db_session: Session, workspace_id: int) -> bool:
+    """On PostgreSQL, whether this transaction may open the workspace's rounds: one process
+    at a time, so a second one skips them rather than waiting on each round the first has
+    inserted and not yet committed. SQLite has one writer at a time already."""
+    if db_session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(db_session.scalar(select(func.pg_try_advisory_xact_lock(
+        _OPENING_LOCK + workspace_id))))
+
+
+def _open_round(db_session: Session, workspace: Workspace, person: Person,
+                cycle: schedule.Cycle, now: datetime, tally: Tally) -> None:
+    round_id = _insert_round(db_session, {
+        "workspace_id": workspace.id, "slack_user_id": person.slack_user_id,
+        "cycle": cycle.id, "due_at": cycle.due, "closes_at": cycle.closes,
+        "reminder_at": cycle.remind_at, "created_at": now,
+        "status": EXCUSED if cycle.excused else DUE,
+        "excused_reason": cycle.excused.value if cycle.excused else None})
+    if round_id is None:
+        return  # this week's round exists (another team's, or another process's)
+    if cycle.excused:
+        tally.excused += 1
+    else:
+        _queue_dm(db_session, workspace, person, round_id, cycle.closes, now,
+                  key=f"checkin:{person.slack_user_id}:{cycle.id}")
+        tally.opened += 1
 
 
 def _queue_dm(db_session: Session, workspace: Workspace, person: Person, round_id: int,
@@ -193,6 +232,28 @@ def _remind_and_resend(db_session: Session, workspace: Workspace, now: datetime,
                 user_id=found.slack_user_id, now=now)
         found.reminded_at = now
         tally.reminded += 1
+
+
+def due_within(db_session: Session, workspace: Workspace, *, now: datetime,
+               within: timedelta) -> dict[str, str]:
+    """The people whose next check-in DM falls due after `now` and within `within` (a week
+    they are away or their team is paused sends none), with that cycle's id."""
+    away = _time_off(db_session, workspace, now)
+    found: dict[str, str] = {}
+    for member in _members(db_session, workspace):
+        person = member.person
+        zone = schedule.Member(schedule.zone_of(person.time_zone),
+                               away.get(person.slack_user_id, ()))
+        for team in member.teams:
+            plan = schedule.schedule_of(
+                CheckinSchedule.model_validate(team.checkin) if team.checkin else None)
+            if plan.paused:
+                continue  # next_due would search two years for nothing
+            cycle = schedule.next_due(zone, plan, after=now)
+            if cycle is not None and cycle.due <= now + within:
+                found[person.slack_user_id] = cycle.id
+                break
+    return found
 
 
 def outlook(db_session: Session, workspace: Workspace, person: Person,

@@ -37,48 +37,73 @@ class OutboxLimits:
     settle: timedelta = timedelta(seconds=30)
     # The longest a 429 holds a workspace; a hold further ahead came from a clock that moved.
     longest_hold: timedelta = timedelta(hours=1)
+    # A call that cannot start within this of its slot (a busy machine) gives the slot back
+    # and is booked again; a claim that follows a budget booked ahead (by another process)
+    # starts this much after it. So a worker that fell behind never sends on top of another
+    # worker's slots, where together they would pass Slack's one-second window.
+    late: timedelta = timedelta(milliseconds=250)
+    # People due for a check-in within this span get their DM channel opened ahead.
+    open_ahead: timedelta = timedelta(days=7)
 
 
 @dataclass(frozen=True)
 class Booking:
-    """Slots granted to the first `len(slots)` messages of a claim, and where the
+    """Slots for a claim: `slots[i]` for message i, None when it waits for a later claim;
+    `open_slots` for the first `len(open_slots)` channels to open ahead; and where the
     workspace's budget stands after them."""
 
-    slots: list[datetime]
+    slots: list[datetime | None]
+    open_slots: list[datetime]
     next_post_at: datetime
     next_open_at: datetime
 
 
 def book(messages: Sequence[tuple[str, bool]], *, now: datetime, next_post_at: datetime,
-         next_open_at: datetime, limits: OutboxLimits) -> Booking:
+         next_open_at: datetime, limits: OutboxLimits, opens_ahead: int = 0) -> Booking:
     """Slots for messages in order, each `(channel key, needs conversations.open)`, within the
     horizon: spaced by the workspace budget, one per channel per `channel_seconds`, and an
-    open before a post when the DM channel is not known yet."""
+    open before a post when the DM channel is not known yet. Then `opens_ahead` channels to
+    open for later DMs take what is left of the open budget: a message due now comes first."""
     post_gap = timedelta(seconds=60 / limits.messages_per_minute)
     open_gap = timedelta(seconds=60 / limits.opens_per_minute)
     channel_gap = timedelta(seconds=limits.channel_seconds)
+    end = now + limits.horizon
     # A budget booked further ahead than one claim books was booked on a clock that has
     # since moved back (a run `--at` a later instant, a corrected clock): it no longer holds.
-    stale = now + limits.horizon + limits.longest_hold
+    stale = end + limits.longest_hold
     next_post_at = now if next_post_at > stale else next_post_at
     next_open_at = now if next_open_at > stale else next_open_at
-    post_at, open_at = max(now, next_post_at), max(now, next_open_at)
+    post_at = next_post_at + limits.late if next_post_at > now else now
+    open_at = max(now, next_open_at)
     channel_free: dict[str, datetime] = {}
-    slots: list[datetime] = []
+    slots: list[datetime | None] = []
     for key, needs_open in messages:
         at = max(post_at, channel_free.get(key, now))
-        opened_at = open_at
+        if at > end:
+            break  # post slots only grow from here: the rest waits for a later claim
         if needs_open:
-            at = max(at, opened_at)
-        if at > now + limits.horizon:
-            break  # slots only grow from here: the rest waits for a later claim
-        if needs_open:
-            open_at = opened_at + open_gap
+            if open_at > end:
+                # No open fits: this one waits, and the messages with a channel go on.
+                slots.append(None)
+                continue
+            at = max(at, open_at)
+            if at > end:
+                slots.append(None)
+                continue
+            open_at += open_gap
         slots.append(at)
         post_at = at + post_gap
         channel_free[key] = at + channel_gap
-    return Booking(slots, post_at if slots else next_post_at,
-                   open_at if slots else next_open_at)
+    open_slots: list[datetime] = []
+    while len(open_slots) < opens_ahead and open_at <= end:
+        open_slots.append(open_at)
+        open_at += open_gap
+    posted = any(slot is not None for slot in slots)
+    opened = open_slots or any(slot is not None and needs for slot, (_, needs)
+                               in zip(slots, messages, strict=False))
+    slots += [None] * (len(messages) - len(slots))
+    return Booking(slots, open_slots, post_at if posted else next_post_at,
+                   open_at if opened else next_open_at)
 
 
 class Verdict(StrEnum):
@@ -105,11 +130,16 @@ class Attempt:
     status: int = 200  # HTTP status; 0 when no answer came (a timeout, a dropped connection)
     retry_after: float | None = None
     code: str | None = None  # Slack's error code when `error` words it for a person
+    done: bool = False  # a call that posts nothing (an open ahead) got through
+
+    @property
+    def through(self) -> bool:
+        return self.ts is not None or self.done
 
     @property
     def uncertain(self) -> bool:
         """Slack may have acted on the call without us seeing its answer."""
-        return self.ts is None and (self.status == 0 or self.status >= 500
+        return not self.through and (self.status == 0 or self.status >= 500
                                     or (self.code or self.error) in UNCERTAIN_ERRORS)
 
 
@@ -131,7 +161,7 @@ def backoff(attempts: int, limits: OutboxLimits, *, uncertain: bool,
 
 
 def verdict(attempt: Attempt, *, attempts: int, limits: OutboxLimits) -> Verdict:
-    if attempt.ts is not None:
+    if attempt.through:
         return Verdict.SENT
     if attempt.status == 429:
         return Verdict.HELD

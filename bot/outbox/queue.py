@@ -1,4 +1,5 @@
-"""The outbox in the database: enqueue a message, claim what is due, record what happened.
+"""The outbox in the database: enqueue a message, claim what is due (bot/outbox/answers.py
+records what Slack answered).
 
 Claiming is one short transaction. The workspace's pacing row is locked (FOR UPDATE on
 PostgreSQL; on SQLite the transaction holds the single writer's lock from BEGIN IMMEDIATE),
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,9 @@ from bot.outbox.pacing import OutboxLimits, book
 
 MAX_BLOCKS = 50  # Slack refuses a message with more
 MAX_TEAMS_PER_CLAIM = 20
+# A message of this kind posts nothing: it opens a person's DM channel ahead of their first
+# check-in and stores it (bot/outbox/ahead.py).
+OPEN_DM = "open-dm"
 
 
 def enqueue(db_session: Session, *, team_id: str, kind: str, dedupe_key: str, text: str,
@@ -122,31 +126,63 @@ def _claim_team(db_session: Session, team_id: str, *, worker: str, now: datetime
     pacing = _pacing(db_session, team_id, now)
     if pacing.held_until is not None and now < pacing.held_until <= now + limits.longest_hold:
         return []
-    most = max(1, int(limits.messages_per_minute * limits.horizon.total_seconds() / 60) + 1)
-    rows = db_session.scalars(
-        select(OutboxMessage).where(OutboxMessage.team_id == team_id, _due(now))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(most)
-        .with_for_update(skip_locked=True)).all()
-    if not rows:
+    seconds = limits.horizon.total_seconds()
+    most = max(1, int(limits.messages_per_minute * seconds / 60) + 1)
+    # Messages due now first; channels to open ahead take what the open budget leaves.
+    rows = _due_rows(db_session, team_id, now, OutboxMessage.kind != OPEN_DM, most)
+    ahead = _due_rows(db_session, team_id, now, OutboxMessage.kind == OPEN_DM,
+                      max(1, int(limits.opens_per_minute * seconds / 60) + 1))
+    if not rows and not ahead:
         return []
-    opened = dm_channels(db_session, team_id, [r.user_id for r in rows if r.user_id])
+    opened = dm_channels(db_session, team_id,
+                         [r.user_id for r in (*rows, *ahead) if r.user_id])
+    # A channel opened since (by a DM that needed it) needs no call to Slack.
+    for row in ahead:
+        if (channel := opened.get(row.user_id or "")) is not None:
+            _opened(row, channel, now)
+    ahead = [row for row in ahead if row.status != OutboxStatus.SENT]
     channels = [r.channel or opened.get(r.user_id or "") for r in rows]
     booking = book([(c or f"@{r.user_id}", c is None) for r, c in zip(rows, channels,
                                                                        strict=True)],
                    now=now, next_post_at=pacing.next_post_at,
-                   next_open_at=pacing.next_open_at, limits=limits)
+                   next_open_at=pacing.next_open_at, limits=limits, opens_ahead=len(ahead))
     pacing.next_post_at, pacing.next_open_at = booking.next_post_at, booking.next_open_at
     claims = []
-    for row, channel, at in zip(rows, channels, booking.slots, strict=False):
+    for row, channel, at in zip(rows, channels, booking.slots, strict=True):
+        if at is None:
+            continue
         check_since = row.unconfirmed_since
-        row.status, row.claimed_by = OutboxStatus.SENDING, worker
-        row.claimed_until = at + limits.lease
-        row.attempts += 1
+        _lease(row, worker, at, limits)
         # From here until an answer says otherwise, this attempt may have reached Slack.
         row.unconfirmed_since = check_since or now
         claims.append(Claim(row.id, team_id, row.kind, channel, row.user_id, row.payload,
                             at, row.attempts, check_since))
+    for row, at in zip(ahead, booking.open_slots, strict=False):
+        # Opening a DM twice gives the same channel: nothing to look for before a retry.
+        _lease(row, worker, at, limits)
+        claims.append(Claim(row.id, team_id, row.kind, None, row.user_id, row.payload, at,
+                            row.attempts, None))
     return claims
+
+
+def _due_rows(db_session: Session, team_id: str, now: datetime, kind: Any,
+              most: int) -> list[OutboxMessage]:
+    return list(db_session.scalars(
+        select(OutboxMessage).where(OutboxMessage.team_id == team_id, _due(now), kind)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(most)
+        .with_for_update(skip_locked=True)))
+
+
+def _lease(row: OutboxMessage, worker: str, at: datetime, limits: OutboxLimits) -> None:
+    row.status, row.claimed_by = OutboxStatus.SENDING, worker
+    row.claimed_until = at + limits.lease
+    row.attempts += 1
+
+
+def _opened(row: OutboxMessage, channel: str, now: datetime) -> None:
+    row.status, row.sent_channel, row.sent_at = OutboxStatus.SENT, channel, now
+    row.unconfirmed_since = row.claimed_by = row.claimed_until = None
+    row.last_error = None
 
 
 def dm_channels(db_session: Session, team_id: str, user_ids: list[str]) -> dict[str, str]:
@@ -158,82 +194,6 @@ def dm_channels(db_session: Session, team_id: str, user_ids: list[str]) -> dict[
     return {user_id: channel_id for user_id, channel_id in found}
 
 
-def remember_dm_channel(session_factory: sessionmaker[Session], *, team_id: str, user_id: str,
-                        channel_id: str, now: datetime) -> None:
-    with transaction(session_factory) as db_session:
-        dialect = db_session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        db_session.execute(insert(DirectMessageChannel).values(
-            team_id=team_id, user_id=user_id, channel_id=channel_id, opened_at=now)
-            .on_conflict_do_nothing(index_elements=["team_id", "user_id"]))
-
-
-def _held(db_session: Session, claim: Claim, worker: str) -> OutboxMessage | None:
-    """The claimed message, locked, if this worker still holds it."""
-    row = db_session.scalars(select(OutboxMessage).where(OutboxMessage.id == claim.id)
-                             .with_for_update().execution_options(populate_existing=True)
-                             ).one_or_none()
-    if row is None or row.status != OutboxStatus.SENDING or row.claimed_by != worker:
-        return None
-    return row
-
-
-def mark_sent(session_factory: sessionmaker[Session], claim: Claim, *, worker: str, ts: str,
-              channel: str | None, now: datetime) -> bool:
-    with transaction(session_factory) as db_session:
-        row = _held(db_session, claim, worker)
-        if row is None:
-            return False
-        row.status, row.ts, row.sent_channel, row.sent_at = OutboxStatus.SENT, ts, channel, now
-        row.unconfirmed_since = row.claimed_by = row.claimed_until = None
-        row.last_error = None
-        return True
-
-
-def mark_unsent(session_factory: sessionmaker[Session], claim: Claim, *, worker: str,
-                error: str, retry_at: datetime | None, uncertain: bool) -> None:
-    """After a failed attempt: queued again for `retry_at`, or failed when it is None."""
-    with transaction(session_factory) as db_session:
-        row = _held(db_session, claim, worker)
-        if row is None:
-            return
-        row.last_error = error[:500]
-        row.claimed_by = row.claimed_until = None
-        if not uncertain:
-            row.unconfirmed_since = claim.check_since  # this attempt surely posted nothing
-        if retry_at is None:
-            row.status = OutboxStatus.FAILED
-        else:
-            row.status, row.next_attempt_at = OutboxStatus.QUEUED, retry_at
-
-
-def hold_workspace(session_factory: sessionmaker[Session], team_id: str, *, until: datetime,
-                   release: list[Claim], worker: str, error: str) -> None:
-    """A 429: the workspace waits until `until`. Its queued messages move there, and the
-    ones this worker holds go back as they were: a refused call posted nothing, and a rate
-    limit is no fault of the message, so it costs no attempt."""
-    with transaction(session_factory) as db_session:
-        pacing = db_session.get(OutboxPacing, team_id, with_for_update=True)
-        if pacing is not None:
-            pacing.held_until = max(until, pacing.held_until or until)
-            # The budget restarts at the hold's end: the slots booked past it went back
-            # with the released messages, and keeping them would idle the workspace.
-            pacing.next_post_at = until
-        db_session.execute(update(OutboxMessage).where(
-            OutboxMessage.team_id == team_id, OutboxMessage.status == OutboxStatus.QUEUED,
-            OutboxMessage.next_attempt_at < until).values(next_attempt_at=until))
-        for index, claim in enumerate(release):
-            row = _held(db_session, claim, worker)
-            if row is None:
-                continue
-            row.status, row.next_attempt_at = OutboxStatus.QUEUED, until
-            row.claimed_by = row.claimed_until = None
-            row.attempts -= 1
-            row.unconfirmed_since = claim.check_since
-            if index == 0:  # the one Slack refused
-                row.last_error = error[:500]
-
-
 def count_waiting(session_factory: sessionmaker[Session]) -> tuple[int, datetime | None]:
     """Messages not yet sent nor failed, and the earliest instant one of them is due."""
     with session_factory() as db_session:
@@ -241,3 +201,10 @@ def count_waiting(session_factory: sessionmaker[Session]) -> tuple[int, datetime
         count, first = db_session.execute(select(func.count(), func.min(
             OutboxMessage.next_attempt_at)).where(waiting)).one()
     return count, first
+
+
+def next_queued_at(session_factory: sessionmaker[Session]) -> datetime | None:
+    """When the first queued message is due (a hold moves a workspace's messages to its end)."""
+    with session_factory() as db_session:
+        return db_session.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == OutboxStatus.QUEUED))

@@ -26,21 +26,31 @@ from slack_sdk.errors import SlackApiError
 
 from bot import clock
 from bot.logs import structured
-from bot.outbox.pacing import Attempt, OutboxLimits, Verdict, backoff, retry_after_seconds, verdict
-from bot.outbox.queue import (
-    Claim,
-    claim_due,
-    count_waiting,
+from bot.outbox.answers import (
+    Sent,
+    hold_opens,
     hold_workspace,
-    mark_sent,
     mark_unsent,
-    remember_dm_channel,
+    record_sent,
+    release_late,
 )
+from bot.outbox.pacing import Attempt, OutboxLimits, Verdict, backoff, retry_after_seconds, verdict
+from bot.outbox.queue import OPEN_DM, Claim, claim_due, count_waiting, next_queued_at
 
 if TYPE_CHECKING:
     from bot.scheduler import JobContext
 
 log = logging.getLogger(__name__)
+
+# Slack's limits are in real seconds, whatever the app's clock says: a driven clock, or a test
+# freezing it, must neither stop the sender's pacing nor end its run early or never. The
+# function is held in a tuple so that freezegun, which replaces module attributes that are
+# time's functions, leaves this one real.
+_REAL_MONOTONIC = (time.monotonic,)
+
+
+def _seconds() -> float:
+    return _REAL_MONOTONIC[0]()
 
 EVENT_TYPE = "okr_bot_outbox"  # the metadata every outbox post carries
 HISTORY_PAGES = 5  # 1,000 messages back; a DM holds far fewer in one retry's span
@@ -56,22 +66,39 @@ def send_outbox(context: JobContext) -> str:
     """Deliver what is due; stop when nothing more is due now, or after `run_seconds`."""
     limits: OutboxLimits = context.outbox
     worker, tally, clients = worker_name(), Counter[str](), {}
-    started = time.monotonic()
+    started, held = _seconds(), False
+    pace = _Pace(limits)
     with ThreadPoolExecutor(max_workers=limits.concurrency,
                             thread_name_prefix="okr-bot-outbox") as pool:
-        while time.monotonic() - started < limits.run_seconds:
+        while _seconds() - started < limits.run_seconds:
             claims = claim_due(context.session_factory, worker=worker, now=context.now(),
                                limits=limits)
             if not claims:
+                # A hold this run met (Retry-After) ends within the horizon: wait it out,
+                # holding nothing, rather than leave the rest to the next tick.
+                if held and _wait_for_hold(context, limits, started):
+                    held = False
+                    continue
                 break
             for team_id in {c.team_id for c in claims} - set(clients):
                 clients[team_id] = _client(context, team_id, limits)
-            batch = _Batch(claims)
+            batch = _Batch(claims, pace, context.now(), limits)
             sends = [pool.submit(_send_one, context, batch, clients[c.team_id], c, worker)
                      for c in claims]
+            sent = []
             for send in sends:
-                if (decided := send.result()) is not None:
+                decided, done = send.result()
+                if decided is not None:
                     tally[decided] += 1
+                    held = held or decided is Verdict.HELD
+                if done is not None:
+                    sent.append(done)
+            if record_sent(context.session_factory, sent, worker=worker,
+                           now=context.now()) < len(sent):
+                structured(log, logging.WARNING, "outbox_lease_lost",
+                           messages=",".join(str(s.claim.id) for s in sent))
+            release_late(context.session_factory, batch.late, worker=worker,
+                         now=context.now())
     waiting, first = count_waiting(context.session_factory)
     next_at = f" (next at {first.isoformat(timespec='seconds')})" if first else ""
     return (f"sent {tally[Verdict.SENT]}, to retry {tally[Verdict.RETRY]}, failed "
@@ -79,45 +106,108 @@ def send_outbox(context: JobContext) -> str:
             f"{waiting} waiting{next_at}")
 
 
+def _scope(claim: Claim) -> tuple[str, str]:
+    """What a 429 to this claim holds: a post holds its workspace, an open ahead only the
+    workspace's opens ahead."""
+    return claim.team_id, "open" if claim.kind == OPEN_DM else "post"
+
+
+def _wait_for_hold(context: JobContext, limits: OutboxLimits, started: float) -> bool:
+    """Whether the first message waiting is due within the horizon and this run's time,
+    after sleeping until it is."""
+    first = next_queued_at(context.session_factory)
+    if first is None:
+        return False
+    delay = max(0.0, (first - context.now()).total_seconds())
+    if delay > limits.horizon.total_seconds() or (
+            _seconds() + delay - started > limits.run_seconds):
+        return False
+    time.sleep(delay)
+    return True
+
+
+class _Pace:
+    """The earliest real instant the next call of each kind may start, per workspace, across
+    a run's claims: a send that fell behind its slot goes as soon as it may, but never closer
+    to the one before than the budget's spacing, so catching up is no burst that Slack's
+    one-second window would answer with a 429."""
+
+    def __init__(self, limits: OutboxLimits) -> None:
+        self._gaps = {"post": 60 / limits.messages_per_minute,
+                      "open": 60 / limits.opens_per_minute}
+        self._next: dict[tuple[str, str], float] = {}
+
+    def reserve(self, scope: tuple[str, str]) -> float:
+        """Seconds to wait before starting, the start booked now (the caller holds the batch's
+        lock): one wait, never a loop on the clock, so a frozen clock cannot hang it."""
+        now = _seconds()
+        at = max(now, self._next.get(scope, 0.0))
+        self._next[scope] = at + self._gaps[scope[1]]
+        return at - now
+
+
 class _Batch:
     """One claim's messages, sent side by side, each at its slot (Slack's answers can take
     longer than the budget's spacing: one at a time would fall behind it). A 429 stops the
-    workspace's messages not yet started; they go back with the hold."""
+    messages it holds that have not started; they go back with the hold."""
 
-    def __init__(self, claims: list[Claim]) -> None:
+    def __init__(self, claims: list[Claim], pace: _Pace, now: datetime,
+                 limits: OutboxLimits) -> None:
         self._claims = claims
+        self._pace = pace
+        # Slots are on the app's clock and waited in real time: each slot's real instant is
+        # fixed once, here, so a frozen or driven clock cannot hang a wait.
+        self._began, self._now = _seconds(), now
+        self._late = limits.late.total_seconds()
         self._changed = threading.Condition()
         self._started: set[int] = set()
-        self._held: set[str] = set()
+        self._held: set[tuple[str, str]] = set()
+        self.late: list[Claim] = []  # gave their slots back: to be released
 
-    def start(self, claim: Claim, now: Callable[[], datetime]) -> bool:
+    def start(self, claim: Claim) -> bool:
         """Wait for the claim's slot; False if a 429 released it meanwhile (it wakes then,
-        rather than at a slot that no longer holds)."""
-        # Measured once on the app's clock, waited in real time: a frozen clock cannot hang it.
-        delay = max(0.0, (claim.at - now()).total_seconds())
+        rather than at a slot that no longer holds) or if it could not start near its slot
+        (then it is in `late`)."""
+        slot = self._began + max(0.0, (claim.at - self._now).total_seconds())
+        scope = _scope(claim)
         with self._changed:
-            self._changed.wait_for(lambda: claim.team_id in self._held, timeout=delay)
-            if claim.team_id in self._held:
+            # Single waits, woken early only by a hold: wait_for loops on threading's clock,
+            # which a frozen clock in tests stops, and would never return.
+            if scope not in self._held and (delay := slot - _seconds()) > 0:
+                self._changed.wait(timeout=delay)
+            if scope not in self._held and (spacing := self._pace.reserve(scope)) > 0:
+                self._changed.wait(timeout=spacing)
+            if scope in self._held:
                 return False
             self._started.add(claim.id)
+            if _seconds() - slot > self._late:
+                self.late.append(claim)
+                return False
             return True
 
     def hold(self, claim: Claim) -> list[Claim]:
+        held = {_scope(claim)} if claim.kind == OPEN_DM else {
+            (claim.team_id, "post"), (claim.team_id, "open")}
         with self._changed:
-            self._held.add(claim.team_id)
+            self._held |= held
             self._changed.notify_all()
             unstarted = [c for c in self._claims
-                         if c.team_id == claim.team_id and c.id not in self._started]
+                         if _scope(c) in held and c.id not in self._started]
             self._started.update(c.id for c in unstarted)
             return unstarted
 
 
 def _send_one(context: JobContext, batch: _Batch, client: WebClient, claim: Claim,
-              worker: str) -> Verdict | None:
-    if not batch.start(claim, context.now):
-        return None  # released by a 429 while it waited
-    outcome = _deliver(context, client, claim, worker)
-    return _record(context, claim, outcome, worker, release=lambda: batch.hold(claim))
+              worker: str) -> tuple[Verdict | None, Sent | None]:
+    if not batch.start(claim):
+        return None, None  # released by a 429 while it waited, or late: booked again
+    outcome, opened = _deliver(client, claim, context.now)
+    decided = verdict(outcome, attempts=claim.attempts, limits=context.outbox)
+    if decided is Verdict.SENT:
+        assert outcome.channel is not None
+        return decided, Sent(claim, outcome.ts, outcome.channel, opened)
+    _record(context, claim, outcome, decided, worker, release=lambda: batch.hold(claim))
+    return decided, None
 
 
 def _client(context: JobContext, team_id: str, limits: OutboxLimits) -> WebClient:
@@ -148,32 +238,34 @@ def _call(request: Callable[[], Any]) -> tuple[Any, Attempt | None]:
         return None, Attempt(error=f"no answer from Slack: {error!r}"[:300], status=0)
 
 
-def _deliver(context: JobContext, client: WebClient, claim: Claim, worker: str) -> Attempt:
-    channel = claim.channel
+def _deliver(client: WebClient, claim: Claim,
+             now: Callable[[], datetime]) -> tuple[Attempt, bool]:
+    """What Slack made of the claim, and whether conversations.open gave its channel now."""
+    channel, opened = claim.channel, False
     if channel is None:
         assert claim.user_id is not None  # the table's check: a channel or a person
         user_id = claim.user_id
-        opened, failure = _call(lambda: client.conversations_open(users=user_id))
+        answer, failure = _call(lambda: client.conversations_open(users=user_id))
         if failure is not None:
-            return failure
-        channel = str(opened["channel"]["id"])
-        remember_dm_channel(context.session_factory, team_id=claim.team_id, user_id=user_id,
-                            channel_id=channel, now=context.now())
+            return failure, False
+        channel, opened = str(answer["channel"]["id"]), True
+        if claim.kind == OPEN_DM:
+            return Attempt(channel=channel, done=True), True
     if claim.check_since is not None:
-        ts, failure = _find_posted(client, claim, channel, context.now())
+        ts, failure = _find_posted(client, claim, channel, now())
         if failure is not None:
             return replace(failure, code=failure.error, error="checking whether an earlier "
-                           f"attempt arrived: {failure.error}")
+                           f"attempt arrived: {failure.error}"), opened
         if ts is not None:
-            return Attempt(ts=ts, channel=channel)
+            return Attempt(ts=ts, channel=channel), opened
     target = channel
     posted, failure = _call(lambda: client.chat_postMessage(
         channel=target, text=claim.payload["text"], blocks=claim.payload.get("blocks"),
         metadata={"event_type": EVENT_TYPE,
                   "event_payload": {"outbox_id": claim.id, "kind": claim.kind}}))
     if failure is not None:
-        return failure
-    return Attempt(ts=str(posted["ts"]), channel=str(posted.get("channel") or target))
+        return failure, opened
+    return Attempt(ts=str(posted["ts"]), channel=str(posted.get("channel") or target)), opened
 
 
 def _find_posted(client: WebClient, claim: Claim, channel: str,
@@ -203,28 +295,22 @@ def _find_posted(client: WebClient, claim: Claim, channel: str,
     return None, None
 
 
-def _record(context: JobContext, claim: Claim, outcome: Attempt, worker: str, *,
-            release: Callable[[], list[Claim]]) -> Verdict:
+def _record(context: JobContext, claim: Claim, outcome: Attempt, decided: Verdict,
+            worker: str, *, release: Callable[[], list[Claim]]) -> None:
+    """An attempt that did not get through: held, to retry, or failed, stored at once (a
+    hold must reach the other workers before their next claim)."""
     limits: OutboxLimits = context.outbox
-    decided = verdict(outcome, attempts=claim.attempts, limits=limits)
     now = context.now()
-    if decided is Verdict.SENT:
-        assert outcome.ts is not None
-        if not mark_sent(context.session_factory, claim, worker=worker, ts=outcome.ts,
-                         channel=outcome.channel, now=now):
-            structured(log, logging.WARNING, "outbox_lease_lost", message=claim.id)
-    elif decided is Verdict.HELD:
+    if decided is Verdict.HELD:
         until = now + min(timedelta(seconds=outcome.retry_after or 60), limits.longest_hold)
-        hold_workspace(context.session_factory, claim.team_id, until=until,
-                       release=[claim, *release()], worker=worker,
-                       error=f"rate-limited: {outcome.error}")
+        hold = hold_opens if claim.kind == OPEN_DM else hold_workspace
+        hold(context.session_factory, claim.team_id, until=until,
+             release=[claim, *release()], worker=worker, error=f"rate-limited: {outcome.error}")
     else:
         retry_at = None
         if decided is Verdict.RETRY:
             retry_at = now + backoff(claim.attempts, limits, uncertain=outcome.uncertain)
         mark_unsent(context.session_factory, claim, worker=worker, error=outcome.error or "",
                     retry_at=retry_at, uncertain=outcome.uncertain)
-    if decided is not Verdict.SENT:
-        structured(log, logging.INFO, "outbox_not_sent", message=claim.id, team=claim.team_id,
-                   verdict=str(decided), error=outcome.error, attempts=claim.attempts)
-    return decided
+    structured(log, logging.INFO, "outbox_not_sent", message=claim.id, team=claim.team_id,
+               verdict=str(decided), error=outcome.error, attempts=claim.attempts)

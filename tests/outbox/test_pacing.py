@@ -14,8 +14,9 @@ LIMITS = OutboxLimits(messages_per_minute=60, opens_per_minute=20,
                       horizon=timedelta(seconds=10))
 
 
-def seconds(slots: list[datetime]) -> list[float]:
-    return [(s - NOW).total_seconds() for s in slots]
+def seconds(slots: list[datetime | None]) -> list[float]:
+    """The booked slots, in seconds from NOW; messages left for a later claim are skipped."""
+    return [(s - NOW).total_seconds() for s in slots if s is not None]
 
 
 def test_the_workspace_budget_spaces_messages_and_stops_at_the_horizon() -> None:
@@ -29,7 +30,9 @@ def test_the_workspace_budget_spaces_messages_and_stops_at_the_horizon() -> None
 def test_a_budget_already_spent_by_another_worker_is_respected() -> None:
     booking = book([("D1", False)], now=NOW, next_post_at=NOW + timedelta(seconds=4),
                    next_open_at=NOW, limits=LIMITS)
-    assert seconds(booking.slots) == [4.0]
+    # After the slots another worker booked, and a little later: its last call may start
+    # up to `late` after its slot.
+    assert seconds(booking.slots) == [4.25]
 
 
 def test_a_budget_booked_on_a_clock_since_moved_back_is_dropped() -> None:
@@ -50,7 +53,31 @@ def test_one_channel_gets_one_message_a_second_and_opens_keep_tier_3() -> None:
 def test_nothing_fits_and_nothing_is_booked() -> None:
     booking = book([("D1", False)], now=NOW, next_post_at=NOW + timedelta(seconds=10.5),
                    next_open_at=NOW, limits=LIMITS)
-    assert booking.slots == [] and booking.next_post_at == NOW + timedelta(seconds=10.5)
+    assert booking.slots == [None] and booking.next_post_at == NOW + timedelta(seconds=10.5)
+
+
+def test_a_dm_waiting_for_an_open_does_not_hold_up_dms_whose_channel_is_known() -> None:
+    slow_opens = OutboxLimits(messages_per_minute=60, opens_per_minute=5,
+                              horizon=timedelta(seconds=10))
+    booking = book([("@U1", True), ("@U2", True), ("D3", False), ("D4", False)], now=NOW,
+                   next_post_at=NOW, next_open_at=NOW, limits=slow_opens)
+    # One open fits the horizon at 5 a minute; U2 waits, D3 and D4 go on.
+    assert booking.slots == [NOW, None, NOW + timedelta(seconds=1), NOW + timedelta(seconds=2)]
+    assert booking.next_open_at == NOW + timedelta(seconds=12)
+
+
+def test_opens_ahead_take_only_the_open_budget_left_after_the_dms_due_now() -> None:
+    fast = OutboxLimits(messages_per_minute=600, opens_per_minute=20,
+                        horizon=timedelta(seconds=10))
+    booking = book([("@U1", True), ("D2", False)], now=NOW, next_post_at=NOW,
+                   next_open_at=NOW, limits=fast, opens_ahead=10)
+    assert seconds(booking.slots) == [0.0, 0.1]
+    assert seconds(booking.open_slots) == [3.0, 6.0, 9.0]  # after U1's open, 3 s apart
+    assert booking.next_open_at == NOW + timedelta(seconds=12)
+    assert booking.next_post_at == NOW + timedelta(seconds=0.2)  # opens post nothing
+    nothing = book([], now=NOW, next_post_at=NOW, next_open_at=NOW + timedelta(seconds=11),
+                   limits=fast, opens_ahead=5)
+    assert nothing.open_slots == [] and nothing.next_open_at == NOW + timedelta(seconds=11)
 
 
 def test_back_off_grows_is_capped_and_jittered() -> None:

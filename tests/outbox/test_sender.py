@@ -3,6 +3,7 @@ delivered exactly once through 429s, 500s, time-outs and a worker that died hold
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import replace
 from datetime import timedelta
@@ -129,7 +130,8 @@ def test_over_slacks_rate_every_message_arrives_once(
     ids = queue_dms(outbox, 30)
     outcomes = drain(outbox, app_clock)
     assert fake_slack.rate_limits.refused["chat.postMessage"] > 0
-    assert any("rate-limited 1;" in o for o in outcomes)
+    # A run waits out a short hold and goes on: it may meet several.
+    assert any(re.search(r"rate-limited [1-9]\d*;", o) for o in outcomes)
     assert delivered(fake_slack) == dict.fromkeys(ids, 1)
     assert {(r.status, r.attempts) for r in rows(outbox.session_factory)} <= {
         ("sent", 1), ("sent", 2), ("sent", 3)}
