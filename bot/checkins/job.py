@@ -24,10 +24,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.checkins import answering, schedule
 from bot.checkins import service as checkin_service
+from bot.checkins.blocker_rules import BlockerEntry
 from bot.checkins.form import CheckinOutlook
 from bot.checkins.rounds import CheckinRound, TimeOff
 from bot.db import transaction
+from bot.okrs.method.health import Measurement as Point
 from bot.okrs.plans.plan import CheckinSchedule
+from bot.okrs.store.loader import recent_measurements
+from bot.okrs.store.models import Metric
 from bot.outbox.queue import enqueue
 from bot.people.models import Person, Team, TeamMembership, Workspace
 from bot.slack.blocks.checkin_dm import checkin_dm, reminder_dm
@@ -145,8 +149,11 @@ def _open_rounds(session_factory: sessionmaker[Session], workspace_id: int, now:
             workspace = db_session.get(Workspace, workspace_id)
             if workspace is None:
                 return
-            for person, cycle in due[start:start + ROUNDS_PER_TRANSACTION]:
-                _open_round(db_session, workspace, person, cycle, now, tally)
+            batch = due[start:start + ROUNDS_PER_TRANSACTION]
+            read = _Read.of(db_session, workspace,
+                            [p.slack_user_id for p, cycle in batch if not cycle.excused])
+            for person, cycle in batch:
+                _open_round(db_session, workspace, person, cycle, now, tally, read)
 
 
 def _opening(db_session: Session, workspace_id: int) -> bool:
@@ -160,7 +167,7 @@ def _opening(db_session: Session, workspace_id: int) -> bool:
 
 
 def _open_round(db_session: Session, workspace: Workspace, person: Person,
-                cycle: schedule.Cycle, now: datetime, tally: Tally) -> None:
+                cycle: schedule.Cycle, now: datetime, tally: Tally, read: _Read) -> None:
     round_id = _insert_round(db_session, {
         "workspace_id": workspace.id, "slack_user_id": person.slack_user_id,
         "cycle": cycle.id, "due_at": cycle.due, "closes_at": cycle.closes,
@@ -173,28 +180,51 @@ def _open_round(db_session: Session, workspace: Workspace, person: Person,
         tally.excused += 1
     else:
         _queue_dm(db_session, workspace, person, round_id, cycle.closes, now,
-                  key=f"checkin:{person.slack_user_id}:{cycle.id}")
+                  key=f"checkin:{person.slack_user_id}:{cycle.id}", read=read)
         tally.opened += 1
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What the DMs of a batch of people say, read for the whole batch in four statements (one
+    set per person made the check-in job most of the bot's CPU per DM: docs/performance.md)."""
+
+    owned: dict[str, list[Metric]]
+    recent: dict[int, list[Point]]
+    last_answered: dict[str, datetime]
+    blockers: dict[str, list[BlockerEntry]]
+
+    @classmethod
+    def of(cls, db_session: Session, workspace: Workspace, people: list[str]) -> _Read:
+        if not people:
+            return cls({}, {}, {}, {})
+        owned = answering.owned_by_each(db_session, workspace, people)
+        recent = recent_measurements(db_session,
+                                     [m.id for items in owned.values() for m in items])
+        last = {who: at for who, at in db_session.execute(
+            select(CheckinRound.slack_user_id, func.max(CheckinRound.answered_at))
+            .where(CheckinRound.workspace_id == workspace.id,
+                   CheckinRound.slack_user_id.in_(people),
+                   CheckinRound.answered_at.is_not(None))
+            .group_by(CheckinRound.slack_user_id))}
+        blockers: dict[str, list[BlockerEntry]] = defaultdict(list)
+        for blocker in checkin_service.open_blockers(
+                db_session=db_session, workspace_id=workspace.id, people=set(people)):
+            blockers[blocker.author].append(blocker)  # the ones they raised, in list order
+        return cls(owned, recent, last, dict(blockers))
+
+
 def _queue_dm(db_session: Session, workspace: Workspace, person: Person, round_id: int,
-              closes: datetime, now: datetime, *, key: str) -> None:
+              closes: datetime, now: datetime, *, key: str, read: _Read | None = None) -> None:
+    who = person.slack_user_id
+    read = read or _Read.of(db_session, workspace, [who])
     zone = schedule.zone_of(person.time_zone)
-    last = db_session.scalar(select(CheckinRound.answered_at).where(
-        CheckinRound.workspace_id == workspace.id,
-        CheckinRound.slack_user_id == person.slack_user_id,
-        CheckinRound.answered_at.is_not(None)).order_by(CheckinRound.answered_at.desc())
-        .limit(1))
-    greeting = answering.greeting(
-        db_session, workspace, person.slack_user_id, since=last,
-        closes=_local(closes, zone))
-    blockers = [b for b in checkin_service.open_blockers(
-        db_session=db_session, workspace_id=workspace.id, people={person.slack_user_id})
-        if b.author == person.slack_user_id]
-    message = checkin_dm(greeting, round_id=round_id, blockers=blockers)
+    greeting = answering.greeting_of(read.owned.get(who, []), read.recent,
+                                     since=read.last_answered.get(who),
+                                     closes=_local(closes, zone))
+    message = checkin_dm(greeting, round_id=round_id, blockers=read.blockers.get(who, []))
     enqueue(db_session, team_id=workspace.slack_team_id, kind="checkin", dedupe_key=key,
-            text=message["text"], blocks=message["blocks"], user_id=person.slack_user_id,
-            now=now)
+            text=message["text"], blocks=message["blocks"], user_id=who, now=now)
 
 
 def _local(instant: datetime, zone: ZoneInfo) -> str:
