@@ -3,11 +3,13 @@ helpers that queue messages and run the sender until nothing waits."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine, select
@@ -15,13 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock, schema
 from bot.config import Settings
-from bot.db import transaction
+from bot.db import make_engine, transaction
 from bot.outbox.models import OutboxMessage
 from bot.outbox.pacing import OutboxLimits
 from bot.outbox.queue import count_waiting, enqueue
 from bot.scheduler import JobContext, build_job_context, run_job
 from tests.conftest import TEAM_ID
 from tests.fakes import FakeSlack
+
+T = TypeVar("T")
 
 # Fast enough for tests, with every limit still in play.
 LIMITS = OutboxLimits(messages_per_minute=1200, opens_per_minute=1200, channel_seconds=1.0,
@@ -55,6 +59,42 @@ def outbox(database_url: str, engine: Engine, settings: Settings,
     context = build_job_context(settings, engine)
     yield replace(context, now=app_clock.now, outbox=LIMITS)
     context.chains.close()
+
+
+@pytest.fixture
+def second_process(outbox: JobContext, settings: Settings,
+                   app_clock: MovableClock) -> Iterator[JobContext]:
+    """Another job context on the same database, with an engine of its own: what a second
+    `okr-bot serve` process would run its jobs with."""
+    engine = make_engine(settings.database_url)
+    context = build_job_context(settings, engine)
+    yield replace(context, now=app_clock.now, outbox=outbox.outbox)
+    context.chains.close()
+    engine.dispose()
+
+
+def side_by_side(work: Callable[[JobContext], T], contexts: list[JobContext], *,
+                 within: float) -> list[T]:
+    """`work` on each context in its own thread, started together (a barrier); what each
+    returned, or the first error any of them raised, in the test's thread."""
+    start, results, errors = threading.Barrier(len(contexts)), [], []
+
+    def run(context: JobContext) -> None:
+        try:
+            start.wait(timeout=10)
+            results.append(work(context))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in contexts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=within)
+    if errors:
+        raise errors[0]
+    assert not any(t.is_alive() for t in threads), f"still running after {within} s"
+    return results
 
 
 def queue_dms(context: JobContext, count: int, *, kind: str = "checkin",

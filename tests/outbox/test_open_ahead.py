@@ -4,7 +4,6 @@ the DMs due now, through 429s; their check-in DM then needs no conversations.ope
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -15,16 +14,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.checkins.job import run_checkins
 from bot.cli.main import main
 from bot.config import Settings
-from bot.db import make_engine, transaction
+from bot.db import transaction
 from bot.okrs.plans.files import parse_plan
 from bot.okrs.store.importer import import_plan
 from bot.outbox.models import DirectMessageChannel, OutboxPacing
 from bot.outbox.queue import OPEN_DM
-from bot.scheduler import JobContext, build_job_context, run_job
+from bot.scheduler import JobContext, run_job
 from tests.checkins.serving import plan_text
 from tests.conftest import BOT_TOKEN, TEAM_ID
 from tests.fakes import FakeSlack
-from tests.outbox.conftest import MovableClock, delivered, drain, queue_dms, rows
+from tests.outbox.conftest import (
+    MovableClock,
+    delivered,
+    drain,
+    queue_dms,
+    rows,
+    side_by_side,
+)
 from tests.people.plans import import_zones_plan
 
 # The zones plan's team checks in on Tuesdays at 10:30 local: on 1 December 2026 that is
@@ -76,28 +82,12 @@ def test_people_due_within_the_days_get_their_channel_ahead_and_their_dm_needs_n
 
 
 def test_two_processes_running_the_job_together_queue_each_open_once(
-        outbox: JobContext, fake_slack: FakeSlack, app_clock: MovableClock,
-        settings: Settings) -> None:
+        outbox: JobContext, second_process: JobContext, fake_slack: FakeSlack,
+        app_clock: MovableClock) -> None:
     import_zones_plan(outbox.session_factory)
     set_clock(app_clock, SUNDAY_NOON)
-    other_engine = make_engine(settings.database_url)
-    other = replace(build_job_context(settings, other_engine), now=app_clock.now,
-                    outbox=outbox.outbox)
-    start, outcomes = threading.Barrier(2), []
-
-    def run(context: JobContext) -> None:
-        start.wait(timeout=10)
-        outcomes.append(run_job("open-dm-channels", context))
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in (outbox, other)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        other.chains.close()
-        other_engine.dispose()
+    outcomes = side_by_side(lambda context: run_job("open-dm-channels", context),
+                            [outbox, second_process], within=60)
     # Whichever commits first queues all three; the other finds them (waiting, or a key
     # already there) and queues none.
     assert sorted(int(o.split()[1]) for o in outcomes) == [0, 3]

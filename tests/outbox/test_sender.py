@@ -4,22 +4,26 @@ delivered exactly once through 429s, 500s, time-outs and a worker that died hold
 from __future__ import annotations
 
 import re
-import threading
-from dataclasses import replace
 from datetime import timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.db import make_engine
 from bot.outbox.admin import retry
 from bot.outbox.models import DirectMessageChannel
 from bot.outbox.queue import claim_due
 from bot.outbox.sender import EVENT_TYPE
-from bot.scheduler import JOBS, JobContext, build_job_context, run_job
+from bot.scheduler import JOBS, JobContext, run_job
 from tests.conftest import BOT_TOKEN
 from tests.fakes import FakeSlack
-from tests.outbox.conftest import MovableClock, delivered, drain, queue_dms, rows
+from tests.outbox.conftest import (
+    MovableClock,
+    delivered,
+    drain,
+    queue_dms,
+    rows,
+    side_by_side,
+)
 
 
 def test_dms_go_to_the_channel_conversations_open_gave_opened_once(
@@ -54,29 +58,11 @@ def test_the_job_is_registered_and_has_nothing_to_do_on_an_empty_outbox(
 
 
 def test_two_senders_on_one_database_send_every_message_once(
-        outbox: JobContext, fake_slack: FakeSlack, settings, app_clock: MovableClock) -> None:
+        outbox: JobContext, second_process: JobContext, fake_slack: FakeSlack,
+        app_clock: MovableClock) -> None:
     ids = queue_dms(outbox, 40)
-    other_engine = make_engine(settings.database_url)
-    other = replace(build_job_context(settings, other_engine), now=app_clock.now,
-                    outbox=outbox.outbox)
-    errors: list[BaseException] = []
-
-    def run(context: JobContext) -> None:
-        try:
-            drain(context, app_clock, within=60)
-        except BaseException as error:  # reported below, in the test's thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in (outbox, other)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=90)
-    finally:
-        other.chains.close()
-        other_engine.dispose()
-    assert errors == []
+    side_by_side(lambda context: drain(context, app_clock, within=60),
+                 [outbox, second_process], within=90)
     assert delivered(fake_slack) == dict.fromkeys(ids, 1)
     assert len(fake_slack.calls_to("chat.postMessage")) == 40
     assert {r.status for r in rows(outbox.session_factory)} == {"sent"}
