@@ -61,12 +61,7 @@ def question_set(db_session: Session, workspace: Workspace, now: datetime) -> Qu
 
 def owned_items(db_session: Session, workspace: Workspace, person: str) -> list[Metric]:
     """The key results and KPIs a person owns, grouped by objective, in the plan's order."""
-    return list(db_session.scalars(
-        select(Metric).outerjoin(Objective, Metric.objective_id == Objective.id)
-        .where(Metric.workspace_id == workspace.id, Metric.owner == person,
-               Metric.kind.in_(ASKED))
-        .order_by(Metric.kind, Objective.position.nulls_last(), Metric.position, Metric.key)
-        .options(contains_eager(Metric.objective))))
+    return owned_by_each(db_session, workspace, [person])[person]
 
 
 def checkin_form(db_session: Session, workspace: Workspace, actor: flows.Actor, *,
@@ -233,7 +228,7 @@ def greeting(db_session: Session, workspace: Workspace, person: str, *, since: d
 
 def owned_by_each(db_session: Session, workspace: Workspace,
                   people: Collection[str]) -> dict[str, list[Metric]]:
-    """owned_items for many people in one query (the check-in job greets them in batches)."""
+    """owned_items of many people in one query (the check-in job greets them in batches)."""
     found: dict[str, list[Metric]] = {person: [] for person in people}
     for metric in db_session.scalars(
             select(Metric).outerjoin(Objective, Metric.objective_id == Objective.id)

@@ -13,6 +13,7 @@ first of their teams (by key) whose week it is.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -86,6 +87,23 @@ def run_checkins(session_factory: sessionmaker[Session], now: datetime) -> Tally
     return tally
 
 
+def _schedule_of(team: Team) -> schedule.Schedule:
+    return schedule.schedule_of(
+        CheckinSchedule.model_validate(team.checkin) if team.checkin else None)
+
+
+def _schedules(db_session: Session, workspace: Workspace, now: datetime
+               ) -> Iterator[tuple[Person, schedule.Member, list[schedule.Schedule]]]:
+    """Each member of a team, with their zone and time off and their teams' schedules (by
+    team key): what every question of who is due when starts from."""
+    away = _time_off(db_session, workspace, now)
+    for member in _members(db_session, workspace):
+        person = member.person
+        yield (person, schedule.Member(schedule.zone_of(person.time_zone),
+                                       away.get(person.slack_user_id, ())),
+               [_schedule_of(team) for team in member.teams])
+
+
 def _members(db_session: Session, workspace: Workspace) -> list[_Member]:
     rows = db_session.execute(
         select(Person, Team).join(TeamMembership, TeamMembership.person_id == Person.id)
@@ -129,19 +147,13 @@ def _open_rounds(session_factory: sessionmaker[Session], workspace_id: int, now:
         workspace = db_session.get(Workspace, workspace_id)
         if workspace is None:
             return
-        away = _time_off(db_session, workspace, now)
         due = []
-        for member in _members(db_session, workspace):
-            person = member.person
-            zone = schedule.Member(schedule.zone_of(person.time_zone),
-                                   away.get(person.slack_user_id, ()))
+        for person, member, plans in _schedules(db_session, workspace, now):
             # A person in several teams: the first (by key) whose week it is.
-            for team in member.teams:
-                plan = CheckinSchedule.model_validate(team.checkin) if team.checkin else None
-                cycle = schedule.cycle_at(zone, schedule.schedule_of(plan), now)
-                if cycle is not None:
-                    due.append((person, cycle))
-                    break
+            cycle = next((c for plan in plans
+                          if (c := schedule.cycle_at(member, plan, now)) is not None), None)
+            if cycle is not None:
+                due.append((person, cycle))
     for start in range(0, len(due), ROUNDS_PER_TRANSACTION):
         with transaction(session_factory) as db_session:
             if not _opening(db_session, workspace_id):
@@ -268,18 +280,12 @@ def due_within(db_session: Session, workspace: Workspace, *, now: datetime,
                within: timedelta) -> dict[str, str]:
     """The people whose next check-in DM falls due after `now` and within `within` (a week
     they are away or their team is paused sends none), with that cycle's id."""
-    away = _time_off(db_session, workspace, now)
     found: dict[str, str] = {}
-    for member in _members(db_session, workspace):
-        person = member.person
-        zone = schedule.Member(schedule.zone_of(person.time_zone),
-                               away.get(person.slack_user_id, ()))
-        for team in member.teams:
-            plan = schedule.schedule_of(
-                CheckinSchedule.model_validate(team.checkin) if team.checkin else None)
+    for person, member, plans in _schedules(db_session, workspace, now):
+        for plan in plans:
             if plan.paused:
                 continue  # next_due would search two years for nothing
-            cycle = schedule.next_due(zone, plan, after=now)
+            cycle = schedule.next_due(member, plan, after=now)
             if cycle is not None and cycle.due <= now + within:
                 found[person.slack_user_id] = cycle.id
                 break
@@ -304,8 +310,7 @@ def outlook(db_session: Session, workspace: Workspace, person: Person,
     away = _time_off(db_session, workspace, now).get(person.slack_user_id, ())
     member = schedule.Member(zone, away)
     upcoming = [cycle for team in teams if (cycle := schedule.next_due(
-        member, schedule.schedule_of(
-            CheckinSchedule.model_validate(team.checkin) if team.checkin else None),
+        member, _schedule_of(team),
         after=max(now, current.closes_at) if current is not None else now)) is not None]
     next_due = _local(min(c.due for c in upcoming), zone) if upcoming else None
     return CheckinOutlook(this_week=this_week, next_due=next_due)
