@@ -20,9 +20,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock
-from bot.checkins.job import run_checkins
+from bot.checkins.job import Tally, run_checkins
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, transaction
+from bot.job_outcome import Outcome
 from bot.logs import structured
 from bot.okrs.flows import teams_with_plans
 from bot.okrs.store.cache import ChainCache
@@ -78,7 +79,8 @@ def refresh_people_time_zones(context: JobContext) -> str:
 
 
 def run_checkins_job(context: JobContext) -> str:
-    return str(run_checkins(context.session_factory, context.now()))
+    tally = run_checkins(context.session_factory, context.now())
+    return Outcome(str(tally), idle=tally == Tally())
 
 
 JOBS: dict[str, Job] = {
@@ -126,7 +128,8 @@ JOBS: dict[str, Job] = {
 def run_job(name: str, context: JobContext) -> str:
     # A failure propagates: APScheduler logs it with its traceback, the CLI reports it.
     outcome = JOBS[name].run(context)
-    structured(log, logging.INFO, "job_finished", job=name, outcome=outcome)
+    level = logging.DEBUG if getattr(outcome, "idle", False) else logging.INFO
+    structured(log, level, "job_finished", job=name, outcome=outcome)
     return outcome
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.checkins.job import due_within
 from bot.db import transaction
+from bot.job_outcome import Outcome
 from bot.outbox.models import OutboxMessage, OutboxStatus
 from bot.outbox.queue import OPEN_DM, dm_channels
 from bot.people.models import Workspace
@@ -50,8 +51,8 @@ def open_dm_channels(context: JobContext) -> str:
             wanted = {user: cycle for user, cycle in due.items()
                       if user not in opened and user not in waiting}
             queued += _queue(db_session, workspace.slack_team_id, wanted, now)
-    return (f"queued {queued} DM channel(s) to open; {known} of the people due within "
-            f"{within.days} day(s) have one already")
+    return Outcome(f"queued {queued} DM channel(s) to open; {known} of the people due "
+                   f"within {within.days} day(s) have one already", idle=not queued)
 
 
 def _waiting(db_session: Session, team_id: str) -> set[str]:

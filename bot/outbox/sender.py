@@ -25,6 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import clock
+from bot.job_outcome import Outcome
 from bot.logs import structured
 from bot.outbox.answers import (
     Sent,
@@ -101,9 +102,9 @@ def send_outbox(context: JobContext) -> str:
                          now=context.now())
     waiting, first = count_waiting(context.session_factory)
     next_at = f" (next at {first.isoformat(timespec='seconds')})" if first else ""
-    return (f"sent {tally[Verdict.SENT]}, to retry {tally[Verdict.RETRY]}, failed "
-            f"{tally[Verdict.FAILED]}, rate-limited {tally[Verdict.HELD]}; "
-            f"{waiting} waiting{next_at}")
+    return Outcome(f"sent {tally[Verdict.SENT]}, to retry {tally[Verdict.RETRY]}, failed "
+                   f"{tally[Verdict.FAILED]}, rate-limited {tally[Verdict.HELD]}; "
+                   f"{waiting} waiting{next_at}", idle=not tally)
 
 
 def _scope(claim: Claim) -> tuple[str, str]:

@@ -3,9 +3,11 @@ delivered exactly once through 429s, 500s, time-outs and a worker that died hold
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 
+import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
@@ -167,3 +169,20 @@ def test_when_the_check_cannot_be_made_the_message_waits_for_a_person(
     assert landed.injected == "timeout (delivered)"
     assert rows(outbox.session_factory)[0].ts == landed.response["ts"]
     assert delivered(fake_slack) == {only: 1}
+
+
+def test_an_idle_run_is_logged_at_debug_and_one_that_sent_at_info(
+        outbox: JobContext, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    """A server at rest runs the sender every 5 s and the check-in job every minute: their
+    idle runs must not fill its log; a run that did something is still told."""
+    caplog.set_level(logging.DEBUG, logger="bot.scheduler")
+
+    def finished(job: str) -> list[int]:
+        return [r.levelno for r in caplog.records if f"job={job} " in r.getMessage()]
+
+    run_job("send-outbox", outbox)
+    run_job("run-checkins", outbox)
+    queue_dms(outbox, 2)
+    assert run_job("send-outbox", outbox).startswith("sent 2, ")
+    assert finished("send-outbox") == [logging.DEBUG, logging.INFO]
+    assert finished("run-checkins") == [logging.DEBUG]
