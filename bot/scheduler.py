@@ -83,6 +83,13 @@ def run_checkins_job(context: JobContext) -> str:
     return Outcome(str(tally), idle=tally == Tally())
 
 
+def _every(interval: timedelta, *, past_the_hour: int = 0) -> IntervalTrigger:
+    """Fire times on a fixed grid in UTC (from a fixed start, not from when the process
+    started), so every replica's ticks fall on the same instants."""
+    return IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC,
+                           start_date=datetime(2026, 1, 1, 0, past_the_hour, tzinfo=UTC))
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -91,8 +98,7 @@ JOBS: dict[str, Job] = {
             "retry them nor their signatures still hold, and measurement change-log lines "
             "every cached chain has applied.",
             # At half past, away from the minute on the hour check-ins fall due.
-            lambda: IntervalTrigger(hours=1, start_date=datetime(2026, 1, 1, 0, 30, tzinfo=UTC),
-                                    timezone=UTC),
+            lambda: _every(timedelta(hours=1), past_the_hour=30),
             prune_event_receipts),
         Job("refresh-time-zones",
             "Ask Slack for the time zone of everyone in a workspace with a plan, so each "
@@ -104,22 +110,19 @@ JOBS: dict[str, Job] = {
             "Open each person's weekly check-in when their window opens (once: a round row and "
             "its DM in one transaction), send reminders and snoozed ones, close missed ones.",
             # On the minute: due times are whole minutes in each person's zone.
-            lambda: IntervalTrigger(minutes=1, start_date=datetime(2026, 1, 1, tzinfo=UTC),
-                                    timezone=UTC),
+            lambda: _every(timedelta(minutes=1)),
             run_checkins_job),
         Job("send-outbox",
             "Deliver the messages waiting in the outbox, paced under Slack's rate limits "
             "(`okr-bot outbox list` shows them).",
-            lambda: IntervalTrigger(seconds=5, start_date=datetime(2026, 1, 1, tzinfo=UTC),
-                                    timezone=UTC),
+            lambda: _every(timedelta(seconds=5)),
             send_outbox),
         Job("open-dm-channels",
             "Open the DM channel of everyone due for a check-in within "
             "OUTBOX_OPEN_AHEAD_DAYS who has none yet, paced under conversations.open's limit "
             "after the DMs due now, so a first week's DMs need no opens when they fall due.",
             # At 40 past the hour, away from the minute on the hour check-ins fall due.
-            lambda: IntervalTrigger(hours=1, start_date=datetime(2026, 1, 1, 0, 40, tzinfo=UTC),
-                                    timezone=UTC),
+            lambda: _every(timedelta(hours=1), past_the_hour=40),
             open_dm_channels),
     )
 }
