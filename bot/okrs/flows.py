@@ -303,16 +303,24 @@ def updatable(db_session: Session, workspace_id: int, typed: str) -> list[Candid
     return [Candidate(key=m.key, name=m.name, item=m) for m in rows]
 
 
+@functools.cache
+def _metric_by_key() -> Select:
+    """Built once, like _planned_workspace. Every kind is updatable (UPDATABLE), so the key
+    alone picks the row."""
+    return (select(Metric).where(Metric.workspace_id == bindparam("workspace_id"),
+                                 Metric.key == bindparam("key"))
+            .options(joinedload(Metric.thresholds), joinedload(Metric.objective),
+                     joinedload(Metric.triggers)))
+
+
 def find_metric(db_session: Session, workspace_id: int, typed: str) -> Metric:
     # A key, as people copy it from a status or a DM, is found by its index; a key wins over
     # every other reading of the words (resolve's first rule), so this is the same answer.
     # Only other words need the prefix search, which reads every metric's name.
     # What judging the new value reads (bands, the objective's dates, triggers) comes with it.
-    exact = db_session.scalars(select(Metric).where(
-        Metric.workspace_id == workspace_id, Metric.kind.in_(UPDATABLE),
-        Metric.key == typed.strip().casefold())
-        .options(joinedload(Metric.thresholds), joinedload(Metric.objective),
-                 joinedload(Metric.triggers))).unique().one_or_none()
+    exact = db_session.scalars(_metric_by_key(), {"workspace_id": workspace_id,
+                                                  "key": typed.strip().casefold()}
+                               ).unique().one_or_none()
     if exact is not None:
         return exact
     match = resolve(typed, updatable(db_session, workspace_id, typed))

@@ -4,9 +4,10 @@ one back, which marks it (who, when) rather than deleting it."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
@@ -29,6 +30,7 @@ from bot.okrs.store.models import (
     Metric,
     MetricChange,
     MetricThresholds,
+    Objective,
 )
 from bot.people.service import BUMPED
 
@@ -58,12 +60,20 @@ def spec_of(metric: Metric) -> MetricSpec:
 UNDO_WINDOW = timedelta(hours=24)
 
 
+# The statements every update runs are built once per process (functools.cache, values bound
+# per call): building one cost SQLAlchemy more than SQLite took to run it, inside the one
+# write lock that 200 updates at once queue behind (docs/performance.md).
+@functools.cache
+def _points() -> Select:
+    return (select(Measurement.value, Measurement.measured_at, Measurement.decimals)
+            .where(Measurement.metric_id == bindparam("metric_id"),
+                   Measurement.undone_at.is_(None))
+            .order_by(Measurement.measured_at, Measurement.id))
+
+
 def points(db_session: Session, metric_id: int) -> list[Point]:
     """The metric's measurements in force (none taken back), oldest first."""
-    rows = db_session.execute(
-        select(Measurement.value, Measurement.measured_at, Measurement.decimals)
-        .where(Measurement.metric_id == metric_id, Measurement.undone_at.is_(None))
-        .order_by(Measurement.measured_at, Measurement.id))
+    rows = db_session.execute(_points(), {"metric_id": metric_id})
     return [Point(value=value, measured_at=at, decimals=decimals)
             for value, at, decimals in rows]
 
@@ -75,8 +85,12 @@ def _health(db_session: Session, metric: Metric, series: list[Point], now: datet
 
 def _counter_healths(db_session: Session, metric: Metric,
                      now: datetime) -> list[tuple[Health, str]]:
-    return [(metric_health(spec_of(counter), points(db_session, counter.id), now), counter.name)
-            for counter in counter_metrics_of(db_session, metric)]
+    """Each counter-metric's own health and name, read as plain rows (no ORM objects)."""
+    ids = list(db_session.scalars(_counter_ids(), {"metric_id": metric.id}))
+    if not ids:  # most metrics have no counter-metric: one indexed lookup and done
+        return []
+    return [(metric_health(spec, points(db_session, counter_id), now), spec.name)
+            for counter_id, spec in _specs(db_session, ids)]
 
 
 def _judged(metric: Metric, series: list[Point], now: datetime,
@@ -87,19 +101,42 @@ def _judged(metric: Metric, series: list[Point], now: datetime,
     return health
 
 
-def counter_metrics_of(db_session: Session, metric: Metric) -> list[Metric]:
-    """Both sides of every pair the metric is in: a pair declared on either side guards both."""
-    declared = select(CounterMetric.counter_metric_id).where(CounterMetric.metric_id == metric.id)
-    declaring = select(CounterMetric.metric_id).where(CounterMetric.counter_metric_id == metric.id)
-    return list(db_session.scalars(select(Metric).where(
-        Metric.id.in_(declared.union(declaring)))))
+@functools.cache
+def _counter_ids() -> CompoundSelect:
+    declared = (select(CounterMetric.counter_metric_id)
+                .where(CounterMetric.metric_id == bindparam("metric_id")))
+    declaring = (select(CounterMetric.metric_id)
+                 .where(CounterMetric.counter_metric_id == bindparam("metric_id")))
+    return declared.union(declaring)
+
+
+@functools.cache
+def _spec_rows() -> Select:
+    return (select(Metric.id, Metric.key, Metric.name, Metric.direction, Metric.baseline,
+                   Metric.target, Metric.unit, Metric.starts_on, Objective.starts_on,
+                   Metric.due_on, Metric.frequency, MetricThresholds)
+            .outerjoin(Objective, Objective.id == Metric.objective_id)
+            .outerjoin(MetricThresholds, MetricThresholds.metric_id == Metric.id)
+            .where(Metric.id.in_(bindparam("ids", expanding=True)))
+            .order_by(Metric.position, Metric.id))
+
+
+def _specs(db_session: Session, ids: list[int]) -> list[tuple[int, MetricSpec]]:
+    """spec_of for these metrics, from one statement."""
+    return [(metric_id, MetricSpec(key=key, name=name, direction=direction, baseline=baseline,
+                                   target=target, unit=unit, start=starts or objective_starts,
+                                   due=due, frequency=frequency, bands=bands_of(thresholds)))
+            for (metric_id, key, name, direction, baseline, target, unit, starts,
+                 objective_starts, due, frequency, thresholds)
+            in db_session.execute(_spec_rows(), {"ids": ids})]
 
 
 def note_changed(db_session: Session, metric: Metric) -> None:
     """Tell cached chains that this metric moved: one new line in the change log (no shared
     row to wait on), and the session remembers the workspace so that a server brings its
     chain up to date once the write commits (ChainCache.refresh_after_commit)."""
-    db_session.add(MetricChange(workspace_id=metric.workspace_id, metric_id=metric.id))
+    db_session.execute(insert(MetricChange.__table__),
+                       {"workspace_id": metric.workspace_id, "metric_id": metric.id})
     db_session.info.setdefault(BUMPED, set()).add(metric.workspace_id)
 
 
@@ -111,8 +148,11 @@ def record_measurement(*, db_session: Session, metric: Metric, value: float, at:
     earlier = points(db_session, metric.id)
     before = [p for p in earlier if p.measured_at <= at]
     old = before[-1] if before else None
-    db_session.add(Measurement(metric_id=metric.id, value=value, measured_at=at,
-                               source=source, author=author, note=note, decimals=decimals))
+    # Core inserts: the rows are only written, never read back as objects, and the ORM's
+    # flush of two new objects cost more than both statements.
+    db_session.execute(insert(Measurement.__table__),
+                       {"metric_id": metric.id, "value": value, "measured_at": at,
+                        "source": source, "author": author, "note": note, "decimals": decimals})
     note_changed(db_session, metric)
     # The series with the new value in its place (points() orders by time, then by id, and
     # the new row's id is the highest), without reading it all back: writes hold SQLite's
