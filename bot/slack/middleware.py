@@ -137,8 +137,8 @@ def answer_replays(body: dict, context: BoltContext,
                    next: Callable[[], None]) -> BoltResponse | None:
     """A command, click or submission whose work was committed before (the same signed
     request, sent again within the five minutes its signature holds) gets the same reply and
-    does nothing. On SQLite looked up in a session of its own, which never takes the write
-    lock."""
+    does nothing. A click or submission on SQLite is looked up in a session of its own, which
+    never takes the write lock: many only read."""
     replayable = _replayable(body)
     if replayable is None:
         next()
@@ -150,9 +150,10 @@ def answer_replays(body: dict, context: BoltContext,
             next()  # it only reads: a replay does no harm, and none is recorded to look up
             return None
     unit_of_work = context["unit_of_work"]
-    if kind == "command" and unit_of_work.engine.dialect.name == "postgresql":
-        # In the command's own transaction: no lock to fear there, and a second session
-        # cost a connection checkout, its ping and a transaction of its own per write.
+    if kind == "command":
+        # In the command's own transaction: a command that reaches here writes (it takes
+        # SQLite's write lock for its work anyway), and a second session cost a connection
+        # checkout, its ping and a transaction of its own per write.
         reply = earlier_reply(db_session=unit_of_work.session, trigger_id=trigger_id)
     else:
         with read_only_session_factory(unit_of_work.engine)() as session:

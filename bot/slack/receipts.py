@@ -3,9 +3,10 @@ request receipts (a replayed command, click or submission writes nothing twice).
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import Select, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,14 +44,20 @@ def prune_request_receipts(*, db_session: Session, now: datetime) -> int:
 
 def earlier_reply(*, db_session: Session, trigger_id: str) -> str | None:
     """The reply a request with this trigger_id got, if its work was committed."""
-    receipt = db_session.get(SlackRequestReceipt, trigger_id)
-    return None if receipt is None else receipt.reply
+    return db_session.scalar(_reply_of(), {"trigger_id": trigger_id})
+
+
+@functools.cache
+def _reply_of() -> Select:
+    # Built once: every write from Slack looks its request up first.
+    return select(SlackRequestReceipt.reply).where(
+        SlackRequestReceipt.trigger_id == bindparam("trigger_id"))
 
 
 def record_request(*, db_session: Session, trigger_id: str, kind: str,
                    slack_team_id: str | None, reply: str) -> None:
     """Add the receipt to the work's own transaction; IntegrityError if the same request
     got there first (a replay racing the original)."""
-    db_session.add(SlackRequestReceipt(trigger_id=trigger_id, kind=kind,
-                                       slack_team_id=slack_team_id, reply=reply))
-    db_session.flush()
+    db_session.execute(insert(SlackRequestReceipt.__table__),
+                       {"trigger_id": trigger_id, "kind": kind, "slack_team_id": slack_team_id,
+                        "reply": reply})
