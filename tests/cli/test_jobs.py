@@ -1,5 +1,6 @@
-"""`okr-bot jobs` as a person runs it: list with next runs, fire times from an instant, a run
-as of an instant, and one clear line for what it cannot do."""
+"""`okr-bot jobs` as a person runs it (by the CLI's own `main()`: tests/support/cli.py): list
+with next runs, fire times from an instant, a run as of an instant, and one clear line for
+what it cannot do."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from bot.db import make_engine, make_session_factory
 from bot.slack.models import SlackEventReceipt
-from tests.cli.test_main import run
+from tests.support.cli import okr_bot as run
 
 PRUNE = "prune-event-receipts"
 LONDON = ZoneInfo("Europe/London")

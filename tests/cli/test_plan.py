@@ -1,28 +1,19 @@
-"""`okr-bot plan …` and `okr-bot measure` as a person runs them, in a real process."""
+"""`okr-bot plan …` and `okr-bot measure` as a person runs them (by the CLI's own `main()`, in
+this process: tests/support/cli.py)."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.okrs.plans.files import load_plan
+from tests.support.cli import okr_bot
 
 ROOT = Path(__file__).resolve().parents[2]
-OKR_BOT = Path(sys.executable).with_name("okr-bot")
 AI_PLAN = ROOT / "examples" / "ai-feature-launch.yml"
 MARKS = ("🟢", "🟡", "🔴", "⚪")
-
-
-def okr_bot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("SLACK_") and k not in ("DATABASE_URL", "LOG_LEVEL")}
-    return subprocess.run([str(OKR_BOT), *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
 
 
 @pytest.fixture(scope="module")
