@@ -35,10 +35,18 @@ class Background:
                 time.sleep(delay)
             with self._lock:
                 self._queued.discard(name)
+                if self._closed:
+                    return  # closed while it waited out its delay
             try:
                 work()
             except Exception:
-                log.exception("background chain work failed (%s)", name)
+                if self._closed:
+                    # Its runtime closed under it (engine disposed, database gone): expected
+                    # at shutdown, and by then the log's stream may be closed too.
+                    log.debug("background chain work stopped by close (%s)", name,
+                              exc_info=True)
+                else:
+                    log.exception("background chain work failed (%s)", name)
 
         self._executor.submit(run)
 
