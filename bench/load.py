@@ -27,6 +27,7 @@ test: nothing fails on a number. The server runs in this process, beside the cli
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import threading
@@ -65,6 +66,7 @@ class Timed:
     errors: list[str] = field(default_factory=list)
     deferred: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    cpu: float = 0.0  # the process's CPU seconds over a burst (server and clients together)
 
     def defer(self) -> None:
         with self.lock:
@@ -192,14 +194,23 @@ def concurrent(bot: Bot, results: KeyResults, *, concurrency: int, seed: str) ->
         for thread in threads:
             thread.join(timeout=600)
 
-    burst(lambda _n, started: _help(bot, run.help, started))
+    def cpu_of(work: Callable[[], None]) -> float:
+        # One interpreter runs the server and the clients: the burst's CPU over its requests
+        # is what each costs, and with the interpreter the bottleneck, what the p99 follows.
+        before = os.times()
+        work()
+        after = os.times()
+        return (after.user - before.user) + (after.system - before.system)
+
+    run.help.cpu = cpu_of(lambda: burst(lambda _n, started: _help(bot, run.help, started)))
     settle(bot.runtime.chains)
     writes = [(*results.take(), round(chooser.uniform(*PLAUSIBLE), 1) + 0.01)
               for _ in range(concurrency)]
     before = _counts(bot)
     recorded: dict[int, bool] = {}
-    burst(lambda n, started: recorded.__setitem__(n, _update(bot, *writes[n], run.update,
-                                                             started)))
+    run.update.cpu = cpu_of(lambda: burst(
+        lambda n, started: recorded.__setitem__(n, _update(bot, *writes[n], run.update,
+                                                           started))))
     settle(bot.runtime.chains)
     after = _counts(bot)
     run.rebuilds, run.updates = after[0] - before[0], after[1] - before[1]
@@ -247,7 +258,9 @@ def report_concurrent(label: str, runs: list[Run], concurrency: int) -> str:
               for r in runs]
     return (f"{label} {concurrency} concurrent (median (min–max) of {len(runs)}): update p99 "
             f"{spread(p99s(runs, 'update'))}, help p99 {spread(p99s(runs, 'help'))}, ratio "
-            f"{spread(ratios, '×', 1)}; errors "
+            f"{spread(ratios, '×', 1)}; CPU per request (server and client) update "
+            f"{spread([r.update.cpu / concurrency for r in runs], ' ms', 1000)}, help "
+            f"{spread([r.help.cpu / concurrency for r in runs], ' ms', 1000)}; errors "
             f"{[len(r.update.errors) + len(r.help.errors) for r in runs]}; acks over 3 s "
             f"{[sum(s > 3 for s in r.update.seconds) for r in runs]}; every recorded update "
             f"stored once: {all(r.stored_once for r in runs)}, refused ones stored "
