@@ -255,6 +255,17 @@ def ping(engine: Engine) -> None:
 WROTE = "okr_bot_wrote"  # session.info key: this session has written in its transaction
 
 
+def run_core(db_session: Session, statement: Any, params: dict[str, Any]) -> Any:
+    """A Core statement (rows in, rows out, no ORM entities) on the session's connection, in
+    its transaction, past the ORM's execution layer: on the hot write path that layer cost
+    more than SQLite took to run the statement. Nothing pending is flushed first, so the
+    caller has nothing pending; a statement that writes marks the session as written."""
+    result = db_session.connection().execute(statement, params)
+    if statement.is_dml:
+        db_session.info[WROTE] = True
+    return result
+
+
 def _mark_written(session: Session, _flush_context: Any) -> None:
     session.info[WROTE] = True
 

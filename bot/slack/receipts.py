@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.db import run_core
 from bot.slack.models import SlackEventReceipt, SlackRequestReceipt
 
 # Slack retries for about five minutes and a signature is good for five; a day leaves room
@@ -44,7 +45,7 @@ def prune_request_receipts(*, db_session: Session, now: datetime) -> int:
 
 def earlier_reply(*, db_session: Session, trigger_id: str) -> str | None:
     """The reply a request with this trigger_id got, if its work was committed."""
-    return db_session.scalar(_reply_of(), {"trigger_id": trigger_id})
+    return run_core(db_session, _reply_of(), {"trigger_id": trigger_id}).scalar()
 
 
 @functools.cache
@@ -58,6 +59,6 @@ def record_request(*, db_session: Session, trigger_id: str, kind: str,
                    slack_team_id: str | None, reply: str) -> None:
     """Add the receipt to the work's own transaction; IntegrityError if the same request
     got there first (a replay racing the original)."""
-    db_session.execute(insert(SlackRequestReceipt.__table__),
-                       {"trigger_id": trigger_id, "kind": kind, "slack_team_id": slack_team_id,
-                        "reply": reply})
+    run_core(db_session, insert(SlackRequestReceipt.__table__),
+             {"trigger_id": trigger_id, "kind": kind, "slack_team_id": slack_team_id,
+              "reply": reply})

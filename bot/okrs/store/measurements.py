@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, CompoundSelect, Select, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
+from bot.db import run_core
 from bot.errors import InvalidInput, NotFound
 from bot.okrs.method.enums import Source
 from bot.okrs.method.health import (
@@ -73,7 +74,7 @@ def _points() -> Select:
 
 def points(db_session: Session, metric_id: int) -> list[Point]:
     """The metric's measurements in force (none taken back), oldest first."""
-    rows = db_session.execute(_points(), {"metric_id": metric_id})
+    rows = run_core(db_session, _points(), {"metric_id": metric_id})
     return [Point(value=value, measured_at=at, decimals=decimals)
             for value, at, decimals in rows]
 
@@ -86,7 +87,7 @@ def _health(db_session: Session, metric: Metric, series: list[Point], now: datet
 def _counter_healths(db_session: Session, metric: Metric,
                      now: datetime) -> list[tuple[Health, str]]:
     """Each counter-metric's own health and name, read as plain rows (no ORM objects)."""
-    ids = list(db_session.scalars(_counter_ids(), {"metric_id": metric.id}))
+    ids = list(run_core(db_session, _counter_ids(), {"metric_id": metric.id}).scalars())
     if not ids:  # most metrics have no counter-metric: one indexed lookup and done
         return []
     return [(metric_health(spec, points(db_session, counter_id), now), spec.name)
@@ -135,8 +136,8 @@ def note_changed(db_session: Session, metric: Metric) -> None:
     """Tell cached chains that this metric moved: one new line in the change log (no shared
     row to wait on), and the session remembers the workspace so that a server brings its
     chain up to date once the write commits (ChainCache.refresh_after_commit)."""
-    db_session.execute(insert(MetricChange.__table__),
-                       {"workspace_id": metric.workspace_id, "metric_id": metric.id})
+    run_core(db_session, insert(MetricChange.__table__),
+             {"workspace_id": metric.workspace_id, "metric_id": metric.id})
     db_session.info.setdefault(BUMPED, set()).add(metric.workspace_id)
 
 
@@ -150,9 +151,9 @@ def record_measurement(*, db_session: Session, metric: Metric, value: float, at:
     old = before[-1] if before else None
     # Core inserts: the rows are only written, never read back as objects, and the ORM's
     # flush of two new objects cost more than both statements.
-    db_session.execute(insert(Measurement.__table__),
-                       {"metric_id": metric.id, "value": value, "measured_at": at,
-                        "source": source, "author": author, "note": note, "decimals": decimals})
+    run_core(db_session, insert(Measurement.__table__),
+             {"metric_id": metric.id, "value": value, "measured_at": at, "source": source,
+              "author": author, "note": note, "decimals": decimals})
     note_changed(db_session, metric)
     # The series with the new value in its place (points() orders by time, then by id, and
     # the new row's id is the highest), without reading it all back: writes hold SQLite's
