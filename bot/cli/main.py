@@ -70,6 +70,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         return plan_cli.cmd_chain(args, database_url)
     if args.plan_command == "why":
         return plan_cli.cmd_why(args, database_url)
+    if args.plan_command == "propose":
+        return plan_cli.cmd_propose(args, database_url)
     return plan_cli.cmd_export(args, database_url)
 
 

@@ -147,6 +147,26 @@ def cmd_why(args: argparse.Namespace, database_url: str) -> int:
     return 0
 
 
+def cmd_propose(args: argparse.Namespace, database_url: str) -> int:
+    """The objectives the method calls for (a KPI in yellow or red that no current objective
+    works on), each with a plan-file snippet to edit and import."""
+    from bot.okrs import flows
+    from bot.okrs.plans.proposals import snippet
+
+    with reading(database_url, args.workspace) as read:
+        called_for = flows.objectives_called_for(read)
+    if not called_for:
+        print("No KPI in yellow or red is without an objective working on it: nothing to "
+              "propose.")
+        return 0
+    for proposal in called_for:
+        print(proposal.summary)
+        text = snippet(proposal)
+        print(text if text else "  (the plan has no goal to put an objective under: add one "
+              "first)\n")
+    return 0
+
+
 def cmd_measure(args: argparse.Namespace, database_url: str) -> int:
     """Record one measurement of a key result or KPI (source: api), e.g. from a script: the
     flow `/okr update` uses, as an operator (who may update anything)."""
@@ -210,6 +230,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                              "or KPI explains the North Star")
     why.add_argument("node", nargs="?", help="start at this key (default: the North Star)")
     why.add_argument("--workspace", help="Slack team id (default: the only workspace)")
+    propose = actions.add_parser("propose", help="the objectives the method calls for: one "
+                                 "for each yellow or red KPI no current objective works on")
+    propose.add_argument("--workspace", help="Slack team id (default: the only workspace)")
     return plan
 
 

@@ -34,6 +34,7 @@ from bot.okrs.method.enums import MetricKind, Source, Status
 from bot.okrs.method.health import severity
 from bot.okrs.method.names import Candidate, Lookup, resolve
 from bot.okrs.method.plausibility import check_value
+from bot.okrs.method.proposals import Proposal, proposals
 from bot.okrs.method.recording import Recorded, Undone
 from bot.okrs.method.typed_values import parse_value
 from bot.okrs.store.measurements import could_be_named, record_measurement, undo_last_measurement
@@ -276,6 +277,12 @@ def why(reading: Reading, typed: str | ChainNode) -> Diagnosis:
     explains it, with the evidence at each step. From the node named (or given)."""
     node = typed if isinstance(typed, ChainNode) else _north_star_or(reading.chain, typed)
     return Diagnosis(node, diagnose(reading.chain, node.id))
+
+
+def objectives_called_for(reading: Reading) -> list[Proposal]:
+    """For each KPI in yellow or red that no current objective works on, the objective the
+    method calls for (bot/okrs/method/proposals.py)."""
+    return proposals(reading.chain, reading.now.date())
 
 
 def owned_by(chain: Chain, owners: set[str]) -> list[ChainNode]:

@@ -141,13 +141,13 @@ def load_plan(path: str | Path) -> LoadedPlan:
     return parse_plan(text)
 
 
-def _key_first(node: Any) -> Any:
+def key_first(node: Any) -> Any:
     if isinstance(node, dict):
         ordered = {"key": node["key"]} if "key" in node else {}
-        ordered.update({k: _key_first(v) for k, v in node.items() if k != "key"})
+        ordered.update({k: key_first(v) for k, v in node.items() if k != "key"})
         return ordered
     if isinstance(node, list):
-        return [_key_first(item) for item in node]
+        return [key_first(item) for item in node]
     return node
 
 
@@ -155,7 +155,7 @@ def dump_plan(plan: Plan) -> str:
     """The plan as YAML, defaults left out, each node's key first."""
     data = plan.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
     data = {"version": plan.version, **data}
-    return yaml.safe_dump(_key_first(data), sort_keys=False, allow_unicode=True, width=100)
+    return yaml.safe_dump(key_first(data), sort_keys=False, allow_unicode=True, width=100)
 
 
 def json_schema() -> str:
