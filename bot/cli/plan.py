@@ -142,7 +142,8 @@ def cmd_why(args: argparse.Namespace, database_url: str) -> int:
     from bot.okrs import flows
 
     with reading(database_url, args.workspace) as read:
-        lines = diagnosis_lines(flows.why(read, args.node or "").steps)
+        diagnosis = flows.why(read, args.node or "")
+        lines = diagnosis_lines(diagnosis.steps, diagnosis.warnings)
     print("\n".join(lines))
     return 0
 

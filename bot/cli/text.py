@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.okrs.method.chain import Chain, Subtree, path_up
 from bot.okrs.method.diagnosis import BrokenLink, Step
 from bot.okrs.method.enums import Status
+from bot.okrs.method.explanations import EarlyWarning
 
 MARKS = {Status.GREEN: "🟢", Status.YELLOW: "🟡", Status.RED: "🔴", Status.NO_DATA: "⚪"}
 
@@ -32,11 +35,14 @@ def upward_lines(chain: Chain, tree: Subtree) -> list[str]:
             f"{n.health.reason}" for n in reversed(above)]
 
 
-def diagnosis_lines(steps: list[Step]) -> list[str]:
+def diagnosis_lines(steps: list[Step], warnings: Sequence[EarlyWarning] = ()) -> list[str]:
     lines = []
     for depth, step in enumerate(steps):
         node = step.node
         arrow = "→ " if depth else ""
         lines.append(f"{'  ' * depth}{arrow}{mark(node.health.status, node.health.stale)} "
                      f"{node.label} {node.name} [{node.key}]: {step.evidence}")
+    if warnings:
+        lines.append("Early warnings (leading indicators move first):")
+        lines.extend(f"  {w.text}" for w in warnings)
     return lines

@@ -31,6 +31,7 @@ from bot.okrs.method.chain import (
     walk_down,
 )
 from bot.okrs.method.enums import MetricKind, Source, Status
+from bot.okrs.method.explanations import descendants, early_warnings
 from bot.okrs.method.health import severity
 from bot.okrs.method.names import Candidate, Lookup, resolve
 from bot.okrs.method.plausibility import check_value
@@ -275,8 +276,10 @@ def find_root(reading: Reading, typed: str) -> ChainNode:
 def why(reading: Reading, typed: str | ChainNode) -> Diagnosis:
     """Top-down: the goal that lags most, its worst objective, the activity or KPI that
     explains it, with the evidence at each step. From the node named (or given)."""
-    node = typed if isinstance(typed, ChainNode) else _north_star_or(reading.chain, typed)
-    return Diagnosis(node, diagnose(reading.chain, node.id))
+    chain = reading.chain
+    node = typed if isinstance(typed, ChainNode) else _north_star_or(chain, typed)
+    below = None if node.kind is NodeKind.NORTH_STAR else descendants(chain, node.id)
+    return Diagnosis(node, diagnose(chain, node.id), early_warnings(chain, below))
 
 
 def objectives_called_for(reading: Reading) -> list[Proposal]:

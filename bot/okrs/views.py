@@ -4,7 +4,7 @@ builders, the CLI and jobs can take them without reaching the database."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.checkins.blocker_rules import BlockerEntry
@@ -19,6 +19,7 @@ from bot.okrs.method.chain import (
     Subtree,
     Visit,
 )
+from bot.okrs.method.explanations import EarlyWarning
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class ChainFrom:
 class Diagnosis:
     root: ChainNode
     steps: list[Step]
+    # Red leading indicators below the root and the lagging numbers they say will follow.
+    warnings: list[EarlyWarning] = field(default_factory=list)
 
 
 def objective_parts(chain: Chain, objective: ChainNode) -> tuple[

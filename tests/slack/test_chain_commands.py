@@ -66,6 +66,36 @@ def test_why_walks_down_to_what_explains_the_north_star(planned: RunningBot) -> 
     assert "4.1%" in text
 
 
+def test_why_warns_that_a_lagging_key_result_will_follow_its_red_leading_indicator(
+        planned: RunningBot) -> None:
+    first_week = planned.slack.command("update first-week-activation 20", user_id=MAYA)
+    assert "(green)" in first_week.json["text"], first_week.json["text"]
+    planned.slack.command("update onboarding-completion 4.1", user_id=MAYA)
+
+    text = shown(planned.slack.command("why", user_id=MAYA))
+
+    assert "*Early warnings* (leading indicators move first):" in text
+    assert ("• Leading indicator AI feature onboarding completion rate is red: expect "
+            "First-week activation to follow") in text
+
+
+def test_why_says_which_driver_explains_a_kpi_trees_miss(bot: RunningBot) -> None:
+    plan = load_plan(ROOT / "examples" / "b2b-saas.yml").plan
+    with bot.session_factory.begin() as session:
+        import_plan(db_session=session, plan=plan.model_copy(update={"workspace": TEAM_ID}))
+    for key, value in (("leads", "8000"), ("lead-conversion", "0.0175"),
+                       ("new-account-arr", "26"), ("seats", "46000"), ("upsell-rate", "0.05"),
+                       ("upgrade-arpu", "0.65"), ("existing-revenue", "11000"),
+                       ("churn-rate", "0.04")):
+        owner = next(k.owner for k in plan.kpis if k.key == key)
+        assert bot.slack.command(f"update {key} {value}", user_id=owner).status == 200
+
+    text = shown(bot.slack.command("why revenue", user_id="U0SCRO001"))
+
+    assert ("Revenue (ARR) 7% under target: new revenue explains 75% (leads, leading, is the "
+            "driver), expansion revenue 25%") in text
+
+
 def test_mine_lists_what_the_caller_owns(planned: RunningBot) -> None:
     reply = planned.slack.command("mine", user_id=MAYA)
     within_limits(reply)

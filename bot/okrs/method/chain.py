@@ -15,7 +15,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from bot.okrs.method.enums import ActivityStatus, Operator, Rollup, Status
+from bot.okrs.method.enums import ActivityStatus, Indicator, Operator, Rollup, Status
 from bot.okrs.method.health import (
     Health,
     Measurement,
@@ -61,6 +61,7 @@ class Blueprint:
     formula: tuple[TreeInput, ...] = ()  # KPI-tree inputs (values filled in by build_chain)
     formula_operator: Operator | None = None
     timeframe: tuple[date, date] | None = None  # objectives: start and end
+    indicator: Indicator | None = None  # KPIs: leading ones move first and warn
 
     @property
     def id(self) -> NodeId:

@@ -3,11 +3,11 @@ top-down diagnosis from the North Star to the leaf that explains it. Pure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from bot.okrs.method.chain import Chain, ChainNode, NodeId, NodeKind
-from bot.okrs.method.enums import Direction, Status
-from bot.okrs.method.kpi_tree import evaluate
+from bot.okrs.method.enums import Status
+from bot.okrs.method.explanations import attributions, tree_miss
 
 
 def _badness(node: ChainNode) -> tuple[int, float, int]:
@@ -121,23 +121,12 @@ def _explaining_child(node: ChainNode, candidates: list[ChainNode], chain: Chain
 
 def _attributions(node: ChainNode, chain: Chain) -> list[str]:
     """Formula inputs ordered by how much of the parent's miss each explains."""
-    inputs = []
-    for tree_input in node.blueprint.formula:
-        child = chain.nodes.get((NodeKind.KPI, tree_input.key))
-        if child is None or child.blueprint.metric is None:
-            return []
-        inputs.append(replace(tree_input, value=child.health.value,
-                              target=child.blueprint.metric.target))
-    metric = node.blueprint.metric
-    try:
-        result = evaluate(node.blueprint.formula_operator, inputs,  # type: ignore[arg-type]
-                          direction=metric.direction if metric else Direction.HIGHER_IS_BETTER)
-    except ValueError:
-        return []
-    return [a.key for a in result.attributions if a.impact > 0]
+    return [a.key for a in attributions(node, chain)]
 
 
 def _evidence(node: ChainNode, chain: Chain) -> str:
+    if node.kind is NodeKind.KPI and (miss := tree_miss(chain, node)) is not None:
+        return f"{node.health.reason}; {miss}"
     if node.kind is NodeKind.OBJECTIVE:
         results = [c for c in chain.children_of(node.id) if c.kind is NodeKind.KEY_RESULT]
         if results:

@@ -105,5 +105,6 @@ def blueprints(plan: p.Plan) -> list[Blueprint]:
             counter_metrics=counters_of(kpi.key),
             formula=tuple(TreeInput(key=i.metric, value=None, target=None, weight=i.weight,
                                     transform=i.transform) for i in inputs),
-            formula_operator=kpi.formula.operator if kpi.formula else None))
+            formula_operator=kpi.formula.operator if kpi.formula else None,
+            indicator=kpi.indicator))
     return out

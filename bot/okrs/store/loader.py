@@ -108,7 +108,7 @@ def load_blueprints(db_session: Session, workspace_id: int, *,
                          fields.pop("owner", metric.owner), spec(metric),
                          tuple(recent.get(metric.id, ())), children=children,
                          counter_metrics=tuple(sorted(node_of[c] for c in pairs[metric.id])),
-                         **fields)
+                         indicator=metric.indicator, **fields)
 
     by_kind = grouped(list(metrics.values()), lambda m: m.kind)
     out: list[Blueprint] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from bot.okrs.method.chain import BrokenLink, ChainNode, Step, Visit
+from bot.okrs.method.explanations import EarlyWarning
 from bot.slack.blocks.mrkdwn import escape, header, section
 from bot.slack.blocks.mrkdwn import fallback as fallback_text
 from bot.slack.blocks.packing import Packer, packed
@@ -55,7 +56,8 @@ def tree_message(root: ChainNode, visits: Iterable[Visit], broken: BrokenLink | 
                    fallback=f"{root.name}: {root.health.status.value}", shareable=shareable)
 
 
-def why_message(steps: Sequence[Step], *, shareable: str | None) -> dict:
+def why_message(steps: Sequence[Step], *, shareable: str | None,
+                warnings: Sequence[EarlyWarning] = ()) -> dict:
     lines = []
     for depth, step in enumerate(steps):
         arrow = "↳ " if depth else ""
@@ -68,6 +70,9 @@ def why_message(steps: Sequence[Step], *, shareable: str | None) -> dict:
         lines.append(f"\n*What explains it:* {escape(last.label)} *{escape(last.name)}*")
     elif steps:
         lines.append("\nNothing below it is yellow or red: no further explanation in the data.")
+    if warnings:
+        lines.append("\n*Early warnings* (leading indicators move first):")
+        lines.extend(f"• {escape(w.text)}" for w in warnings)
     title = f"Why: {steps[0].node.name}" if steps else "Why"
     return message(title, packed(lines, more_hint="see `/okr tree`"),
                    fallback=title, shareable=shareable)

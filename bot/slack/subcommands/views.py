@@ -35,8 +35,12 @@ def okr_tree(request: CommandRequest) -> dict:
 def okr_why(request: CommandRequest) -> dict:
     read = reading(request)
     root = flows.find_root(read, request.args.strip())
-    return read.chain.memo(f"reply:why:{root.kind}:{root.key}", lambda: chain_views.why_message(
-        flows.why(read, root).steps, shareable=f"why {root.key}"))
+    def render() -> dict:
+        diagnosis = flows.why(read, root)
+        return chain_views.why_message(diagnosis.steps, warnings=diagnosis.warnings,
+                                       shareable=f"why {root.key}")
+
+    return read.chain.memo(f"reply:why:{root.kind}:{root.key}", render)
 
 
 @answers()
