@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock
+from bot.alerts.job import AlertTally, check_alerts
 from bot.checkins.job import Tally, run_checkins
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, transaction
@@ -83,6 +84,11 @@ def run_checkins_job(context: JobContext) -> str:
     return Outcome(str(tally), idle=tally == Tally())
 
 
+def check_alerts_job(context: JobContext) -> str:
+    tally = check_alerts(context.session_factory, context.chains, context.now())
+    return Outcome(str(tally), idle=tally == AlertTally())
+
+
 def _every(interval: timedelta, *, past_the_hour: int = 0) -> IntervalTrigger:
     """Fire times on a fixed grid in UTC (from a fixed start, not from when the process
     started), so every replica's ticks fall on the same instants."""
@@ -117,6 +123,13 @@ JOBS: dict[str, Job] = {
             "(`okr-bot outbox list` shows them).",
             lambda: _every(timedelta(seconds=5)),
             send_outbox),
+        Job("check-alerts",
+            "Tell each key result's and KPI's owner, by DM and once per crossing, that it "
+            "turned yellow or red (again only after it was green): statuses move with time "
+            "too, as a pace falls behind or a due date passes.",
+            # Every five minutes, off the minute check-ins fall due on.
+            lambda: _every(timedelta(minutes=5), past_the_hour=2),
+            check_alerts_job),
         Job("open-dm-channels",
             "Open the DM channel of everyone due for a check-in within "
             "OUTBOX_OPEN_AHEAD_DAYS who has none yet, paced under conversations.open's limit "

@@ -25,6 +25,7 @@ TABLES = {
     "metric_activities", "metric_objectives", "measurements", "blockers", "confidence_reports",
     "slack_request_receipts", "checkin_question_sets", "checkin_rounds", "checkin_answers",
     "time_off", "outbox_messages", "slack_dm_channels", "outbox_pacing", "metric_changes",
+    "metric_alerts",
 }
 
 
@@ -118,7 +119,8 @@ def test_downgrading_one_step_removes_only_blockers_and_confidence(database_url:
     assert tables(engine) == TABLES - {"blockers", "confidence_reports", "slack_request_receipts",
                                        "checkin_question_sets", "checkin_rounds",
                                        "checkin_answers", "time_off", "outbox_messages",
-                                       "slack_dm_channels", "outbox_pacing", "metric_changes"}
+                                       "slack_dm_channels", "outbox_pacing", "metric_changes",
+                                       "metric_alerts"}
     schema.upgrade(database_url)
     assert tables(engine) == TABLES
 
@@ -126,6 +128,14 @@ def test_downgrading_one_step_removes_only_blockers_and_confidence(database_url:
 def test_downgrading_the_change_log_removes_only_it(database_url: str, engine: Engine) -> None:
     schema.upgrade(database_url)
     schema.downgrade(database_url, "0010")
-    assert tables(engine) == TABLES - {"metric_changes"}
+    assert tables(engine) == TABLES - {"metric_changes", "metric_alerts"}
+    schema.upgrade(database_url)
+    assert tables(engine) == TABLES
+
+
+def test_downgrading_the_alerts_removes_only_them(database_url: str, engine: Engine) -> None:
+    schema.upgrade(database_url)
+    schema.downgrade(database_url, "0011")
+    assert tables(engine) == TABLES - {"metric_alerts"}
     schema.upgrade(database_url)
     assert tables(engine) == TABLES

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, exists, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from bot.alerts.service import tell_triggers
 from bot.checkins import service as checkin_service
 from bot.errors import Ambiguous, Choice, InvalidInput, NoPlan, NotAllowed, NotFound
 from bot.okrs.method.chain import (
@@ -372,10 +373,12 @@ def update_metric(db_session: Session, workspace: Workspace, actor: Actor, *, ty
     except InvalidInput as error:  # its own words say what is expected; add what happened
         raise InvalidInput(f"{error.message.rstrip('.')}. Nothing was recorded.",
                            field=error.field, expected=error.expected) from None
-    return record_measurement(db_session=db_session, metric=metric, value=parsed.value,
-                              at=at or now, now=now, source=source,
-                              author=actor.slack_user_id, note=note or None,
-                              decimals=parsed.decimals)
+    recorded = record_measurement(db_session=db_session, metric=metric, value=parsed.value,
+                                  at=at or now, now=now, source=source,
+                                  author=actor.slack_user_id, note=note or None,
+                                  decimals=parsed.decimals)
+    tell_triggers(db_session, workspace, metric, recorded, now)  # the owner, by DM, once
+    return recorded
 
 
 def undo_update(db_session: Session, workspace: Workspace, actor: Actor, *, typed: str,

@@ -29,3 +29,13 @@ CHECKIN_ACTIONS = "checkin_actions"
 BLOCKER_STILL = "blocker_still_blocked"
 BLOCKER_RESOLVED = "blocker_resolved"
 BLOCKER_ACTIONS = "blocker:"
+
+# An alert DM (bot/slack/blocks/alert_dm.py): its buttons carry the alert's id; Open a blocker
+# opens a modal whose private_metadata is the alert's id too (re-checked on submission).
+ALERT_ACTIONS = "alert_actions"
+ALERT_ACKNOWLEDGE = "alert_acknowledge"
+ALERT_BLOCKER = "alert_blocker"
+ALERT_SNOOZE = "alert_snooze"
+ALERT_SNIPPET = "alert_snippet"
+ALERT_BLOCKER_MODAL = "alert_blocker_modal"
+ALERT_BLOCKER_TEXT = "alert_blocker_text"

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, checkin_actions, commands, events, views
+from bot.slack.listeners import (
+    actions,
+    alert_actions,
+    checkin_actions,
+    commands,
+    events,
+    views,
+)
 
-SURFACES = (commands, actions, checkin_actions, events, views)
+SURFACES = (commands, actions, checkin_actions, alert_actions, events, views)
 
 
 def register_listeners(app: App) -> None:
