@@ -190,3 +190,18 @@ def test_status_of_a_goal_shows_its_objectives_and_key_results(planned: RunningB
     north_star = "\n".join(texts(planned.slack.command("status ai-engaged-users")))
     assert "Monthly AI Feature Engaged Users" in north_star
     assert "Increase trial-to-paid conversion" in north_star
+
+
+def test_a_key_result_in_trouble_gets_its_trend_as_a_native_line_chart(
+        planned: RunningBot) -> None:
+    blocks = planned.slack.command("status onboarding", user_id=MAYA).json["blocks"]
+
+    assert validate_blocks(blocks) == []  # the fake checks the chart block against its reference
+    charts = [(i, b) for i, b in enumerate(blocks) if b["type"] == "data_visualization"]
+    [(at, chart)] = charts  # first-week activation is red and measured on several days
+    assert "*First-week activation*" in blocks[at - 1]["text"]["text"]
+    assert chart["title"] == "First-week activation (%)"
+    series = {s["name"]: [p["value"] for p in s["data"]] for s in chart["chart"]["series"]}
+    assert list(series)[:3] == ["Measured", "Target", "Expected pace"]
+    assert series["Measured"][-1] == 13.8 and set(series["Target"]) == {20}
+    assert any(c in blocks[at - 1]["text"]["text"] for c in "▁▂▃▄▅▆▇█"), "the sparkline stays"

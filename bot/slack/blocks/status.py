@@ -8,16 +8,19 @@ from datetime import UTC, date, datetime, time
 from bot.checkins.blocker_rules import BlockerEntry
 from bot.checkins.confidence import HIGHEST, Confidence
 from bot.okrs.method.chain import BrokenLink, Chain, ChainNode, path_up
-from bot.okrs.method.enums import BandMode, Direction
+from bot.okrs.method.enums import BandMode, Direction, Status
 from bot.okrs.method.health import Bands, MetricSpec, format_value
 from bot.okrs.views import objective_parts
 from bot.slack.blocks.blocker_text import ago, entry_text
+from bot.slack.blocks.charts import trend_chart
 from bot.slack.blocks.mrkdwn import context, escape, fallback, header, section
 from bot.slack.blocks.packing import packed
 from bot.slack.blocks.share import share_button
 from bot.slack.blocks.visuals import progress_bar, progress_label, sparkline, status_mark
 
 MAX_KEY_RESULTS = 20
+MAX_CHARTS = 3  # 4 + 20 + 3 + the rest (at most 14) stays under Slack's 50 blocks
+TROUBLE = (Status.RED, Status.YELLOW)
 BLOCKER_CLIP = 200  # characters of each blocker's words; `/okr blockers` shows more
 
 
@@ -116,10 +119,17 @@ def status_message(chain: Chain, objective: ChainNode, *, today: date,
         {"type": "divider"},
         section(f"*Key results* ({len(key_results)})"),
     ]
+    charted = 0
     for kr in key_results[:MAX_KEY_RESULTS]:
         blocks.append(section(f"{mark(kr)} *{escape(kr.name)}* (`{escape(kr.key)}`)\n"
                               f"{_value_line(kr)}\n_{escape(kr.health.reason)}_\n"
                               f"{confidence_line(confidences.get(kr.key), now)}"))
+        # A key result in trouble gets its trend drawn (the sparkline stays for clients that
+        # cannot draw it); a few at most, so the reply stays well inside 50 blocks.
+        if kr.health.status in TROUBLE and charted < MAX_CHARTS \
+                and (chart := trend_chart(kr)) is not None:
+            blocks.append(chart)
+            charted += 1
     if len(key_results) > MAX_KEY_RESULTS:
         blocks.append(context(f"…and {len(key_results) - MAX_KEY_RESULTS} more key results"))
     if blockers:
