@@ -106,6 +106,14 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     return outbox.run(args, database_url)
 
 
+def cmd_summary(args: argparse.Namespace) -> int:
+    from bot.cli import summary
+
+    database_url = _settings().database_url
+    _quiet_upgrade(database_url)
+    return summary.run(args, database_url)
+
+
 def cmd_version(_args: argparse.Namespace) -> int:
     print(f"okr-bot {__version__}")
     return 0
@@ -132,6 +140,9 @@ def parser() -> argparse.ArgumentParser:
     from bot.cli import outbox
 
     outbox.add_parser(sub).set_defaults(run=cmd_outbox)
+    from bot.cli import summary
+
+    summary.add_parser(sub).set_defaults(run=cmd_summary)
     sub.add_parser("version", help="print the version").set_defaults(run=cmd_version)
     return top
 

@@ -15,6 +15,7 @@ from bot.slack.subcommands.blocker_commands import okr_blocker, okr_blockers
 from bot.slack.subcommands.checkin import okr_checkin
 from bot.slack.subcommands.common import answerable_now
 from bot.slack.subcommands.status import okr_status
+from bot.slack.subcommands.summary import okr_summary
 from bot.slack.subcommands.time_off import okr_ooo
 from bot.slack.subcommands.update import okr_update
 from bot.slack.subcommands.views import (
@@ -48,6 +49,16 @@ SUBCOMMANDS = (
         usage="/okr tree [node]",
         example="/okr tree trial-conversion",
         handler=okr_tree,
+        reads_chain=True,
+    ),
+    Subcommand(
+        name="summary",
+        summary="Your team's week in OKRs (or a team's you manage or lead): who checked in, "
+                "how its key results and KPIs stand and what moved, what is blocked, what "
+                "needs a decision, and each person's answers. Shown to you alone.",
+        usage="/okr summary [team] [preview]",
+        example="/okr summary preview",
+        handler=okr_summary,
         reads_chain=True,
     ),
     Subcommand(

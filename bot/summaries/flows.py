@@ -1,0 +1,143 @@
+"""Where the digest meets the database: the team asked for (and whether the asker may see
+it), its latest check-in cycle, each member's round and answers, its objectives, the open
+blockers and the latest confidences, handed to the pure digest (bot/summaries/digest.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.checkins import service as checkin_service
+from bot.checkins.rounds import CheckinAnswer, CheckinRound, QuestionSet
+from bot.errors import NotAllowed, NotFound
+from bot.okrs.flows import Actor, Reading
+from bot.okrs.method.chain import NodeKind
+from bot.okrs.method.names import Candidate, resolve
+from bot.okrs.store.models import Objective
+from bot.people import service as people_service
+from bot.people.models import Person, Team, TeamMembership, TeamRole
+from bot.summaries.digest import (
+    EXCUSED,
+    LATE,
+    MISSED,
+    ON_TIME,
+    OPEN,
+    Digest,
+    Participant,
+    build_digest,
+)
+
+WEEK = timedelta(days=7)
+
+
+def find_team(db_session: Session, workspace_id: int, actor: Actor,
+              typed: str | None) -> Team:
+    """The team named, or with no name the asker's own (the one they manage first)."""
+    teams = list(db_session.scalars(select(Team).where(Team.workspace_id == workspace_id)
+                                    .order_by(Team.id)))
+    if typed:
+        match = resolve(typed, [Candidate(t.key or t.name, t.name, t) for t in teams])
+        if match.found is None:
+            raise NotFound(f"No team matches “{typed}”. Name a team by its key or name.",
+                           kind="team", typed=typed)
+        return match.found
+    roles = dict(db_session.execute(
+        select(TeamMembership.team_id, TeamMembership.role)
+        .join(Person, Person.id == TeamMembership.person_id)
+        .where(Person.workspace_id == workspace_id,
+               Person.slack_user_id == (actor.slack_user_id or ""))).all())
+    mine = sorted((t for t in teams if t.id in roles),
+                  key=lambda t: roles[t.id] is not TeamRole.MANAGER)
+    if not mine:
+        raise NotFound("You are in no team of the plan: name one, e.g. `summary growth`.",
+                       kind="team", typed="")
+    return mine[0]
+
+
+def _members(db_session: Session, team: Team) -> dict[str, tuple[str, TeamRole]]:
+    """Slack id → (the name the digest uses, role)."""
+    rows = db_session.execute(
+        select(Person.slack_user_id, Person.display_name, Person.real_name, TeamMembership.role)
+        .join(TeamMembership, TeamMembership.person_id == Person.id)
+        .where(TeamMembership.team_id == team.id).order_by(Person.slack_user_id)).all()
+    return {uid: (display or real or uid, role) for uid, display, real, role in rows}
+
+
+def may_see(db_session: Session, workspace_id: int, actor: Actor, team: Team,
+            members: dict[str, tuple[str, TeamRole]]) -> bool:
+    """Its members, its managers and everyone above them, and workspace admins."""
+    if actor.is_operator or (actor.slack_user_id or "") in members:
+        return True
+    person = db_session.scalar(select(Person).where(
+        Person.workspace_id == workspace_id, Person.slack_user_id == actor.slack_user_id))
+    if person is not None and person.is_admin and not person.deactivated:
+        return True
+    managers = [uid for uid, (_name, role) in members.items() if role is TeamRole.MANAGER]
+    line = people_service.reporting_line(db_session=db_session, workspace_id=workspace_id,
+                                         slack_user_id=actor.slack_user_id or "")
+    return any(manager in line for manager in managers)
+
+
+def team_digest(reading: Reading, actor: Actor, *, typed: str | None = None) -> Digest:
+    """The digest of the team named (or the asker's own) for its latest check-in cycle."""
+    db_session, workspace, now = reading.db_session, reading.workspace, reading.now
+    team = find_team(db_session, workspace.id, actor, typed)
+    members = _members(db_session, team)
+    if not may_see(db_session, workspace.id, actor, team, members):
+        raise NotAllowed(f"The digest of {team.name} is for its members, its managers, the "
+                         "people they report to and workspace admins.", owner=None,
+                         item=team.name)
+    rounds = list(db_session.scalars(select(CheckinRound).where(
+        CheckinRound.workspace_id == workspace.id,
+        CheckinRound.slack_user_id.in_(list(members)), CheckinRound.due_at <= now)))
+    cycle = max((r.cycle for r in rounds), default=None)
+    current = {r.slack_user_id: r for r in rounds if r.cycle == cycle}
+    window = ((min(r.due_at for r in current.values()), max(r.closes_at for r in current.values()))
+              if current else (now - WEEK, now))
+    answers = _answers(db_session, workspace.id, [r.id for r in current.values()])
+    participants = [
+        Participant(uid, name, _state(current[uid], now), answers.get(current[uid].id, ()))
+        for uid, (name, _role) in members.items() if uid in current]
+    chain = reading.chain
+    keys = set(db_session.scalars(select(Objective.key).where(
+        Objective.workspace_id == workspace.id, Objective.team_id == team.id)))
+    objectives = [o for o in chain.of_kind(NodeKind.OBJECTIVE)
+                  if o.key in keys or (not keys and o.owner in members)]
+    blockers = checkin_service.open_blockers(db_session=db_session, workspace_id=workspace.id)
+    confidences = checkin_service.latest_confidences_by_key(
+        db_session=db_session, workspace_id=workspace.id,
+        keys=[n.key for n in chain.nodes.values()
+              if n.kind in (NodeKind.KEY_RESULT, NodeKind.KPI)])
+    return build_digest(team=team.name, cycle=cycle or "no check-in yet", window=window,
+                        chain=chain, objectives=objectives, participants=participants,
+                        blockers=blockers, confidences=confidences, now=now)
+
+
+def _state(checkin_round: CheckinRound, now: datetime) -> str:
+    if checkin_round.status == "answered" and checkin_round.answered_at is not None:
+        return ON_TIME if checkin_round.answered_at <= checkin_round.closes_at else LATE
+    if checkin_round.status == "excused":
+        return EXCUSED
+    if checkin_round.status == "missed" or checkin_round.closes_at <= now:
+        return MISSED
+    return OPEN
+
+
+def _answers(db_session: Session, workspace_id: int,
+             round_ids: list[int]) -> dict[int, tuple[tuple[str, str], ...]]:
+    """Each round's answers to the three questions, worded as they were asked."""
+    if not round_ids:
+        return {}
+    rows = db_session.execute(
+        select(CheckinAnswer.round_id, CheckinAnswer.answers, QuestionSet.questions)
+        .join(QuestionSet, QuestionSet.id == CheckinAnswer.question_set_id)
+        .where(CheckinAnswer.workspace_id == workspace_id,
+               CheckinAnswer.round_id.in_(round_ids), CheckinAnswer.part == 1,
+               CheckinAnswer.superseded_at.is_(None))).all()
+    out = {}
+    for round_id, answers, questions in rows:
+        out[round_id] = tuple((q["text"], str(answers.get(q["key"], "")))
+                              for q in questions if str(answers.get(q["key"], "")).strip())
+    return out
