@@ -19,6 +19,7 @@ from bot.summaries.digest import MISSED, PARTICIPATION_ORDER, Digest, Moved
 
 MAX_PART_BLOCKS = 45  # of Slack's 50 per message, room for a part's own header and context
 MAX_CHARTS = 5  # red and yellow key results drawn in the thread
+WHOLE = 10_000  # sections a list may take: the detail is split into messages, never cut
 
 
 def _mark(node: ChainNode) -> str:
@@ -74,13 +75,13 @@ def _moved_line(moved: Moved) -> str:
 
 
 def detail_parts(digest: Digest, *, now: datetime) -> list[dict]:
-    """The thread: each part one message."""
+    """The thread: each part one message, the whole detail over as many as it takes."""
     blocks: list[dict] = []
     charts = 0
     for objective, moved in digest.objectives:
         lines = [_moved_line(m) for m in moved] or ["_no key results_"]
         blocks += packed(lines, title=f"{_mark(objective)} *{escape(objective.name)}*",
-                         more_hint="see `/okr status`", max_sections=2)
+                         more_hint="", max_sections=WHOLE)
         for m in moved:
             if m.node.health.status.value in ("red", "yellow") and charts < MAX_CHARTS \
                     and (chart := trend_chart(m.node)) is not None:
@@ -89,7 +90,7 @@ def detail_parts(digest: Digest, *, now: datetime) -> list[dict]:
     if digest.blockers:
         blocks += packed([entry_text(b, now=now) for b in digest.blockers],
                          title="*Blocked*, closest to the North Star first",
-                         more_hint="see `/okr blockers team`", max_sections=4)
+                         more_hint="", max_sections=WHOLE)
     for title, lines in (
             ("*Needs a decision*", digest.decisions),
             ("*Reported vs measured*", [
@@ -99,12 +100,13 @@ def detail_parts(digest: Digest, *, now: datetime) -> list[dict]:
             ("*What explains it*", digest.explanations)):
         if lines:
             blocks += packed([escape(line) if title != "*Reported vs measured*" else line
-                              for line in lines], title=title, more_hint="", max_sections=2)
+                              for line in lines], title=title, more_hint="",
+                              max_sections=WHOLE)
     answered = [p for state in PARTICIPATION_ORDER for p in digest.participation[state]
                 if p.answers]
     for person in answered:
         blocks += packed([f"_{escape(q)}_\n{escape(a)}" for q, a in person.answers],
-                         title=f"*{escape(person.name)}*", more_hint="", max_sections=2)
+                         title=f"*{escape(person.name)}*", more_hint="", max_sections=WHOLE)
     return [{"text": fallback(f"{digest.team}: detail, part {n + 1}"),
              "blocks": blocks[i:i + MAX_PART_BLOCKS]}
             for n, i in enumerate(range(0, len(blocks), MAX_PART_BLOCKS))]
