@@ -75,6 +75,24 @@ def button(dm: dict[str, Any], action_id: str) -> dict[str, Any]:
     return found
 
 
+def click(bot: RunningBot, dm: dict[str, Any], action_id: str, *, user: str = MAYA,
+          minutes: int = 5) -> list[dict[str, Any]]:
+    """A button of the DM clicked as Slack sends it; what okr-bot posted back to it."""
+    with freeze_time(at(minutes)):
+        bot.fake.reset()
+        bot.slack.block_actions([button(dm, action_id)], user_id=user,
+                                response_url=bot.fake.response_url("dm"),
+                                message={"blocks": dm["blocks"]})
+        return bot.fake.wait_for_response(timeout=10)
+
+
+def red_alert(bot: RunningBot) -> dict[str, Any]:
+    """Onboarding completion recorded red, the check run: the status alert's DM."""
+    update(bot, "4.5", at(0))
+    tick(bot, at(1))
+    return alert_dms(bot)[-1]
+
+
 def test_each_crossing_is_told_once_and_again_only_after_recovery(planned: RunningBot) -> None:
     bot = planned
     update(bot, "4.5", at(0))  # red, and below the plan's 5% trigger
@@ -134,27 +152,15 @@ def test_two_checks_at_once_tell_a_crossing_once(planned: RunningBot) -> None:
 
 def test_acknowledge_and_snooze_from_the_dm(planned: RunningBot) -> None:
     bot = planned
-    update(bot, "4.5", at(0))
-    tick(bot, at(1))
-    status_dm = alert_dms(bot)[-1]
+    status_dm = red_alert(bot)
 
-    with freeze_time(at(5)):
-        bot.fake.reset()
-        bot.slack.block_actions([button(status_dm, ids.ALERT_ACKNOWLEDGE)], user_id=MAYA,
-                                response_url=bot.fake.response_url("dm"),
-                                message={"blocks": status_dm["blocks"]})
-        [updated] = bot.fake.wait_for_response(timeout=10)
+    [updated] = click(bot, status_dm, ids.ALERT_ACKNOWLEDGE)
     assert updated["json"]["replace_original"] is True
     assert "Acknowledged by you" in json.dumps(updated["json"]["blocks"])
     assert all(b.get("block_id") != ids.ALERT_ACTIONS for b in updated["json"]["blocks"])
     assert alerts(bot, STATUS)[0].acknowledged_by == MAYA
 
-    with freeze_time(at(6)):
-        bot.fake.reset()
-        bot.slack.block_actions([button(status_dm, ids.ALERT_SNOOZE)], user_id=MAYA,
-                                response_url=bot.fake.response_url("dm"),
-                                message={"blocks": status_dm["blocks"]})
-        bot.fake.wait_for_response(timeout=10)
+    click(bot, status_dm, ids.ALERT_SNOOZE, minutes=6)
     assert alerts(bot, STATUS)[0].snoozed_until == at(6) + timedelta(days=7)
 
     # Within the week it recovers and falls again: recorded, not sent.
@@ -168,14 +174,7 @@ def test_acknowledge_and_snooze_from_the_dm(planned: RunningBot) -> None:
 
 def test_someone_else_cannot_act_on_an_owners_alert(planned: RunningBot) -> None:
     bot = planned
-    update(bot, "4.5", at(0))
-    tick(bot, at(1))
-    status_dm = alert_dms(bot)[-1]
-    with freeze_time(at(5)):
-        bot.fake.reset()
-        bot.slack.block_actions([button(status_dm, ids.ALERT_ACKNOWLEDGE)], user_id=PRIYA,
-                                response_url=bot.fake.response_url("dm"))
-        [refused] = bot.fake.wait_for_response(timeout=10)
+    [refused] = click(bot, red_alert(bot), ids.ALERT_ACKNOWLEDGE, user=PRIYA)
     assert refused["json"].get("replace_original") is False
     assert "Only the owner of AI feature onboarding completion rate" in refused["json"]["text"]
     assert alerts(bot, STATUS)[0].acknowledged_at is None
@@ -183,9 +182,7 @@ def test_someone_else_cannot_act_on_an_owners_alert(planned: RunningBot) -> None
 
 def test_open_a_blocker_from_the_dm(planned: RunningBot) -> None:
     bot = planned
-    update(bot, "4.5", at(0))
-    tick(bot, at(1))
-    status_dm = alert_dms(bot)[-1]
+    status_dm = red_alert(bot)
     with freeze_time(at(5)):
         bot.fake.reset()
         bot.slack.block_actions([button(status_dm, ids.ALERT_BLOCKER)], user_id=MAYA,
@@ -210,14 +207,7 @@ def test_open_a_blocker_from_the_dm(planned: RunningBot) -> None:
 
 def test_the_proposed_objective_as_a_plan_snippet(planned: RunningBot) -> None:
     bot = planned
-    update(bot, "4.5", at(0))
-    tick(bot, at(1))
-    status_dm = alert_dms(bot)[-1]
-    with freeze_time(at(5)):
-        bot.fake.reset()
-        bot.slack.block_actions([button(status_dm, ids.ALERT_SNIPPET)], user_id=MAYA,
-                                response_url=bot.fake.response_url("dm"))
-        [sent] = bot.fake.wait_for_response(timeout=10)
+    [sent] = click(bot, red_alert(bot), ids.ALERT_SNIPPET)
     text = json.dumps(sent["json"]["blocks"], ensure_ascii=False)
     assert sent["json"]["replace_original"] is False
     assert "- key: restore-onboarding-completion" in text

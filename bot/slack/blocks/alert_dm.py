@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.slack import ids
-from bot.slack.blocks.mrkdwn import context, escape, fallback, section
+from bot.slack.blocks.mrkdwn import button, context, escape, fallback, section
 
 MARKS = {"red": ":red_circle:", "yellow": ":large_yellow_circle:"}
 
@@ -29,14 +29,6 @@ class AlertNotice:
     proposal: str | None = None  # the objective the method calls for, if nobody works on it
 
 
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
-    button = {"type": "button", "action_id": action_id, "value": value,
-              "text": {"type": "plain_text", "text": text}}
-    if style:
-        button["style"] = style
-    return button
-
-
 def headline(notice: AlertNotice) -> str:
     if notice.trigger is not None:
         return f"{notice.label} {notice.name} met a trigger: {notice.trigger}"
@@ -50,13 +42,13 @@ def alert_dm(notice: AlertNotice) -> dict:
                       f"{escape(notice.reason)}")]
     if notice.action:
         blocks.append(section(f"*What the plan says to do:* {escape(notice.action)}"))
-    buttons = [_button("Acknowledge", ids.ALERT_ACKNOWLEDGE, str(notice.alert_id), "primary"),
-               _button("Open a blocker", ids.ALERT_BLOCKER, str(notice.alert_id)),
-               _button("Snooze a week", ids.ALERT_SNOOZE, str(notice.alert_id))]
+    buttons = [button("Acknowledge", ids.ALERT_ACKNOWLEDGE, str(notice.alert_id), "primary"),
+               button("Open a blocker", ids.ALERT_BLOCKER, str(notice.alert_id)),
+               button("Snooze a week", ids.ALERT_SNOOZE, str(notice.alert_id))]
     if notice.proposal:
         blocks.append(section("*No objective is working on it.* The method calls for one: "
                               f"“{escape(notice.proposal)}”"))
-        buttons.append(_button("Get it as a plan snippet", ids.ALERT_SNIPPET,
+        buttons.append(button("Get it as a plan snippet", ids.ALERT_SNIPPET,
                                str(notice.alert_id)))
     blocks.append({"type": "actions", "block_id": ids.ALERT_ACTIONS, "elements": buttons})
     blocks.append(context("You own it, so you are told once; again only after it has been "

@@ -10,7 +10,7 @@ from bot.checkins.blocker_rules import BlockerEntry
 from bot.checkins.form import Greeting
 from bot.slack import ids
 from bot.slack.blocks.blocker_text import clipped
-from bot.slack.blocks.mrkdwn import context, escape, fallback, section
+from bot.slack.blocks.mrkdwn import button, context, escape, fallback, section
 
 BLOCKERS_SHOWN = 10  # each is two blocks; the DM stays well inside 50
 CHANGES_SHOWN = 10
@@ -18,14 +18,6 @@ CHANGES_SHOWN = 10
 
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
-    button = {"type": "button", "action_id": action_id, "value": value,
-              "text": {"type": "plain_text", "text": text}}
-    if style:
-        button["style"] = style
-    return button
 
 
 def checkin_dm(greeting: Greeting, *, round_id: int,
@@ -49,15 +41,15 @@ def checkin_dm(greeting: Greeting, *, round_id: int,
                           for choice, text in (("hour", "For an hour"),
                                                ("tomorrow", "Until tomorrow, same time"))]}
     blocks.append({"type": "actions", "block_id": ids.CHECKIN_ACTIONS, "elements": [
-        _button("Start check-in", ids.CHECKIN_START, str(round_id), "primary"),
-        _button("Skip this week", ids.CHECKIN_SKIP, str(round_id)), snooze]})
+        button("Start check-in", ids.CHECKIN_START, str(round_id), "primary"),
+        button("Skip this week", ids.CHECKIN_SKIP, str(round_id)), snooze]})
     blocks.append(context(f"Answers are collected until {escape(greeting.closes)}."))
     for entry in list(blockers)[:BLOCKERS_SHOWN]:
         blocks.append(section(f"Still blocked? *{entry.label}*: {clipped(entry.text, 300)}"))
         blocks.append({"type": "actions", "block_id": f"{ids.BLOCKER_ACTIONS}{entry.number}",
                        "elements": [
-                           _button("Still blocked", ids.BLOCKER_STILL, str(entry.number)),
-                           _button("Resolved", ids.BLOCKER_RESOLVED, str(entry.number))]})
+                           button("Still blocked", ids.BLOCKER_STILL, str(entry.number)),
+                           button("Resolved", ids.BLOCKER_RESOLVED, str(entry.number))]})
     return {"text": fallback(intro), "blocks": blocks}
 
 
@@ -67,5 +59,5 @@ def reminder_dm(round_id: int, closes: str) -> dict:
     return {"text": fallback(text), "blocks": [
         section(f":hourglass_flowing_sand: {escape(text)}"),
         {"type": "actions", "block_id": ids.CHECKIN_ACTIONS, "elements": [
-            _button("Start check-in", ids.CHECKIN_START, str(round_id), "primary"),
-            _button("Skip this week", ids.CHECKIN_SKIP, str(round_id))]}]}
+            button("Start check-in", ids.CHECKIN_START, str(round_id), "primary"),
+            button("Skip this week", ids.CHECKIN_SKIP, str(round_id))]}]}

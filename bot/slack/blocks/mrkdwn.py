@@ -40,3 +40,12 @@ def context(*texts: str) -> dict:
 
 def header(text: str) -> dict:
     return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, 150)}}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    """A button element: `style` primary or danger, or none."""
+    element = {"type": "button", "action_id": action_id, "value": value,
+               "text": {"type": "plain_text", "text": text}}
+    if style:
+        element["style"] = style
+    return element
