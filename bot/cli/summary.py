@@ -37,7 +37,8 @@ def summary_lines(digest: Digest) -> list[str]:
                          ("Reported vs measured", [
                              f"{d.node.name}: confidence {d.confidence.confidence}/10, "
                              f"{d.node.health.reason}" for d in digest.reported_vs_measured]),
-                         ("What explains it", digest.explanations)):
+                         ("What explains it", digest.explanations),
+                         ("Activity–outcome gap", [g.text for g in digest.gaps])):
         if items:
             lines.append(f"\n{title}:")
             lines += [f"  {item}" for item in items]

@@ -6,6 +6,7 @@ A mistake raises `InvalidInput` whose `expected` is the subcommand's usage with 
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from bot.checkins.blocker_rules import parse_number
@@ -121,3 +122,7 @@ def split_time_off(text: str, today: date) -> tuple[date, date, str]:
     if last is None:
         return first, first, rest.strip()
     return first, last, reason.strip()
+
+
+# A person as Slack writes a mention in a command's text: <@U024BE7LH> or <@U024BE7LH|name>.
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")

@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from bot.checkins.blocker_rules import BlockerEntry
 from bot.checkins.confidence import Confidence
 from bot.okrs.method.chain import Chain, ChainNode, NodeKind, path_up
-from bot.okrs.method.enums import Status
+from bot.okrs.method.enums import ActivityStatus, Frequency, Status
 from bot.okrs.method.explanations import early_warnings, tree_miss
 from bot.okrs.method.health import metric_health
+from bot.okrs.method.movement import is_plateau
 from bot.okrs.method.proposals import proposals
 from bot.okrs.views import objective_parts
 
@@ -24,6 +25,8 @@ PARTICIPATION_ORDER = (ON_TIME, LATE, EXCUSED, MISSED, OPEN)
 # An owner this sure while the number is red (or this unsure while it is green) disagrees
 # with the measurement enough to say so (confidence is 1 to 10: docs/method.md).
 SURE, UNSURE = 7, 3
+# Work reported under way this many weekly check-ins running while what it drives stays flat.
+GAP_WEEKS = 3
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,19 @@ class Disagreement:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """An activity under way while a KPI it should move stays flat."""
+
+    activity: ChainNode
+    kpi: ChainNode
+
+    @property
+    def text(self) -> str:
+        return (f"{self.activity.name} is in progress while {self.kpi.name} has stayed flat "
+                f"for {GAP_WEEKS} weeks: {self.kpi.health.reason}")
+
+
+@dataclass(frozen=True)
 class Digest:
     team: str
     cycle: str
@@ -63,6 +79,7 @@ class Digest:
     decisions: list[str] = field(default_factory=list)  # what needs a decision, in words
     reported_vs_measured: list[Disagreement] = field(default_factory=list)
     explanations: list[str] = field(default_factory=list)  # the method's diagnosis in words
+    gaps: list[Gap] = field(default_factory=list)  # activity–outcome gaps
 
 
 def _status_then(node: ChainNode, at: datetime) -> tuple[float | None, Status | None]:
@@ -133,13 +150,21 @@ def build_digest(*, team: str, cycle: str, window: tuple[datetime, datetime], ch
             disagreements.append(Disagreement(node, reported))
     explanations = [miss for n in nodes if (miss := tree_miss(chain, n)) is not None]
     explanations += [w.text for w in early_warnings(chain, shown | set(measured))]
+    gaps = [Gap(activity, kpi) for objective in objectives
+            for activity in chain.children_of(objective.id)
+            if activity.kind is NodeKind.ACTIVITY
+            and activity.blueprint.activity_status is ActivityStatus.IN_PROGRESS
+            for kpi in chain.children_of(activity.id)
+            if kpi.kind is NodeKind.KPI and is_plateau(
+                kpi.blueprint.measurements, GAP_WEEKS, Frequency.WEEKLY, now,
+                spec=kpi.blueprint.metric)]
     return Digest(
         team=team, cycle=cycle, window=window, participation=participation,
         status_counts=_count(nodes), objectives=per_objective, turned_red=turned_red,
         recovered=recovered,
         new_blockers=[b for b in ours if start <= b.created_at <= window[1]],
         blockers=ours, north_star=chain.north_star, decisions=decisions,
-        reported_vs_measured=disagreements, explanations=explanations)
+        reported_vs_measured=disagreements, explanations=explanations, gaps=gaps)
 
 
 def _distance(chain: Chain, blocker: BlockerEntry) -> int:

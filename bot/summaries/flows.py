@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.checkins import service as checkin_service
 from bot.checkins.rounds import CheckinAnswer, CheckinRound, QuestionSet
 from bot.errors import NotAllowed, NotFound
 from bot.okrs.flows import Actor, Reading
-from bot.okrs.method.chain import NodeKind
+from bot.okrs.method.chain import ChainNode, NodeKind
 from bot.okrs.method.names import Candidate, resolve
 from bot.okrs.store.models import Objective
 from bot.people import service as people_service
@@ -82,13 +82,50 @@ def may_see(db_session: Session, workspace_id: int, actor: Actor, team: Team,
 
 def team_digest(reading: Reading, actor: Actor, *, typed: str | None = None) -> Digest:
     """The digest of the team named (or the asker's own) for its latest check-in cycle."""
-    db_session, workspace, now = reading.db_session, reading.workspace, reading.now
+    db_session, workspace = reading.db_session, reading.workspace
     team = find_team(db_session, workspace.id, actor, typed)
     members = _members(db_session, team)
     if not may_see(db_session, workspace.id, actor, team, members):
         raise NotAllowed(f"The digest of {team.name} is for its members, its managers, the "
                          "people they report to and workspace admins.", owner=None,
                          item=team.name)
+    keys = set(db_session.scalars(select(Objective.key).where(
+        Objective.workspace_id == workspace.id, Objective.team_id == team.id)))
+    objectives = [o for o in reading.chain.of_kind(NodeKind.OBJECTIVE)
+                  if o.key in keys or (not keys and o.owner in members)]
+    return _digest(reading, team.name, {uid: name for uid, (name, _r) in members.items()},
+                   objectives)
+
+
+def line_digest(reading: Reading, actor: Actor, *, person: str) -> Digest:
+    """What a manager's DM says: the same digest over their whole reporting line (everyone
+    below them, directly or through others) and what those people own. For the manager,
+    anyone above them, and workspace admins."""
+    db_session, workspace = reading.db_session, reading.workspace
+    line = people_service.reporting_line(db_session=db_session, workspace_id=workspace.id,
+                                         slack_user_id=person)
+    asker = actor.slack_user_id or ""
+    above = people_service.reporting_line(db_session=db_session, workspace_id=workspace.id,
+                                          slack_user_id=asker) if asker != person else line
+    admin = db_session.scalar(select(Person.is_admin).where(
+        Person.workspace_id == workspace.id, Person.slack_user_id == asker))
+    if not (actor.is_operator or person in above or admin):
+        raise NotAllowed("A reporting line's digest is for its head, the people above them "
+                         "and workspace admins.", owner=person, item="reporting line")
+    names = dict(db_session.execute(select(
+        Person.slack_user_id, func.coalesce(Person.display_name, Person.real_name,
+                                            Person.slack_user_id))
+        .where(Person.workspace_id == workspace.id,
+               Person.slack_user_id.in_(list(line)))).all())
+    members = {uid: names.get(uid, uid) for uid in line if uid != person}
+    objectives = [o for o in reading.chain.of_kind(NodeKind.OBJECTIVE) if o.owner in line]
+    return _digest(reading, f"{names.get(person, person)}'s reporting line", members,
+                   objectives)
+
+
+def _digest(reading: Reading, title: str, members: dict[str, str],
+            objectives: list[ChainNode]) -> Digest:
+    db_session, workspace, now = reading.db_session, reading.workspace, reading.now
     rounds = list(db_session.scalars(select(CheckinRound).where(
         CheckinRound.workspace_id == workspace.id,
         CheckinRound.slack_user_id.in_(list(members)), CheckinRound.due_at <= now)))
@@ -99,18 +136,14 @@ def team_digest(reading: Reading, actor: Actor, *, typed: str | None = None) -> 
     answers = _answers(db_session, workspace.id, [r.id for r in current.values()])
     participants = [
         Participant(uid, name, _state(current[uid], now), answers.get(current[uid].id, ()))
-        for uid, (name, _role) in members.items() if uid in current]
+        for uid, name in members.items() if uid in current]
     chain = reading.chain
-    keys = set(db_session.scalars(select(Objective.key).where(
-        Objective.workspace_id == workspace.id, Objective.team_id == team.id)))
-    objectives = [o for o in chain.of_kind(NodeKind.OBJECTIVE)
-                  if o.key in keys or (not keys and o.owner in members)]
     blockers = checkin_service.open_blockers(db_session=db_session, workspace_id=workspace.id)
     confidences = checkin_service.latest_confidences_by_key(
         db_session=db_session, workspace_id=workspace.id,
         keys=[n.key for n in chain.nodes.values()
               if n.kind in (NodeKind.KEY_RESULT, NodeKind.KPI)])
-    return build_digest(team=team.name, cycle=cycle or "no check-in yet", window=window,
+    return build_digest(team=title, cycle=cycle or "no check-in yet", window=window,
                         chain=chain, objectives=objectives, participants=participants,
                         blockers=blockers, confidences=confidences, now=now)
 

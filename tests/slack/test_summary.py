@@ -89,3 +89,24 @@ def test_the_manager_and_people_above_see_it_and_others_are_refused(
            "report to and workspace admins" in json.dumps(refused)
     nobody = summary(planned, "summary preview", user="U0STRANGER")
     assert "You are in no team of the plan" in json.dumps(nobody)
+
+
+def test_a_managers_reporting_line_and_the_activity_outcome_gap(planned: RunningBot) -> None:
+    week_of_rounds(planned)
+    # The tours are in progress (the plan says so) while the completion they drive is flat.
+    for days in (22, 14, 7, 1):
+        with freeze_time(NOW - timedelta(days=days)):
+            planned.slack.command("update onboarding-completion 12", user_id=MAYA)
+
+    lars = json.dumps(summary(planned, "summary <@U0AIVP001|lars> preview", user=LARS),
+                      ensure_ascii=False)
+
+    assert "Lars Eriksen's reporting line: the week in OKRs" in lars
+    assert "1 on time, 1 late, 1 excused, 1 missed" in lars
+    assert ("Implement in-app onboarding tours for AI features is in progress while AI "
+            "feature onboarding completion rate has stayed flat for 3 weeks") in lars
+    mine = json.dumps(summary(planned, "summary <@U0AIPM001> preview", user=MAYA),
+                      ensure_ascii=False)
+    assert "Maya Chen's reporting line" in mine  # Priya reports to Maya
+    refused = json.dumps(summary(planned, "summary <@U0AIVP001> preview", user=PRIYA))
+    assert "A reporting line's digest is for its head, the people above them" in refused

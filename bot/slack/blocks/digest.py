@@ -97,7 +97,8 @@ def detail_parts(digest: Digest, *, now: datetime) -> list[dict]:
                 f"{escape(d.node.name)}: confidence {d.confidence.confidence}/10 from "
                 f"<@{d.confidence.reported_by}>, measured {escape(d.node.health.reason)}"
                 for d in digest.reported_vs_measured]),
-            ("*What explains it*", digest.explanations)):
+            ("*What explains it*", digest.explanations),
+            ("*Activity–outcome gap*", [g.text for g in digest.gaps])):
         if lines:
             blocks += packed([escape(line) if title != "*Reported vs measured*" else line
                               for line in lines], title=title, more_hint="",

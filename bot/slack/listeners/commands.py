@@ -53,10 +53,11 @@ SUBCOMMANDS = (
     ),
     Subcommand(
         name="summary",
-        summary="Your team's week in OKRs (or a team's you manage or lead): who checked in, "
-                "how its key results and KPIs stand and what moved, what is blocked, what "
-                "needs a decision, and each person's answers. Shown to you alone.",
-        usage="/okr summary [team] [preview]",
+        summary="Your team's week in OKRs (or a team's you manage or lead, or an @person's "
+                "whole reporting line): who checked in, how its key results and KPIs stand and "
+                "what moved, what is blocked, what needs a decision, and each person's "
+                "answers. Shown to you alone.",
+        usage="/okr summary [team | @person] [preview]",
         example="/okr summary preview",
         handler=okr_summary,
         reads_chain=True,

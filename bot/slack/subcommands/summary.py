@@ -1,5 +1,6 @@
-"""`/okr summary [team] [preview]`: the team's weekly digest, to the asker alone (the weekly
-post to the team's channel is issue 10's next part; until it lands, both forms preview)."""
+"""`/okr summary [team | @person] [preview]`: a team's weekly digest, or a manager's over their
+reporting line (what their DM will say), to the asker alone (the weekly post to the team's
+channel and the manager's DM are issue 10's next part; until they land, both forms preview)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from bot import clock
 from bot.errors import Choice
 from bot.slack.blocks import digest as blocks
 from bot.slack.blocks.mrkdwn import context, escape
+from bot.slack.grammar import MENTION
 from bot.slack.router import CommandRequest
 from bot.slack.subcommands.common import actor, answers, reading
 from bot.summaries import flows
@@ -25,7 +27,10 @@ def okr_summary(request: CommandRequest) -> dict:
     if words and words[-1].lower() == PREVIEW:
         words = words[:-1]
     read = reading(request)
-    digest = flows.team_digest(read, actor(request), typed=" ".join(words) or None)
+    typed = " ".join(words)
+    person = MENTION.match(typed)
+    digest = (flows.line_digest(read, actor(request), person=person.group(1)) if person
+              else flows.team_digest(read, actor(request), typed=typed or None))
     messages = blocks.preview(digest, now=clock.now())
     shown = [block for message in messages for block in message["blocks"]]
     if len(shown) > MAX_BLOCKS:

@@ -9,10 +9,10 @@ from bot.errors import Choice
 from bot.okrs import flows, team_flows
 from bot.slack.blocks import chain_views
 from bot.slack.blocks.mrkdwn import escape
+from bot.slack.grammar import MENTION
 from bot.slack.router import CommandRequest
 from bot.slack.subcommands.common import actor, answers, reading
 
-MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
