@@ -25,7 +25,7 @@ TABLES = {
     "metric_activities", "metric_objectives", "measurements", "blockers", "confidence_reports",
     "slack_request_receipts", "checkin_question_sets", "checkin_rounds", "checkin_answers",
     "time_off", "outbox_messages", "slack_dm_channels", "outbox_pacing", "metric_changes",
-    "metric_alerts",
+    "metric_alerts", "team_digests",
 }
 
 
@@ -120,7 +120,7 @@ def test_downgrading_one_step_removes_only_blockers_and_confidence(database_url:
                                        "checkin_question_sets", "checkin_rounds",
                                        "checkin_answers", "time_off", "outbox_messages",
                                        "slack_dm_channels", "outbox_pacing", "metric_changes",
-                                       "metric_alerts"}
+                                       "metric_alerts", "team_digests"}
     schema.upgrade(database_url)
     assert tables(engine) == TABLES
 
@@ -128,7 +128,7 @@ def test_downgrading_one_step_removes_only_blockers_and_confidence(database_url:
 def test_downgrading_the_change_log_removes_only_it(database_url: str, engine: Engine) -> None:
     schema.upgrade(database_url)
     schema.downgrade(database_url, "0010")
-    assert tables(engine) == TABLES - {"metric_changes", "metric_alerts"}
+    assert tables(engine) == TABLES - {"metric_changes", "metric_alerts", "team_digests"}
     schema.upgrade(database_url)
     assert tables(engine) == TABLES
 
@@ -136,6 +136,6 @@ def test_downgrading_the_change_log_removes_only_it(database_url: str, engine: E
 def test_downgrading_the_alerts_removes_only_them(database_url: str, engine: Engine) -> None:
     schema.upgrade(database_url)
     schema.downgrade(database_url, "0011")
-    assert tables(engine) == TABLES - {"metric_alerts"}
+    assert tables(engine) == TABLES - {"metric_alerts", "team_digests"}
     schema.upgrade(database_url)
     assert tables(engine) == TABLES

@@ -80,6 +80,7 @@ class Digest:
     reported_vs_measured: list[Disagreement] = field(default_factory=list)
     explanations: list[str] = field(default_factory=list)  # the method's diagnosis in words
     gaps: list[Gap] = field(default_factory=list)  # activity–outcome gaps
+    alerts: list[str] = field(default_factory=list)  # red alerts told to owners in the window
 
 
 def _status_then(node: ChainNode, at: datetime) -> tuple[float | None, Status | None]:
@@ -104,7 +105,7 @@ def _count(nodes: list[ChainNode]) -> dict[str, int]:
 def build_digest(*, team: str, cycle: str, window: tuple[datetime, datetime], chain: Chain,
                  objectives: list[ChainNode], participants: list[Participant],
                  blockers: list[BlockerEntry], confidences: dict[str, Confidence],
-                 now: datetime) -> Digest:
+                 now: datetime, alerts: list[str] | None = None) -> Digest:
     """The digest of one team for one cycle (`window`: when answers were collected)."""
     start = window[0]
     participation: dict[str, list[Participant]] = {state: [] for state in PARTICIPATION_ORDER}
@@ -164,7 +165,8 @@ def build_digest(*, team: str, cycle: str, window: tuple[datetime, datetime], ch
         recovered=recovered,
         new_blockers=[b for b in ours if start <= b.created_at <= window[1]],
         blockers=ours, north_star=chain.north_star, decisions=decisions,
-        reported_vs_measured=disagreements, explanations=explanations, gaps=gaps)
+        reported_vs_measured=disagreements, explanations=explanations, gaps=gaps,
+        alerts=list(alerts or ()))
 
 
 def _distance(chain: Chain, blocker: BlockerEntry) -> int:

@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.alerts.models import MetricAlert
 from bot.checkins import service as checkin_service
 from bot.checkins.rounds import CheckinAnswer, CheckinRound, QuestionSet
 from bot.errors import NotAllowed, NotFound
 from bot.okrs.flows import Actor, Reading
 from bot.okrs.method.chain import ChainNode, NodeKind
 from bot.okrs.method.names import Candidate, resolve
-from bot.okrs.store.models import Objective
+from bot.okrs.store.models import Metric, Objective
 from bot.people import service as people_service
 from bot.people.models import Person, Team, TeamMembership, TeamRole
 from bot.summaries.digest import (
@@ -143,9 +144,21 @@ def _digest(reading: Reading, title: str, members: dict[str, str],
         db_session=db_session, workspace_id=workspace.id,
         keys=[n.key for n in chain.nodes.values()
               if n.kind in (NodeKind.KEY_RESULT, NodeKind.KPI)])
+    red = db_session.execute(
+        select(Metric.name, MetricAlert.reason, MetricAlert.action, Metric.objective_id)
+        .join(Metric, Metric.id == MetricAlert.metric_id)
+        .where(MetricAlert.workspace_id == workspace.id, MetricAlert.level == "red",
+               MetricAlert.opened_at >= window[0], MetricAlert.opened_at <= now)
+        .order_by(MetricAlert.opened_at)).all()
+    ours = {o.key for o in objectives}
+    objective_keys = dict(db_session.execute(select(Objective.id, Objective.key).where(
+        Objective.workspace_id == workspace.id)).all())
+    alerts = [f"{name}: {reason}" + (f" (the plan says: {action})" if action else "")
+              for name, reason, action, objective_id in red
+              if objective_id is None or objective_keys.get(objective_id) in ours]
     return build_digest(team=title, cycle=cycle or "no check-in yet", window=window,
                         chain=chain, objectives=objectives, participants=participants,
-                        blockers=blockers, confidences=confidences, now=now)
+                        blockers=blockers, confidences=confidences, now=now, alerts=alerts)
 
 
 def _state(checkin_round: CheckinRound, now: datetime) -> str:

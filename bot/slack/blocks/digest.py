@@ -93,6 +93,7 @@ def detail_parts(digest: Digest, *, now: datetime) -> list[dict]:
                          more_hint="", max_sections=WHOLE)
     for title, lines in (
             ("*Needs a decision*", digest.decisions),
+            ("*Red alerts told to owners*", digest.alerts),
             ("*Reported vs measured*", [
                 f"{escape(d.node.name)}: confidence {d.confidence.confidence}/10 from "
                 f"<@{d.confidence.reported_by}>, measured {escape(d.node.health.reason)}"
@@ -116,3 +117,11 @@ def detail_parts(digest: Digest, *, now: datetime) -> list[dict]:
 def preview(digest: Digest, *, now: datetime) -> list[dict]:
     """The digest as the asker alone sees it: the headline, then the detail's parts."""
     return [headline(digest), *detail_parts(digest, now=now)]
+
+
+def late_answer(name: str, answers: Sequence[tuple[str, str]]) -> dict:
+    """A check-in answered after the digest went out, added to its thread, marked late."""
+    lines = [f"_{escape(question)}_\n{escape(answer)}" for question, answer in answers]
+    blocks = packed(lines or ["_nothing written_"], title=f"*{escape(name)}* (late)",
+                    more_hint="", max_sections=WHOLE)
+    return {"text": fallback(f"{name} checked in late"), "blocks": blocks[:MAX_PART_BLOCKS]}
