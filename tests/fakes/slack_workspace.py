@@ -78,6 +78,12 @@ class FakeWorkspace:
                        "bot_id": self.bot_id, "app_id": self.app_id, "team": self.team_id,
                        "ts": ts} | ({"blocks": p["blocks"]} if "blocks" in p else {})  # fmt: skip
             message |= {"metadata": p["metadata"]} if "metadata" in p else {}
+            if p.get("thread_ts") and method == "chat.postMessage":
+                parent = next((m for m in self.messages.get(channel, [])
+                               if m["ts"] == p["thread_ts"]), None)
+                if parent is None:
+                    return {"ok": False, "error": "thread_not_found"}
+                message["thread_ts"] = p["thread_ts"]
             extra = {"text": message["text"]} if method == "chat.update" else {}
             if method == "chat.postMessage":
                 self.messages.setdefault(channel, []).append(message)
@@ -86,6 +92,8 @@ class FakeWorkspace:
             return ok | {"message_ts": self._next_ts()}
         if method == "conversations.history":
             return self._history(p)
+        if method == "conversations.replies":
+            return self._replies(p)
         if method == "conversations.open":
             return self._conversations_open(p)
         if method == "users.info":
@@ -110,9 +118,24 @@ class FakeWorkspace:
         oldest = float(p.get("oldest") or 0)
         limit = int(p.get("limit") or 100)
         with_metadata = p.get("include_all_metadata") in (True, "1", "true")
+        # Replies stay in their thread (conversations.replies), as in Slack.
         found = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
                  for m in reversed(self.messages.get(p["channel"], []))
-                 if float(m["ts"]) > oldest][:limit]
+                 if float(m["ts"]) > oldest and m.get("thread_ts", m["ts"]) == m["ts"]][:limit]
+        return {"ok": True, "messages": found, "has_more": False,
+                "response_metadata": {"next_cursor": ""}}
+
+    def _replies(self, p: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent, then its replies oldest first, after `oldest` (exclusive);
+        metadata only with include_all_metadata. One page."""
+        oldest = float(p.get("oldest") or 0)
+        with_metadata = p.get("include_all_metadata") in (True, "1", "true")
+        thread = [m for m in self.messages.get(p["channel"], [])
+                  if m["ts"] == p["ts"] or m.get("thread_ts") == p["ts"]]
+        if not thread:
+            return {"ok": False, "error": "thread_not_found"}
+        found = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+                 for m in thread if m["ts"] == p["ts"] or float(m["ts"]) > oldest]
         return {"ok": True, "messages": found, "has_more": False,
                 "response_metadata": {"next_cursor": ""}}
 

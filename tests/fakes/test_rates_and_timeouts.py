@@ -65,3 +65,19 @@ def test_history_returns_messages_newest_first_with_metadata_when_asked(
     assert "metadata" not in plain["messages"][0]
     after = client.conversations_history(channel="D0ALICE", oldest=first["ts"])
     assert after["messages"] == []  # `oldest` is exclusive, as Slack's
+
+
+def test_a_thread_keeps_its_replies_out_of_the_channels_history(client: WebClient) -> None:
+    parent = client.chat_postMessage(channel="C0TEAM", text="the digest")
+    metadata = {"event_type": "okr_bot_outbox", "event_payload": {"outbox_id": 9}}
+    reply = client.chat_postMessage(channel="C0TEAM", text="the detail",
+                                    thread_ts=parent["ts"], metadata=metadata)
+    assert [m["text"] for m in client.conversations_history(channel="C0TEAM")["messages"]] == \
+        ["the digest"]
+    thread = client.conversations_replies(channel="C0TEAM", ts=parent["ts"],
+                                          include_all_metadata=True)["messages"]
+    assert [(m["text"], m.get("thread_ts")) for m in thread] == [
+        ("the digest", None), ("the detail", parent["ts"])]
+    assert thread[1]["metadata"] == metadata and thread[1]["ts"] == reply["ts"]
+    with pytest.raises(SlackApiError, match="thread_not_found"):
+        client.chat_postMessage(channel="C0TEAM", text="lost", thread_ts="1.000001")
