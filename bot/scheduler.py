@@ -35,6 +35,7 @@ from bot.outbox.sender import send_outbox
 from bot.people.time_zones import refresh_time_zones
 from bot.slack.clients import SlackClients
 from bot.slack.receipts import KEEP_RECEIPTS_FOR, prune_receipts, prune_request_receipts
+from bot.summaries.posting import PostTally, post_digests
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,11 @@ def check_alerts_job(context: JobContext) -> str:
     return Outcome(str(tally), idle=tally == AlertTally())
 
 
+def post_digests_job(context: JobContext) -> str:
+    tally = post_digests(context.session_factory, context.chains, context.now())
+    return Outcome(str(tally), idle=tally == PostTally())
+
+
 def _every(interval: timedelta, *, past_the_hour: int = 0) -> IntervalTrigger:
     """Fire times on a fixed grid in UTC (from a fixed start, not from when the process
     started), so every replica's ticks fall on the same instants."""
@@ -130,6 +136,12 @@ JOBS: dict[str, Job] = {
             # Every five minutes, off the minute check-ins fall due on.
             lambda: _every(timedelta(minutes=5), past_the_hour=2),
             check_alerts_job),
+        Job("post-digests",
+            "Post each team's digest in its channel when its check-in window closes (once per "
+            "team and cycle), its detail in the headline's thread once Slack has the "
+            "headline, and answers that come late added to that thread.",
+            lambda: _every(timedelta(minutes=1)),
+            post_digests_job),
         Job("open-dm-channels",
             "Open the DM channel of everyone due for a check-in within "
             "OUTBOX_OPEN_AHEAD_DAYS who has none yet, paced under conversations.open's limit "

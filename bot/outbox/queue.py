@@ -35,11 +35,13 @@ OPEN_DM = "open-dm"
 
 def enqueue(db_session: Session, *, team_id: str, kind: str, dedupe_key: str, text: str,
             blocks: list[dict[str, Any]] | None = None, user_id: str | None = None,
-            channel: str | None = None, now: datetime | None = None) -> OutboxMessage:
+            channel: str | None = None, thread_ts: str | None = None,
+            now: datetime | None = None) -> OutboxMessage:
     """Queue a message to a person (`user_id`, sent to their DM) or a `channel`, inside the
     caller's transaction, so it goes if and only if the caller's work commits. Idempotent:
     the same `dedupe_key` in a workspace returns the message already queued (whatever its
-    state) and queues nothing. `text` is what notifications show beside the blocks."""
+    state) and queues nothing. `text` is what notifications show beside the blocks;
+    `thread_ts`, a message of `channel` to reply to in its thread."""
     if (user_id is None) == (channel is None):
         raise InvalidInput("a message goes to a person or to a channel",
                            field="recipient", expected="exactly one of user_id or channel")
@@ -54,7 +56,8 @@ def enqueue(db_session: Session, *, team_id: str, kind: str, dedupe_key: str, te
         return found
     message = OutboxMessage(
         team_id=team_id, kind=kind, channel=channel, user_id=user_id, dedupe_key=dedupe_key,
-        payload={"text": text} | ({"blocks": blocks} if blocks is not None else {}),
+        payload={"text": text} | ({"blocks": blocks} if blocks is not None else {})
+        | ({"thread_ts": thread_ts} if thread_ts else {}),
         status=OutboxStatus.QUEUED, attempts=0,
         next_attempt_at=now or clock.now(), created_at=now or clock.now())
     try:

@@ -262,6 +262,7 @@ def _deliver(client: WebClient, claim: Claim,
     target = channel
     posted, failure = _call(lambda: client.chat_postMessage(
         channel=target, text=claim.payload["text"], blocks=claim.payload.get("blocks"),
+        thread_ts=claim.payload.get("thread_ts"),
         metadata={"event_type": EVENT_TYPE,
                   "event_payload": {"outbox_id": claim.id, "kind": claim.kind}}))
     if failure is not None:
@@ -280,9 +281,9 @@ def _find_posted(client: WebClient, claim: Claim, channel: str,
     if abs(now - clock.real_now()) <= CLOCK_SKEW:
         oldest = f"{(claim.check_since - CLOCK_SKEW).timestamp():.6f}"
     cursor: str | None = None
+    thread = claim.payload.get("thread_ts")  # a reply is found in its thread only
     for _ in range(HISTORY_PAGES):
-        page, failure = _call(lambda c=cursor: client.conversations_history(
-            channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=c))
+        page, failure = _call(lambda c=cursor: _page(client, channel, thread, oldest, c))
         if failure is not None:
             return None, failure
         for message in page.get("messages") or []:
@@ -294,6 +295,15 @@ def _find_posted(client: WebClient, claim: Claim, channel: str,
         if not cursor:
             break
     return None, None
+
+
+def _page(client: WebClient, channel: str, thread: str | None, oldest: str | None,
+          cursor: str | None) -> Any:
+    if thread:
+        return client.conversations_replies(channel=channel, ts=thread, oldest=oldest,
+                                            include_all_metadata=True, limit=200, cursor=cursor)
+    return client.conversations_history(channel=channel, oldest=oldest,
+                                        include_all_metadata=True, limit=200, cursor=cursor)
 
 
 def _record(context: JobContext, claim: Claim, outcome: Attempt, decided: Verdict,

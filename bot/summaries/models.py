@@ -23,4 +23,7 @@ class TeamDigest(Base):
     headline_id: Mapped[int | None] = mapped_column(
         ForeignKey("outbox_messages.id", ondelete="SET NULL"))
     threaded_at: Mapped[datetime | None]  # the detail queued as replies to the headline
+    # The newest check-in answer when the thread was queued: any answer after it is late and
+    # goes into the thread on its own (ids, not times: an answer's time is the app's clock).
+    answers_through: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("window_closed_at", INSTANT, nullable=False),
         sa.Column("headline_id", sa.Integer(), nullable=True),
         sa.Column("threaded_at", INSTANT, nullable=True),
+        sa.Column("answers_through", sa.Integer(), nullable=True),
         sa.Column("created_at", INSTANT, nullable=False),
         sa.ForeignKeyConstraint(["workspace_id"], ["workspaces.id"],
                                 name=op.f("fk_team_digests_workspace_id_workspaces"),

@@ -1,0 +1,168 @@
+"""The `post-digests` job: each team's digest in its channel when its check-in window closes,
+once per team and cycle, then its detail in the headline's thread, then late answers added
+there. What happens once is decided in the database: a team_digests row claimed before the
+headline is queued, its `threaded_at` set in the transaction that queues the thread, and each
+late answer queued under a key of its own (the outbox sends each exactly once)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.checkins.rounds import CheckinAnswer, CheckinRound, QuestionSet
+from bot.db import transaction
+from bot.okrs.flows import Actor, Reading
+from bot.okrs.store.cache import ChainCache
+from bot.outbox.models import OutboxMessage, OutboxStatus
+from bot.outbox.queue import enqueue
+from bot.people.models import Person, Team, TeamMembership, Workspace
+from bot.slack.blocks.digest import detail_parts, headline, late_answer
+from bot.summaries.flows import team_digest
+from bot.summaries.models import TeamDigest
+
+# A window that closed longer ago than this (an outage, a first start) is not posted late:
+# a digest of an old week helps nobody decide anything now.
+POST_WITHIN = timedelta(days=2)
+
+
+@dataclass
+class PostTally:
+    posted: int = 0
+    threaded: int = 0
+    late: int = 0
+
+    def __str__(self) -> str:
+        return (f"{self.posted} digests posted, {self.threaded} threads, {self.late} late "
+                "answers added")
+
+
+def post_digests(session_factory: sessionmaker[Session], chains: ChainCache,
+                 now: datetime) -> PostTally:
+    tally = PostTally()
+    with session_factory() as session:
+        teams = session.execute(
+            select(Team.id, Team.workspace_id).join(Workspace)
+            .where(Team.slack_channel_id.is_not(None), Workspace.uninstalled_at.is_(None))
+            .order_by(Team.id)).all()
+    for team_id, _workspace_id in teams:
+        with transaction(session_factory) as session:
+            tally.posted += _post_headline(session, chains, team_id, now)
+        with transaction(session_factory) as session:
+            tally.threaded += _post_thread(session, chains, team_id, now)
+        with transaction(session_factory) as session:
+            tally.late += _post_late_answers(session, team_id)
+    return tally
+
+
+def _closed_cycle(session: Session, team: Team, now: datetime) -> tuple[str, datetime] | None:
+    """The team's latest cycle whose every round has closed, and when the last one closed."""
+    members = select(Person.slack_user_id).join(
+        TeamMembership, TeamMembership.person_id == Person.id).where(
+        TeamMembership.team_id == team.id)
+    latest = session.execute(
+        select(CheckinRound.cycle, func.max(CheckinRound.closes_at))
+        .where(CheckinRound.workspace_id == team.workspace_id,
+               CheckinRound.slack_user_id.in_(members), CheckinRound.due_at <= now)
+        .group_by(CheckinRound.cycle).order_by(CheckinRound.cycle.desc()).limit(1)).first()
+    if latest is None or latest[1] > now or latest[1] < now - POST_WITHIN:
+        return None
+    return latest[0], latest[1]
+
+
+def _reading(session: Session, chains: ChainCache, team: Team, now: datetime) -> Reading:
+    return Reading(session, chains, team.workspace, now)
+
+
+def _post_headline(session: Session, chains: ChainCache, team_id: int, now: datetime) -> int:
+    team = session.get(Team, team_id)
+    if team is None or team.slack_channel_id is None:
+        return 0
+    closed = _closed_cycle(session, team, now)
+    if closed is None:
+        return 0
+    cycle, closed_at = closed
+    row = TeamDigest(workspace_id=team.workspace_id, team_id=team.id, cycle=cycle,
+                     window_closed_at=closed_at, created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return 0  # posted already, by an earlier tick or another replica
+    reading = _reading(session, chains, team, now)
+    message = headline(team_digest(reading, Actor.operator(), typed=team.key or team.name))
+    queued = enqueue(session, team_id=reading.workspace.slack_team_id, kind="digest",
+                     dedupe_key=f"digest:{team.id}:{cycle}", text=message["text"],
+                     blocks=message["blocks"], channel=team.slack_channel_id, now=now)
+    row.headline_id = queued.id
+    return 1
+
+
+def _post_thread(session: Session, chains: ChainCache, team_id: int, now: datetime) -> int:
+    """The detail, as replies to the headline once Slack has given the headline its ts."""
+    found = session.execute(
+        select(TeamDigest, OutboxMessage).join(OutboxMessage,
+                                               OutboxMessage.id == TeamDigest.headline_id)
+        .where(TeamDigest.team_id == team_id, TeamDigest.threaded_at.is_(None),
+               OutboxMessage.status == OutboxStatus.SENT)).first()
+    if found is None:
+        return 0
+    row, sent = found
+    newest = session.scalar(select(func.max(CheckinAnswer.id)).where(
+        CheckinAnswer.workspace_id == row.workspace_id)) or 0
+    claimed = session.execute(update(TeamDigest).where(
+        TeamDigest.id == row.id, TeamDigest.threaded_at.is_(None))
+        .values(threaded_at=now, answers_through=newest))
+    if claimed.rowcount != 1:
+        return 0
+    team = session.get(Team, team_id)
+    if team is None or sent.ts is None:
+        return 0  # the team left the plan meanwhile; a sent message always has its ts
+    reading = _reading(session, chains, team, row.window_closed_at)
+    digest = team_digest(reading, Actor.operator(), typed=team.key or team.name)
+    for number, part in enumerate(detail_parts(digest, now=row.window_closed_at), start=1):
+        enqueue(session, team_id=sent.team_id, kind="digest-detail",
+                dedupe_key=f"digest:{team.id}:{row.cycle}:{number}", text=part["text"],
+                blocks=part["blocks"], channel=sent.sent_channel or sent.channel,
+                thread_ts=sent.ts, now=now)
+    return 1
+
+
+def _post_late_answers(session: Session, team_id: int) -> int:
+    """Answers to a posted cycle that arrived after its thread was queued, added to it."""
+    rows = session.execute(
+        select(TeamDigest.cycle, TeamDigest.team_id, OutboxMessage, CheckinAnswer,
+               QuestionSet.questions, Person)
+        .join(OutboxMessage, OutboxMessage.id == TeamDigest.headline_id)
+        .join(CheckinRound, (CheckinRound.cycle == TeamDigest.cycle)
+              & (CheckinRound.workspace_id == TeamDigest.workspace_id))
+        .join(Person, (Person.slack_user_id == CheckinRound.slack_user_id)
+              & (Person.workspace_id == TeamDigest.workspace_id))
+        .join(TeamMembership, (TeamMembership.person_id == Person.id)
+              & (TeamMembership.team_id == TeamDigest.team_id))
+        .join(CheckinAnswer, (CheckinAnswer.round_id == CheckinRound.id)
+              & (CheckinAnswer.part == 1) & CheckinAnswer.superseded_at.is_(None))
+        .join(QuestionSet, QuestionSet.id == CheckinAnswer.question_set_id)
+        .where(TeamDigest.team_id == team_id, TeamDigest.threaded_at.is_not(None),
+               OutboxMessage.status == OutboxStatus.SENT,
+               CheckinAnswer.id > TeamDigest.answers_through)).all()
+    told = 0
+    for cycle, team, sent, answer, questions, person in rows:
+        asked = [(q["text"], str(answer.answers.get(q["key"], ""))) for q in questions
+                 if str(answer.answers.get(q["key"], "")).strip()]
+        message = late_answer(person.display_name or person.real_name or person.slack_user_id,
+                              asked)
+        key = f"digest:{team}:{cycle}:late:{answer.id}"
+        before = session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.team_id == sent.team_id, OutboxMessage.dedupe_key == key))
+        if before:
+            continue
+        enqueue(session, team_id=sent.team_id, kind="digest-late", dedupe_key=key,
+                text=message["text"], blocks=message["blocks"],
+                channel=sent.sent_channel or sent.channel, thread_ts=sent.ts,
+                now=answer.submitted_at)
+        told += 1
+    return told
