@@ -19,9 +19,9 @@ from bot.okrs.flows import Actor, Reading
 from bot.okrs.store.cache import ChainCache
 from bot.outbox.models import OutboxMessage, OutboxStatus
 from bot.outbox.queue import enqueue
-from bot.people.models import Person, Team, TeamMembership, Workspace
-from bot.slack.blocks.digest import detail_parts, headline, late_answer
-from bot.summaries.flows import team_digest
+from bot.people.models import Person, Team, TeamMembership, TeamRole, Workspace
+from bot.slack.blocks.digest import detail_parts, headline, late_answer, manager_dm
+from bot.summaries.flows import line_digest, team_digest
 from bot.summaries.models import TeamDigest
 
 # A window that closed longer ago than this (an outage, a first start) is not posted late:
@@ -98,7 +98,28 @@ def _post_headline(session: Session, chains: ChainCache, team_id: int, now: date
                      dedupe_key=f"digest:{team.id}:{cycle}", text=message["text"],
                      blocks=message["blocks"], channel=team.slack_channel_id, now=now)
     row.headline_id = queued.id
+    _tell_managers(session, reading, team, cycle, now)
     return 1
+
+
+def _tell_managers(session: Session, reading: Reading, team: Team, cycle: str,
+                   now: datetime) -> None:
+    """Each manager of the team, their whole reporting line's week by DM: once per manager and
+    cycle, whichever of their teams closes first (the outbox's key refuses a second)."""
+    managers = session.scalars(select(Person.slack_user_id).join(
+        TeamMembership, TeamMembership.person_id == Person.id).where(
+        TeamMembership.team_id == team.id, TeamMembership.role == TeamRole.MANAGER))
+    for manager in managers:
+        key = f"manager-digest:{manager}:{cycle}"
+        if session.scalar(select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.team_id == reading.workspace.slack_team_id,
+                OutboxMessage.dedupe_key == key)):
+            continue
+        message = manager_dm(line_digest(reading, Actor.operator(), person=manager),
+                             person=manager)
+        enqueue(session, team_id=reading.workspace.slack_team_id, kind="manager-digest",
+                dedupe_key=key, text=message["text"], blocks=message["blocks"],
+                user_id=manager, now=now)
 
 
 def _post_thread(session: Session, chains: ChainCache, team_id: int, now: datetime) -> int:

@@ -22,7 +22,7 @@ from bot.summaries.models import TeamDigest
 from bot.summaries.posting import post_digests
 from tests.conftest import TEAM_ID
 from tests.slack.conftest import RunningBot
-from tests.slack.test_summary import CLOSES, PRIYA, week_of_rounds
+from tests.slack.test_summary import CLOSES, LARS, PRIYA, week_of_rounds
 
 CHANNEL = "C0AILAUNCH"  # the AI Launch team's, in the example plan
 
@@ -65,6 +65,13 @@ def test_the_digest_goes_out_once_with_its_thread_and_late_answers(
     detail = json.dumps([t["blocks"] for t in thread], ensure_ascii=False)
     assert "*Optimize onboarding experience for AI features*" in detail
     assert "Shipped &lt;tours&gt; (U0AIPM001)" in detail
+
+    # Lars manages the team: his whole reporting line's week, by DM, once.
+    [to_lars] = [c for c in bot.fake.calls_to("chat.postMessage")
+                 if c.ok and c.params["channel"] == bot.fake.dm_channel(LARS)]
+    lars = json.dumps(to_lars.params["blocks"], ensure_ascii=False)
+    assert "Lars Eriksen's reporting line: the week in OKRs" in lars
+    assert "/okr summary <@U0AIVP001>" in lars
 
     # Priya answers after the digest went out: added to its thread, marked late, once.
     with bot.session_factory.begin() as session:

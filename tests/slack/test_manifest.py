@@ -118,9 +118,10 @@ def test_app_home_tab_is_on(manifest: dict[str, Any]) -> None:
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
 
 
-# Check-ins, alerts and the team digests are built; the manager's own DM is not yet: the
-# product text must not promise it (a new user once looked for what was promised).
-UNBUILT = re.compile(r"managers?'?s? DM|DM (to|for) (the )?managers?", re.IGNORECASE)
+# Check-ins, alerts, the team digests and the managers' DMs are built; installing in many
+# workspaces and the measurements API are not yet (issue 11): the product text must not
+# promise them (a new user once looked for what was promised).
+UNBUILT = re.compile(r"oauth|workspaces|measurements api|prometheus", re.IGNORECASE)
 
 
 def test_manifest_descriptions_promise_only_what_is_built(manifest: dict[str, Any]) -> None:

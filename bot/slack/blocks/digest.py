@@ -125,3 +125,23 @@ def late_answer(name: str, answers: Sequence[tuple[str, str]]) -> dict:
     blocks = packed(lines or ["_nothing written_"], title=f"*{escape(name)}* (late)",
                     more_hint="", max_sections=WHOLE)
     return {"text": fallback(f"{name} checked in late"), "blocks": blocks[:MAX_PART_BLOCKS]}
+
+
+def manager_dm(digest: Digest, *, person: str) -> dict:
+    """A manager's DM: their reporting line's headline, then what asks for them: decisions,
+    reported vs measured, activity–outcome gaps; the rest is a command away."""
+    head = headline(digest)
+    blocks = head["blocks"][:2]
+    for title, lines in (("*Needs a decision*", [escape(d) for d in digest.decisions]),
+                         ("*Reported vs measured*", [
+                             f"{escape(d.node.name)}: confidence {d.confidence.confidence}/10 "
+                             f"from <@{d.confidence.reported_by}>, measured "
+                             f"{escape(d.node.health.reason)}"
+                             for d in digest.reported_vs_measured]),
+                         ("*Activity–outcome gap*", [escape(g.text) for g in digest.gaps])):
+        if lines:
+            blocks += packed(lines, title=title, more_hint=f"see `/okr summary <@{person}>`",
+                             max_sections=4)
+    blocks = blocks[:MAX_PART_BLOCKS]
+    blocks.append(context(f"The whole week of your reporting line: `/okr summary <@{person}>`"))
+    return {"text": head["text"], "blocks": blocks}
