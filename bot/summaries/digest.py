@@ -68,6 +68,7 @@ class Digest:
     team: str
     cycle: str
     window: tuple[datetime, datetime]
+    since: datetime  # what changed is counted from here: the previous digest, or the window
     participation: dict[str, list[Participant]]
     status_counts: dict[str, int]  # green, yellow, red, stale, no data
     objectives: list[tuple[ChainNode, list[Moved]]]  # each with its key results, old → new
@@ -105,9 +106,11 @@ def _count(nodes: list[ChainNode]) -> dict[str, int]:
 def build_digest(*, team: str, cycle: str, window: tuple[datetime, datetime], chain: Chain,
                  objectives: list[ChainNode], participants: list[Participant],
                  blockers: list[BlockerEntry], confidences: dict[str, Confidence],
-                 now: datetime, alerts: list[str] | None = None) -> Digest:
-    """The digest of one team for one cycle (`window`: when answers were collected)."""
-    start = window[0]
+                 now: datetime, alerts: list[str] | None = None,
+                 since: datetime | None = None) -> Digest:
+    """The digest of one team for one cycle (`window`: when answers were collected). What
+    changed is counted from `since`, the previous digest (else the window's opening)."""
+    start = since or window[0]
     participation: dict[str, list[Participant]] = {state: [] for state in PARTICIPATION_ORDER}
     for person in participants:
         participation[person.state].append(person)
@@ -160,10 +163,10 @@ def build_digest(*, team: str, cycle: str, window: tuple[datetime, datetime], ch
                 kpi.blueprint.measurements, GAP_WEEKS, Frequency.WEEKLY, now,
                 spec=kpi.blueprint.metric)]
     return Digest(
-        team=team, cycle=cycle, window=window, participation=participation,
+        team=team, cycle=cycle, window=window, since=start, participation=participation,
         status_counts=_count(nodes), objectives=per_objective, turned_red=turned_red,
         recovered=recovered,
-        new_blockers=[b for b in ours if start <= b.created_at <= window[1]],
+        new_blockers=[b for b in ours if start <= b.created_at <= now],
         blockers=ours, north_star=chain.north_star, decisions=decisions,
         reported_vs_measured=disagreements, explanations=explanations, gaps=gaps,
         alerts=list(alerts or ()))

@@ -29,6 +29,7 @@ from bot.summaries.digest import (
     Participant,
     build_digest,
 )
+from bot.summaries.models import TeamDigest
 
 WEEK = timedelta(days=7)
 
@@ -95,7 +96,7 @@ def team_digest(reading: Reading, actor: Actor, *, typed: str | None = None) -> 
     objectives = [o for o in reading.chain.of_kind(NodeKind.OBJECTIVE)
                   if o.key in keys or (not keys and o.owner in members)]
     return _digest(reading, team.name, {uid: name for uid, (name, _r) in members.items()},
-                   objectives)
+                   objectives, team_id=team.id)
 
 
 def line_digest(reading: Reading, actor: Actor, *, person: str) -> Digest:
@@ -125,7 +126,7 @@ def line_digest(reading: Reading, actor: Actor, *, person: str) -> Digest:
 
 
 def _digest(reading: Reading, title: str, members: dict[str, str],
-            objectives: list[ChainNode]) -> Digest:
+            objectives: list[ChainNode], team_id: int | None = None) -> Digest:
     db_session, workspace, now = reading.db_session, reading.workspace, reading.now
     rounds = list(db_session.scalars(select(CheckinRound).where(
         CheckinRound.workspace_id == workspace.id,
@@ -156,9 +157,14 @@ def _digest(reading: Reading, title: str, members: dict[str, str],
     alerts = [f"{name}: {reason}" + (f" (the plan says: {action})" if action else "")
               for name, reason, action, objective_id in red
               if objective_id is None or objective_keys.get(objective_id) in ours]
+    # What changed since the team's previous digest (a manager's line: since the window).
+    since = db_session.scalar(select(func.max(TeamDigest.window_closed_at)).where(
+        TeamDigest.team_id == team_id, TeamDigest.cycle != (cycle or ""),
+        TeamDigest.window_closed_at < window[0])) if team_id is not None else None
     return build_digest(team=title, cycle=cycle or "no check-in yet", window=window,
                         chain=chain, objectives=objectives, participants=participants,
-                        blockers=blockers, confidences=confidences, now=now, alerts=alerts)
+                        blockers=blockers, confidences=confidences, now=now, alerts=alerts,
+                        since=since)
 
 
 def _state(checkin_round: CheckinRound, now: datetime) -> str:

@@ -18,7 +18,6 @@ from bot.slack.blocks.visuals import sparkline, status_mark
 from bot.summaries.digest import MISSED, PARTICIPATION_ORDER, Digest, Moved
 
 MAX_PART_BLOCKS = 45  # of Slack's 50 per message, room for a part's own header and context
-MAX_CHARTS = 5  # red and yellow key results drawn in the thread
 WHOLE = 10_000  # sections a list may take: the detail is split into messages, never cut
 
 
@@ -48,7 +47,8 @@ def headline(digest: Digest) -> dict:
     lines = [f"*Check-ins* ({digest.cycle}, {start:%a %-d %b} – {end:%a %-d %b}): {said}"
              + (f". Missed: {missed}" if missed else ""),
              f"*Key results and KPIs:* {numbers}",
-             f"*Turned red:* {_names(digest.turned_red)} · *Back to green:* "
+             f"*Since {digest.since:%a %-d %b}* · *turned red:* {_names(digest.turned_red)} · "
+             f"*back to green:* "
              f"{_names(digest.recovered)} · *New blockers:* "
              f"{', '.join(b.label for b in digest.new_blockers) or 'none'}"]
     star = digest.north_star
@@ -77,16 +77,15 @@ def _moved_line(moved: Moved) -> str:
 def detail_parts(digest: Digest, *, now: datetime) -> list[dict]:
     """The thread: each part one message, the whole detail over as many as it takes."""
     blocks: list[dict] = []
-    charts = 0
     for objective, moved in digest.objectives:
         lines = [_moved_line(m) for m in moved] or ["_no key results_"]
         blocks += packed(lines, title=f"{_mark(objective)} *{escape(objective.name)}*",
                          more_hint="", max_sections=WHOLE)
+        # Every red and yellow key result drawn: the thread takes as many messages as it needs.
         for m in moved:
-            if m.node.health.status.value in ("red", "yellow") and charts < MAX_CHARTS \
+            if m.node.health.status.value in ("red", "yellow") \
                     and (chart := trend_chart(m.node)) is not None:
                 blocks.append(chart)
-                charts += 1
     if digest.blockers:
         blocks += packed([entry_text(b, now=now) for b in digest.blockers],
                          title="*Blocked*, closest to the North Star first",
