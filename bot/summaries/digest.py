@@ -116,8 +116,10 @@ def build_digest(*, team: str, cycle: str, window: tuple[datetime, datetime], ch
         participation[person.state].append(person)
     measured: dict[tuple[NodeKind, str], ChainNode] = {}
     per_objective = []
+    activities: set[tuple[NodeKind, str]] = set()
     for objective in objectives:
-        key_results, _activities, kpis = objective_parts(chain, objective)
+        key_results, driving, kpis = objective_parts(chain, objective)
+        activities |= {a.id for a in driving}
         moved = []
         for node in (*key_results, *kpis.values()):
             measured[node.id] = node
@@ -131,7 +133,7 @@ def build_digest(*, team: str, cycle: str, window: tuple[datetime, datetime], ch
                   and then[n.id] is not Status.RED]
     recovered = [n for n in nodes if n.health.status is Status.GREEN
                  and then[n.id] in (Status.YELLOW, Status.RED)]
-    shown = set(measured) | {o.id for o in objectives}
+    shown = set(measured) | {o.id for o in objectives} | activities
     ours = [b for b in blockers if b.item is None or b.item.id in shown]
     ours.sort(key=lambda b: (_distance(chain, b), b.created_at))
     decisions = [f"{n.label} {n.name} has been red since before {start:%-d %b}: "
