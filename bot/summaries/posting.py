@@ -27,6 +27,9 @@ from bot.summaries.models import TeamDigest
 # A window that closed longer ago than this (an outage, a first start) is not posted late:
 # a digest of an old week helps nobody decide anything now.
 POST_WITHIN = timedelta(days=2)
+# Answers this long after their digest are not added to its thread: by then the next week's
+# digest is out, and the job would read ever more past cycles every minute.
+LATE_WITHIN = timedelta(days=7)
 
 
 @dataclass
@@ -54,7 +57,7 @@ def post_digests(session_factory: sessionmaker[Session], chains: ChainCache,
         with transaction(session_factory) as session:
             tally.threaded += _post_thread(session, chains, team_id, now)
         with transaction(session_factory) as session:
-            tally.late += _post_late_answers(session, team_id)
+            tally.late += _post_late_answers(session, team_id, now)
     return tally
 
 
@@ -152,7 +155,7 @@ def _post_thread(session: Session, chains: ChainCache, team_id: int, now: dateti
     return 1
 
 
-def _post_late_answers(session: Session, team_id: int) -> int:
+def _post_late_answers(session: Session, team_id: int, now: datetime) -> int:
     """Answers to a posted cycle that arrived after its thread was queued, added to it."""
     rows = session.execute(
         select(TeamDigest.cycle, TeamDigest.team_id, OutboxMessage, CheckinAnswer,
@@ -168,6 +171,7 @@ def _post_late_answers(session: Session, team_id: int) -> int:
               & (CheckinAnswer.part == 1) & CheckinAnswer.superseded_at.is_(None))
         .join(QuestionSet, QuestionSet.id == CheckinAnswer.question_set_id)
         .where(TeamDigest.team_id == team_id, TeamDigest.threaded_at.is_not(None),
+               TeamDigest.created_at >= now - LATE_WITHIN,
                OutboxMessage.status == OutboxStatus.SENT,
                CheckinAnswer.id > TeamDigest.answers_through)).all()
     told = 0
