@@ -1,6 +1,6 @@
-"""`okr-bot summary TEAM [--at ISO-TIME]`: a team's weekly digest in the terminal, as of now or
-of an instant (to see what a week looked like). The digest's channel post is the next part of
-issue 10; `/okr summary preview` shows the same in Slack."""
+"""`okr-bot summary TEAM [--at ISO-TIME] [--post]`: a team's weekly digest in the terminal, as
+of now or of an instant (to see what a week looked like); with `--post`, queued to be posted
+in the team's channel now (`/okr summary TEAM` does the same from Slack)."""
 
 from __future__ import annotations
 
@@ -52,10 +52,11 @@ def summary_lines(digest: Digest) -> list[str]:
 
 def run(args: argparse.Namespace, database_url: str) -> int:
     from bot import clock
-    from bot.db import make_engine, read_only_session_factory
+    from bot.db import make_engine, make_session_factory, read_only_session_factory
     from bot.okrs import flows
     from bot.okrs.store.cache import ChainCache
     from bot.summaries import flows as summary_flows
+    from bot.summaries import posting
 
     at = clock.now()
     if args.at:
@@ -69,6 +70,16 @@ def run(args: argparse.Namespace, database_url: str) -> int:
             return 2
     engine = make_engine(database_url)
     try:
+        if args.post:
+            with make_session_factory(engine).begin() as session:
+                workspace = flows.workspace(session, args.workspace)
+                team = summary_flows.team_to_post(session, workspace.id, flows.Actor.operator(),
+                                                  args.team)
+                asked = posting.ask_to_post(session, team, at)
+            print(f"{team.name}'s digest is queued for <#{team.slack_channel_id}>: a running "
+                  "server posts it within the minute (or: okr-bot jobs run post-digests, then "
+                  "send-outbox)." if asked else f"{team.name}'s digest was queued already.")
+            return 0
         with read_only_session_factory(engine)() as session:
             read = flows.Reading(session, ChainCache(), flows.workspace(session, args.workspace),
                                  at)
@@ -85,4 +96,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     summary.add_argument("team", help="the team's key or name")
     summary.add_argument("--at", help="as of this instant (ISO 8601 with zone; default now)")
     summary.add_argument("--workspace", help="Slack team id (default: the only workspace)")
+    summary.add_argument("--post", action="store_true",
+                         help="post it in the team's channel now, with its detail in the thread")
     return summary

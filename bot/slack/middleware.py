@@ -146,7 +146,7 @@ def answer_replays(body: dict, context: BoltContext,
     trigger_id, kind = replayable
     if kind == "command":
         route = context["router"].resolve(body.get("text") or "")
-        if route.subcommand is None or route.subcommand.writes_nothing:
+        if not route.writes:
             next()  # it only reads: a replay does no harm, and none is recorded to look up
             return None
     unit_of_work = context["unit_of_work"]

@@ -48,6 +48,9 @@ class Subcommand:
     reads_chain: bool = False
     # Writes nothing, whether or not it reads the chain (help): no request receipt to look up.
     only_says: bool = False
+    # For a command that reads the chain but writes with some words (`summary … ` posts unless
+    # `preview`): given the arguments, whether this invocation writes.
+    writes_with: Callable[[str], bool] | None = None
 
     @property
     def writes_nothing(self) -> bool:
@@ -62,6 +65,20 @@ class Route:
     args: str
     subcommand: Subcommand | None = None
     suggestion: Subcommand | None = None
+
+    @property
+    def writes(self) -> bool:
+        """Whether this invocation may write (and so reads no chain, and has a receipt)."""
+        sub = self.subcommand
+        if sub is None:
+            return False
+        if sub.writes_with is not None and sub.writes_with(self.args):
+            return True
+        return not sub.writes_nothing
+
+    @property
+    def reads_chain(self) -> bool:
+        return self.subcommand is not None and self.subcommand.reads_chain and not self.writes
 
 
 @dataclass

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.alerts.models import MetricAlert
 from bot.checkins import service as checkin_service
 from bot.checkins.rounds import CheckinAnswer, CheckinRound, QuestionSet
-from bot.errors import NotAllowed, NotFound
+from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.okrs.flows import Actor, Reading
 from bot.okrs.method.chain import ChainNode, NodeKind
 from bot.okrs.method.names import Candidate, resolve
@@ -68,9 +68,11 @@ def _members(db_session: Session, team: Team) -> dict[str, tuple[str, TeamRole]]
 
 
 def may_see(db_session: Session, workspace_id: int, actor: Actor, team: Team,
-            members: dict[str, tuple[str, TeamRole]]) -> bool:
-    """Its members, its managers and everyone above them, and workspace admins."""
-    if actor.is_operator or (actor.slack_user_id or "") in members:
+            members: dict[str, tuple[str, TeamRole]], *, to_post: bool = False) -> bool:
+    """Its members, its managers and everyone above them, and workspace admins; to post it in
+    the team's channel, its managers, everyone above them and admins."""
+    mine = members.get(actor.slack_user_id or "")
+    if actor.is_operator or (mine is not None and (not to_post or mine[1] is TeamRole.MANAGER)):
         return True
     person = db_session.scalar(select(Person).where(
         Person.workspace_id == workspace_id, Person.slack_user_id == actor.slack_user_id))
@@ -97,6 +99,22 @@ def team_digest(reading: Reading, actor: Actor, *, typed: str | None = None) -> 
                   if o.key in keys or (not keys and o.owner in members)]
     return _digest(reading, team.name, {uid: name for uid, (name, _r) in members.items()},
                    objectives, team_id=team.id)
+
+
+def team_to_post(db_session: Session, workspace_id: int, actor: Actor,
+                 typed: str | None) -> Team:
+    """The team whose digest the actor asks to post in its channel now, if they may."""
+    team = find_team(db_session, workspace_id, actor, typed)
+    if not may_see(db_session, workspace_id, actor, team, _members(db_session, team),
+                   to_post=True):
+        raise NotAllowed(f"Posting the digest of {team.name} in its channel is for its "
+                         "managers, the people they report to and workspace admins. To see "
+                         "it yourself, ask for a preview.", owner=None, item=team.name)
+    if team.slack_channel_id is None:
+        raise InvalidInput(f"{team.name} has no channel to post in: give the team a "
+                           "`channel:` in the plan.", field="team",
+                           expected="a team with a channel")
+    return team
 
 
 def line_digest(reading: Reading, actor: Actor, *, person: str) -> Digest:

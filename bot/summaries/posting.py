@@ -55,6 +55,8 @@ def post_digests(session_factory: sessionmaker[Session], chains: ChainCache,
         with transaction(session_factory) as session:
             tally.posted += _post_headline(session, chains, team_id, now)
         with transaction(session_factory) as session:
+            tally.posted += _post_asked_for(session, chains, team_id, now)
+        with transaction(session_factory) as session:
             tally.threaded += _post_thread(session, chains, team_id, now)
         with transaction(session_factory) as session:
             tally.late += _post_late_answers(session, team_id, now)
@@ -102,6 +104,39 @@ def _post_headline(session: Session, chains: ChainCache, team_id: int, now: date
                      blocks=message["blocks"], channel=team.slack_channel_id, now=now)
     row.headline_id = queued.id
     _tell_managers(session, reading, team, cycle, now)
+    return 1
+
+
+ON_DEMAND = "on demand"  # the cycle of a digest someone asked to post now
+
+
+def ask_to_post(session: Session, team: Team, now: datetime) -> bool:
+    """Claim a digest of the team to be posted now (`/okr summary`, `okr-bot summary --post`):
+    the next tick builds and queues it. False if one was asked for this minute already."""
+    row = TeamDigest(workspace_id=team.workspace_id, team_id=team.id,
+                     cycle=f"{ON_DEMAND} {now:%Y-%m-%d %H:%M}", window_closed_at=now,
+                     created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _post_asked_for(session: Session, chains: ChainCache, team_id: int, now: datetime) -> int:
+    row = session.scalars(select(TeamDigest).where(
+        TeamDigest.team_id == team_id, TeamDigest.headline_id.is_(None),
+        TeamDigest.cycle.startswith(ON_DEMAND)).with_for_update().limit(1)).first()
+    team = session.get(Team, team_id)
+    if row is None or team is None or team.slack_channel_id is None:
+        return 0
+    reading = _reading(session, chains, team, now)
+    message = headline(team_digest(reading, Actor.operator(), typed=team.key or team.name))
+    queued = enqueue(session, team_id=reading.workspace.slack_team_id, kind="digest",
+                     dedupe_key=f"digest:{team.id}:{row.cycle}", text=message["text"],
+                     blocks=message["blocks"], channel=team.slack_channel_id, now=now)
+    row.headline_id = queued.id
     return 1
 
 

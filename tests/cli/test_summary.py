@@ -32,3 +32,13 @@ def test_what_it_cannot_do_is_one_line(tmp_path: Path) -> None:
     bad_time = okr_bot("summary", "ai-launch", "--at", "yesterday", cwd=tmp_path)
     assert bad_time.returncode == 2
     assert "--at 'yesterday' needs a date, time and zone" in bad_time.stderr
+
+
+def test_post_queues_it_for_the_teams_channel(tmp_path: Path) -> None:
+    assert okr_bot("plan", "import", str(AI_PLAN), cwd=tmp_path).returncode == 0
+    posted = okr_bot("summary", "ai-launch", "--post", cwd=tmp_path)
+    assert posted.returncode == 0, posted.stderr
+    assert posted.stdout.startswith("AI Launch's digest is queued for <#C0AILAUNCH>")
+    ran = okr_bot("jobs", "run", "post-digests", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert "1 digests posted" in ran.stdout + ran.stderr

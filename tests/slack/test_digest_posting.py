@@ -22,7 +22,7 @@ from bot.summaries.models import TeamDigest
 from bot.summaries.posting import post_digests
 from tests.conftest import TEAM_ID
 from tests.slack.conftest import RunningBot
-from tests.slack.test_summary import CLOSES, LARS, PRIYA, week_of_rounds
+from tests.slack.test_summary import CLOSES, LARS, MAYA, PRIYA, week_of_rounds
 
 CHANNEL = "C0AILAUNCH"  # the AI Launch team's, in the example plan
 
@@ -115,3 +115,27 @@ def test_two_jobs_at_once_post_one_digest(planned: RunningBot) -> None:
         assert session.scalar(select(func.count()).select_from(TeamDigest)) == 1
     tick(bot, CLOSES + timedelta(minutes=2))
     assert len([p for p in posts(bot) if p["thread_ts"] is None]) == 1
+
+
+def test_a_manager_posts_it_on_demand_and_a_member_is_told_how_to_preview(
+        planned: RunningBot) -> None:
+    bot = planned
+    week_of_rounds(bot)
+    asked_at = CLOSES - timedelta(hours=1)  # mid-week, before the window closes
+    with freeze_time(asked_at):
+        member = bot.slack.command("summary ai-launch", user_id=MAYA)
+        manager = bot.slack.command("summary ai-launch", user_id=LARS)
+        again = bot.slack.command("summary", user_id=LARS)  # his own team, the same minute
+    assert "To see it yourself, ask for a preview" in member.json["text"]
+    assert manager.json["text"] == ("AI Launch's digest goes to <#C0AILAUNCH> within the minute, "
+                                    "its detail in the thread.")
+    assert again.json["text"] == "AI Launch's digest is on its way to <#C0AILAUNCH> already."
+    tick(bot, asked_at + timedelta(seconds=30))
+    tick(bot, asked_at + timedelta(seconds=90))
+    [head, *thread] = posts(bot)
+    assert head["blocks"][0]["text"]["text"] == "AI Launch: the week in OKRs"
+    assert "1 on time, 1 late, 1 excused, 1 missed" in head["blocks"][1]["text"]["text"]
+    assert thread and {t["thread_ts"] for t in thread} == {head["ts"]}
+    # No manager DM for a digest asked for on demand: that is the weekly one's.
+    assert not [c for c in bot.fake.calls_to("chat.postMessage")
+                if c.params.get("channel") == bot.fake.dm_channel(LARS)]

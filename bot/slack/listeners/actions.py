@@ -17,7 +17,7 @@ def share_in_channel(body: dict, action: dict, respond: Respond, context: BoltCo
     """Post what the person saw, freshly rendered, visibly in the channel."""
     route = context["router"].resolve(action.get("value") or "")
     # Only what reads the chain, never what writes, may be re-run by a Share button.
-    if route.subcommand is None or not route.subcommand.reads_chain:
+    if not route.reads_chain:
         return
     user = body["user"]["id"]
     request = CommandRequest(args=route.args, user_id=user, team_id=body["team"]["id"],

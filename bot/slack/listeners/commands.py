@@ -16,6 +16,7 @@ from bot.slack.subcommands.checkin import okr_checkin
 from bot.slack.subcommands.common import answerable_now
 from bot.slack.subcommands.status import okr_status
 from bot.slack.subcommands.summary import okr_summary
+from bot.slack.subcommands.summary import posts as summary_posts
 from bot.slack.subcommands.time_off import okr_ooo
 from bot.slack.subcommands.update import okr_update
 from bot.slack.subcommands.views import (
@@ -56,11 +57,13 @@ SUBCOMMANDS = (
         summary="Your team's week in OKRs (or a team's you manage or lead, or an @person's "
                 "whole reporting line): who checked in, how its key results and KPIs stand and "
                 "what moved, what is blocked, what needs a decision, and each person's "
-                "answers. Shown to you alone.",
+                "answers. With `preview`, shown to you alone; without, a team's managers post "
+                "it in its channel.",
         usage="/okr summary [team | @person] [preview]",
         example="/okr summary preview",
         handler=okr_summary,
         reads_chain=True,
+        writes_with=summary_posts,
     ),
     Subcommand(
         name="why",
@@ -187,7 +190,7 @@ def answer_okr(ack: Ack, command: dict, context: BoltContext, client: WebClient)
         ack(**help_message(router, unknown=route.typed, suggestion=route.suggestion))
         return
     request = _request(command, context, route.args)
-    if route.subcommand.reads_chain:
+    if route.reads_chain:
         request.unit_of_work.only_reads()
         if not answerable_now(request):
             ack(**working())
