@@ -82,6 +82,7 @@ class Digest:
     explanations: list[str] = field(default_factory=list)  # the method's diagnosis in words
     gaps: list[Gap] = field(default_factory=list)  # activity–outcome gaps
     alerts: list[str] = field(default_factory=list)  # red alerts told to owners in the window
+    kpis_in_trouble: list[ChainNode] = field(default_factory=list)  # red, then yellow
 
 
 def _status_then(node: ChainNode, at: datetime) -> tuple[float | None, Status | None]:
@@ -171,7 +172,11 @@ def build_digest(*, team: str, cycle: str, window: tuple[datetime, datetime], ch
         new_blockers=[b for b in ours if start <= b.created_at <= now],
         blockers=ours, north_star=chain.north_star, decisions=decisions,
         reported_vs_measured=disagreements, explanations=explanations, gaps=gaps,
-        alerts=list(alerts or ()))
+        alerts=list(alerts or ()),
+        kpis_in_trouble=sorted((n for n in nodes if n.kind is NodeKind.KPI
+                                and n.health.status in (Status.RED, Status.YELLOW)
+                                and not n.health.stale),
+                               key=lambda n: n.health.status is not Status.RED))
 
 
 def _distance(chain: Chain, blocker: BlockerEntry) -> int:

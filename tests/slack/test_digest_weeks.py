@@ -23,6 +23,7 @@ from bot.okrs.views import objective_parts
 from bot.people.models import Workspace
 from bot.scheduler import run_job
 from tests.conftest import TEAM_ID
+from tests.fakes.chart_block import data_visualization_problems
 from tests.slack.conftest import RunningBot
 
 CHANNEL = "C0AILAUNCH"
@@ -166,6 +167,11 @@ def test_six_weeks_of_digests(planned: RunningBot) -> None:
             late = [r for r in replies if "(late)" in r["text"]]
             assert len(late) == 1 and "Week 3: caught up late" in late[0]["text"]
         thread = " ".join(r["text"] for r in replies)
+        if week in (1, 2):  # red: its trend is drawn in the thread, valid as Slack's block
+            charts = [b for r in replies for b in json.loads(r["text"])
+                      if b["type"] == "data_visualization"]
+            assert any(c["title"] == "First-week activation (%)" for c in charts)
+            assert all(data_visualization_problems(c) == [] for c in charts)
         if week >= 2:  # open since week 0: two weeks running
             assert "has blocked Implement in-app onboarding tours for AI features" in thread
         if week in (1, 2):  # red both at the previous digest and now

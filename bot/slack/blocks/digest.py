@@ -86,6 +86,12 @@ def detail_parts(digest: Digest, *, now: datetime) -> list[dict]:
             if m.node.health.status.value in ("red", "yellow") \
                     and (chart := trend_chart(m.node)) is not None:
                 blocks.append(chart)
+    if digest.kpis_in_trouble:
+        blocks += packed([f"{_mark(k)} {escape(k.name)}: _{escape(k.health.reason)}_"
+                          for k in digest.kpis_in_trouble], title="*KPIs in trouble*",
+                         more_hint="", max_sections=WHOLE)
+        blocks += [chart for k in digest.kpis_in_trouble
+                   if (chart := trend_chart(k)) is not None]
     if digest.blockers:
         blocks += packed([entry_text(b, now=now) for b in digest.blockers],
                          title="*Blocked*, closest to the North Star first",
