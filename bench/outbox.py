@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import re
 import tempfile
 import threading
 import time
@@ -122,6 +123,8 @@ def run(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
             "duplicates": sum(n - 1 for n in landed.values() if n > 1),
             "losses": args.people - len(landed), "refused": report["refused"],
             "opens": report["opens"], "runs": len(outcomes), "problems": report["problems"],
+            "late": sum(int(m[1]) for o in outcomes
+                        if (m := re.search(r"(\d+) slots given back", o))),
             "job": job}
 
 
@@ -158,7 +161,7 @@ def main() -> None:
           f" pacing efficiency {figures['theory'] / figures['wall']:.2f}")
     print(f"  duplicates {figures['duplicates']}, losses {figures['losses']}, "
           f"429s {figures['refused']}, conversations.open {figures['opens']}, "
-          f"runs {figures['runs']}")
+          f"runs {figures['runs']}, slots given back (late) {figures['late']}")
     print(f"  bot CPU {figures['cpu'] * 1000 / args.people:.2f} ms per DM "
           f"({figures['cpu']:.1f} s in all)")
     if args.checkin:

@@ -33,7 +33,7 @@ from bot.okrs.method.health import Measurement as Point
 from bot.okrs.plans.plan import CheckinSchedule
 from bot.okrs.store.loader import recent_measurements
 from bot.okrs.store.models import Metric
-from bot.outbox.queue import enqueue
+from bot.outbox.queue import Outgoing, enqueue, enqueue_many
 from bot.people.models import Person, Team, TeamMembership, Workspace
 from bot.slack.blocks.checkin_dm import checkin_dm, reminder_dm
 
@@ -127,15 +127,16 @@ def _time_off(db_session: Session, workspace: Workspace,
     return {person: tuple(ranges) for person, ranges in away.items()}
 
 
-def _insert_round(db_session: Session, values: dict[str, Any]) -> int | None:
-    """The new round's id, or None when one exists for that person and cycle already."""
+def _insert_rounds(db_session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """The new rounds' ids by person, in one statement; a person whose round for that cycle
+    exists already (another team's, another process's) is left out."""
     dialect = db_session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (insert(CheckinRound).values(**values)
+    statement = (insert(CheckinRound).values(rows)
                  .on_conflict_do_nothing(index_elements=["workspace_id", "slack_user_id",
                                                          "cycle"])
-                 .returning(CheckinRound.id))
-    return db_session.scalar(statement)
+                 .returning(CheckinRound.id, CheckinRound.slack_user_id))
+    return {who: round_id for round_id, who in db_session.execute(statement)}
 
 
 def _open_rounds(session_factory: sessionmaker[Session], workspace_id: int, now: datetime,
@@ -164,8 +165,7 @@ def _open_rounds(session_factory: sessionmaker[Session], workspace_id: int, now:
             batch = due[start:start + ROUNDS_PER_TRANSACTION]
             read = _Read.of(db_session, workspace,
                             [p.slack_user_id for p, cycle in batch if not cycle.excused])
-            for person, cycle in batch:
-                _open_round(db_session, workspace, person, cycle, now, tally, read)
+            _open_batch(db_session, workspace, batch, now, tally, read)
 
 
 def _opening(db_session: Session, workspace_id: int) -> bool:
@@ -178,22 +178,32 @@ def _opening(db_session: Session, workspace_id: int) -> bool:
         _OPENING_LOCK + workspace_id))))
 
 
-def _open_round(db_session: Session, workspace: Workspace, person: Person,
-                cycle: schedule.Cycle, now: datetime, tally: Tally, read: _Read) -> None:
-    round_id = _insert_round(db_session, {
+def _open_batch(db_session: Session, workspace: Workspace,
+                batch: list[tuple[Person, schedule.Cycle]], now: datetime, tally: Tally,
+                read: _Read) -> None:
+    """The batch's rounds in one statement, then the DMs of those that are new in another: a
+    statement per person was most of the job's CPU per DM (docs/performance.md)."""
+    if not batch:
+        return
+    opened = _insert_rounds(db_session, [{
         "workspace_id": workspace.id, "slack_user_id": person.slack_user_id,
         "cycle": cycle.id, "due_at": cycle.due, "closes_at": cycle.closes,
         "reminder_at": cycle.remind_at, "created_at": now,
         "status": EXCUSED if cycle.excused else DUE,
-        "excused_reason": cycle.excused.value if cycle.excused else None})
-    if round_id is None:
-        return  # this week's round exists (another team's, or another process's)
-    if cycle.excused:
-        tally.excused += 1
-    else:
-        _queue_dm(db_session, workspace, person, round_id, cycle.closes, now,
-                  key=f"checkin:{person.slack_user_id}:{cycle.id}", read=read)
+        "excused_reason": cycle.excused.value if cycle.excused else None}
+        for person, cycle in batch])
+    messages = []
+    for person, cycle in batch:
+        round_id = opened.get(person.slack_user_id)
+        if round_id is None:
+            continue  # this week's round exists (another team's, or another process's)
+        if cycle.excused:
+            tally.excused += 1
+            continue
+        messages.append(_dm(workspace, person, round_id, cycle.closes, read,
+                            key=f"checkin:{person.slack_user_id}:{cycle.id}"))
         tally.opened += 1
+    enqueue_many(db_session, messages, now=now)
 
 
 @dataclass(frozen=True)
@@ -226,17 +236,16 @@ class _Read:
         return cls(owned, recent, last, dict(blockers))
 
 
-def _queue_dm(db_session: Session, workspace: Workspace, person: Person, round_id: int,
-              closes: datetime, now: datetime, *, key: str, read: _Read | None = None) -> None:
+def _dm(workspace: Workspace, person: Person, round_id: int, closes: datetime, read: _Read,
+        *, key: str) -> Outgoing:
     who = person.slack_user_id
-    read = read or _Read.of(db_session, workspace, [who])
     zone = schedule.zone_of(person.time_zone)
     greeting = answering.greeting_of(read.owned.get(who, []), read.recent,
                                      since=read.last_answered.get(who),
                                      closes=_local(closes, zone))
     message = checkin_dm(greeting, round_id=round_id, blockers=read.blockers.get(who, []))
-    enqueue(db_session, team_id=workspace.slack_team_id, kind="checkin", dedupe_key=key,
-            text=message["text"], blocks=message["blocks"], user_id=who, now=now)
+    return Outgoing(team_id=workspace.slack_team_id, kind="checkin", dedupe_key=key,
+                    text=message["text"], blocks=message["blocks"], user_id=who)
 
 
 def _local(instant: datetime, zone: ZoneInfo) -> str:
@@ -260,9 +269,11 @@ def _remind_and_resend(db_session: Session, workspace: Workspace, now: datetime,
         person = people.get(found.slack_user_id)
         if found.snoozed_until is not None:
             if person is not None:
-                _queue_dm(db_session, workspace, person, found.id, found.closes_at, now,
-                          key=f"checkin:{found.slack_user_id}:{found.cycle}:"
-                              f"snoozed:{found.snoozed_until.isoformat()}")
+                read = _Read.of(db_session, workspace, [person.slack_user_id])
+                enqueue_many(db_session, [_dm(
+                    workspace, person, found.id, found.closes_at, read,
+                    key=f"checkin:{found.slack_user_id}:{found.cycle}:"
+                        f"snoozed:{found.snoozed_until.isoformat()}")], now=now)
                 tally.resent += 1
             found.snoozed_until = None
             continue

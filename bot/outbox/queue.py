@@ -10,6 +10,7 @@ message leaves it to be taken up again when the lease runs out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,15 +41,7 @@ def enqueue(db_session: Session, *, team_id: str, kind: str, dedupe_key: str, te
     caller's transaction, so it goes if and only if the caller's work commits. Idempotent:
     the same `dedupe_key` in a workspace returns the message already queued (whatever its
     state) and queues nothing. `text` is what notifications show beside the blocks."""
-    if (user_id is None) == (channel is None):
-        raise InvalidInput("a message goes to a person or to a channel",
-                           field="recipient", expected="exactly one of user_id or channel")
-    if not text.strip():
-        raise InvalidInput("a message needs text for notifications", field="text",
-                           expected="non-empty text")
-    if blocks is not None and len(blocks) > MAX_BLOCKS:
-        raise InvalidInput(f"a message has {len(blocks)} blocks", field="blocks",
-                           expected=f"at most {MAX_BLOCKS} blocks")
+    _check(user_id=user_id, channel=channel, text=text, blocks=blocks)
     found = _by_key(db_session, team_id, dedupe_key)
     if found is not None:
         return found
@@ -68,6 +61,52 @@ def enqueue(db_session: Session, *, team_id: str, kind: str, dedupe_key: str, te
             raise
         return found
     return message
+
+
+def _check(*, user_id: str | None, channel: str | None, text: str,
+           blocks: list[dict[str, Any]] | None) -> None:
+    if (user_id is None) == (channel is None):
+        raise InvalidInput("a message goes to a person or to a channel",
+                           field="recipient", expected="exactly one of user_id or channel")
+    if not text.strip():
+        raise InvalidInput("a message needs text for notifications", field="text",
+                           expected="non-empty text")
+    if blocks is not None and len(blocks) > MAX_BLOCKS:
+        raise InvalidInput(f"a message has {len(blocks)} blocks", field="blocks",
+                           expected=f"at most {MAX_BLOCKS} blocks")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message for enqueue_many: what enqueue takes, as one value."""
+
+    team_id: str
+    kind: str
+    dedupe_key: str
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    user_id: str | None = None
+    channel: str | None = None
+
+
+def enqueue_many(db_session: Session, messages: Sequence[Outgoing], *, now: datetime) -> None:
+    """enqueue for many messages in one statement, inside the caller's transaction (a row and
+    a flush per message was most of the check-in job's CPU per DM). A key already queued in
+    its workspace is left as it is, whatever its state: the database's unique key decides,
+    so two transactions queueing one key at once still make one message."""
+    if not messages:
+        return
+    for m in messages:
+        _check(user_id=m.user_id, channel=m.channel, text=m.text, blocks=m.blocks)
+    dialect = db_session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db_session.execute(insert(OutboxMessage).values([{
+        "team_id": m.team_id, "kind": m.kind, "channel": m.channel, "user_id": m.user_id,
+        "dedupe_key": m.dedupe_key,
+        "payload": {"text": m.text} | ({"blocks": m.blocks} if m.blocks is not None else {}),
+        "status": OutboxStatus.QUEUED, "attempts": 0, "next_attempt_at": now,
+        "created_at": now} for m in messages])
+        .on_conflict_do_nothing(index_elements=["team_id", "dedupe_key"]))
 
 
 def _by_key(db_session: Session, team_id: str, dedupe_key: str) -> OutboxMessage | None:

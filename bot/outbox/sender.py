@@ -53,6 +53,7 @@ _REAL_MONOTONIC = (time.monotonic,)
 def _seconds() -> float:
     return _REAL_MONOTONIC[0]()
 
+LATE = "late"  # the run's tally of slots given back
 EVENT_TYPE = "okr_bot_outbox"  # the metadata every outbox post carries
 HISTORY_PAGES = 5  # 1,000 messages back; a DM holds far fewer in one retry's span
 # Slack's ts is the posting instant; look a little before the attempt, for clock skew.
@@ -100,11 +101,14 @@ def send_outbox(context: JobContext) -> str:
                            messages=",".join(str(s.claim.id) for s in sent))
             release_late(context.session_factory, batch.late, worker=worker,
                          now=context.now())
+            tally[LATE] += len(batch.late)
     waiting, first = count_waiting(context.session_factory)
     next_at = f" (next at {first.isoformat(timespec='seconds')})" if first else ""
+    # Each slot given back is budget unused: the first sign of a machine too busy to pace.
+    late = f"; {tally[LATE]} slots given back (late)" if tally[LATE] else ""
     return Outcome(f"sent {tally[Verdict.SENT]}, to retry {tally[Verdict.RETRY]}, failed "
                    f"{tally[Verdict.FAILED]}, rate-limited {tally[Verdict.HELD]}; "
-                   f"{waiting} waiting{next_at}", idle=not tally)
+                   f"{waiting} waiting{next_at}{late}", idle=not tally)
 
 
 def _scope(claim: Claim) -> tuple[str, str]:
