@@ -13,7 +13,7 @@ first of their teams (by key) whose week it is.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -67,15 +67,18 @@ ROUNDS_PER_TRANSACTION = 100
 _OPENING_LOCK = 0x6F6B7200
 
 
-def run_checkins(session_factory: sessionmaker[Session], now: datetime) -> Tally:
+def run_checkins(session_factory: sessionmaker[Session], now: datetime, *,
+                 queued: Callable[[], None] = lambda: None) -> Tally:
     """One pass as of `now`, workspace by workspace, so one workspace's rows are never held
-    while another's are worked on."""
+    while another's are worked on. `queued` is told after each commit that queued DMs (the
+    runtime's sender takes them at once: bot/outbox/wake.py)."""
     tally = Tally()
     with session_factory() as session:
         workspaces = list(session.scalars(select(Workspace.id).where(
             Workspace.uninstalled_at.is_(None)).order_by(Workspace.id)))
     for workspace_id in workspaces:
-        _open_rounds(session_factory, workspace_id, now, tally)
+        _open_rounds(session_factory, workspace_id, now, tally, queued)
+        sent = tally.reminded + tally.resent
         with transaction(session_factory) as session:
             workspace = session.get(Workspace, workspace_id)
             if workspace is None:
@@ -84,6 +87,8 @@ def run_checkins(session_factory: sessionmaker[Session], now: datetime) -> Tally
             tally.missed += session.execute(update(CheckinRound).where(
                 CheckinRound.workspace_id == workspace_id, CheckinRound.status == DUE,
                 CheckinRound.closes_at <= now).values(status=MISSED)).rowcount
+        if tally.reminded + tally.resent > sent:
+            queued()
     return tally
 
 
@@ -140,7 +145,7 @@ def _insert_rounds(db_session: Session, rows: list[dict[str, Any]]) -> dict[str,
 
 
 def _open_rounds(session_factory: sessionmaker[Session], workspace_id: int, now: datetime,
-                 tally: Tally) -> None:
+                 tally: Tally, queued: Callable[[], None]) -> None:
     """A round and its DM for everyone whose window is open, created together (a unique key
     on person and cycle: a round that exists already is left, with its DM), in transactions
     of ROUNDS_PER_TRANSACTION."""
@@ -156,6 +161,7 @@ def _open_rounds(session_factory: sessionmaker[Session], workspace_id: int, now:
             if cycle is not None:
                 due.append((person, cycle))
     for start in range(0, len(due), ROUNDS_PER_TRANSACTION):
+        opened = tally.opened
         with transaction(session_factory) as db_session:
             if not _opening(db_session, workspace_id):
                 return  # another process is opening this workspace's rounds: it does them all
@@ -166,6 +172,8 @@ def _open_rounds(session_factory: sessionmaker[Session], workspace_id: int, now:
             read = _Read.of(db_session, workspace,
                             [p.slack_user_id for p, cycle in batch if not cycle.excused])
             _open_batch(db_session, workspace, batch, now, tally, read)
+        if tally.opened > opened:
+            queued()  # committed: the sender may take them
 
 
 def _opening(db_session: Session, workspace_id: int) -> bool:

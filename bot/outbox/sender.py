@@ -81,6 +81,8 @@ def send_outbox(context: JobContext) -> str:
                 if held and _wait_for_hold(context, limits, started):
                     held = False
                     continue
+                if context.outbox_wake.again():
+                    continue  # committed since this claim began: taken now, not next tick
                 break
             for team_id in {c.team_id for c in claims} - set(clients):
                 clients[team_id] = _client(context, team_id, limits)
