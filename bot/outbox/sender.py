@@ -64,21 +64,22 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def send_outbox(context: JobContext) -> str:
-    """Deliver what is due; stop when nothing more is due now, or after `run_seconds`."""
+def send_outbox(context: JobContext, *, seconds: Callable[[], float] = _seconds) -> str:
+    """Deliver what is due; stop when nothing more is due now, or after `run_seconds`.
+    `seconds` is the real time the run paces on (a monotonic clock; a test's own)."""
     limits: OutboxLimits = context.outbox
     worker, tally, clients = worker_name(), Counter[str](), {}
-    started, held = _seconds(), False
-    pace = _Pace(limits)
+    started, held = seconds(), False
+    pace = _Pace(limits, seconds)
     with ThreadPoolExecutor(max_workers=limits.concurrency,
                             thread_name_prefix="okr-bot-outbox") as pool:
-        while _seconds() - started < limits.run_seconds:
+        while seconds() - started < limits.run_seconds:
             claims = claim_due(context.session_factory, worker=worker, now=context.now(),
                                limits=limits)
             if not claims:
                 # A hold this run met (Retry-After) ends within the horizon: wait it out,
                 # holding nothing, rather than leave the rest to the next tick.
-                if held and _wait_for_hold(context, limits, started):
+                if held and _wait_for_hold(context, limits, started, seconds):
                     held = False
                     continue
                 if context.outbox_wake.again():
@@ -86,7 +87,7 @@ def send_outbox(context: JobContext) -> str:
                 break
             for team_id in {c.team_id for c in claims} - set(clients):
                 clients[team_id] = _client(context, team_id, limits)
-            batch = _Batch(claims, pace, context.now(), limits)
+            batch = _Batch(claims, pace, context.now(), limits, seconds)
             sends = [pool.submit(_send_one, context, batch, clients[c.team_id], c, worker)
                      for c in claims]
             sent = []
@@ -119,7 +120,8 @@ def _scope(claim: Claim) -> tuple[str, str]:
     return claim.team_id, "open" if claim.kind == OPEN_DM else "post"
 
 
-def _wait_for_hold(context: JobContext, limits: OutboxLimits, started: float) -> bool:
+def _wait_for_hold(context: JobContext, limits: OutboxLimits, started: float,
+                   seconds: Callable[[], float]) -> bool:
     """Whether the first message waiting is due within the horizon and this run's time,
     after sleeping until it is."""
     first = next_queued_at(context.session_factory)
@@ -127,7 +129,7 @@ def _wait_for_hold(context: JobContext, limits: OutboxLimits, started: float) ->
         return False
     delay = max(0.0, (first - context.now()).total_seconds())
     if delay > limits.horizon.total_seconds() or (
-            _seconds() + delay - started > limits.run_seconds):
+            seconds() + delay - started > limits.run_seconds):
         return False
     time.sleep(delay)
     return True
@@ -139,7 +141,8 @@ class _Pace:
     to the one before than the budget's spacing, so catching up is no burst that Slack's
     one-second window would answer with a 429."""
 
-    def __init__(self, limits: OutboxLimits) -> None:
+    def __init__(self, limits: OutboxLimits, seconds: Callable[[], float]) -> None:
+        self._seconds = seconds
         self._gaps = {"post": 60 / limits.messages_per_minute,
                       "open": 60 / limits.opens_per_minute}
         self._next: dict[tuple[str, str], float] = {}
@@ -147,7 +150,7 @@ class _Pace:
     def reserve(self, scope: tuple[str, str]) -> float:
         """Seconds to wait before starting, the start booked now (the caller holds the batch's
         lock): one wait, never a loop on the clock, so a frozen clock cannot hang it."""
-        now = _seconds()
+        now = self._seconds()
         at = max(now, self._next.get(scope, 0.0))
         self._next[scope] = at + self._gaps[scope[1]]
         return at - now
@@ -159,12 +162,13 @@ class _Batch:
     messages it holds that have not started; they go back with the hold."""
 
     def __init__(self, claims: list[Claim], pace: _Pace, now: datetime,
-                 limits: OutboxLimits) -> None:
+                 limits: OutboxLimits, seconds: Callable[[], float]) -> None:
         self._claims = claims
         self._pace = pace
+        self._seconds = seconds
         # Slots are on the app's clock and waited in real time: each slot's real instant is
         # fixed once, here, so a frozen or driven clock cannot hang a wait.
-        self._began, self._now = _seconds(), now
+        self._began, self._now = seconds(), now
         self._late = limits.late.total_seconds()
         self._changed = threading.Condition()
         self._started: set[int] = set()
@@ -180,14 +184,14 @@ class _Batch:
         with self._changed:
             # Single waits, woken early only by a hold: wait_for loops on threading's clock,
             # which a frozen clock in tests stops, and would never return.
-            if scope not in self._held and (delay := slot - _seconds()) > 0:
+            if scope not in self._held and (delay := slot - self._seconds()) > 0:
                 self._changed.wait(timeout=delay)
             if scope not in self._held and (spacing := self._pace.reserve(scope)) > 0:
                 self._changed.wait(timeout=spacing)
             if scope in self._held:
                 return False
             self._started.add(claim.id)
-            if _seconds() - slot > self._late:
+            if self._seconds() - slot > self._late:
                 self.late.append(claim)
                 return False
             return True
