@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -153,14 +154,11 @@ def _open_rounds(session_factory: sessionmaker[Session], workspace_id: int, now:
         workspace = db_session.get(Workspace, workspace_id)
         if workspace is None:
             return
-        due = []
-        for person, member, plans in _schedules(db_session, workspace, now):
-            # A person in several teams: the first (by key) whose week it is.
-            cycle = next((c for plan in plans
-                          if (c := schedule.cycle_at(member, plan, now)) is not None), None)
-            if cycle is not None:
-                due.append((person, cycle))
-    for start in range(0, len(due), ROUNDS_PER_TRANSACTION):
+        members = list(_schedules(db_session, workspace, now))
+    # Who is due is worked out a batch at a time, so the first batch's DMs are committed (and
+    # the sender woken) before the rest are (10,000 people take a second or more).
+    due = _due(members, now)
+    while batch := list(islice(due, ROUNDS_PER_TRANSACTION)):
         opened = tally.opened
         with transaction(session_factory) as db_session:
             if not _opening(db_session, workspace_id):
@@ -168,12 +166,21 @@ def _open_rounds(session_factory: sessionmaker[Session], workspace_id: int, now:
             workspace = db_session.get(Workspace, workspace_id)
             if workspace is None:
                 return
-            batch = due[start:start + ROUNDS_PER_TRANSACTION]
             read = _Read.of(db_session, workspace,
                             [p.slack_user_id for p, cycle in batch if not cycle.excused])
             _open_batch(db_session, workspace, batch, now, tally, read)
         if tally.opened > opened:
             queued()  # committed: the sender may take them
+
+
+def _due(members: list[tuple[Person, schedule.Member, list[schedule.Schedule]]],
+         now: datetime) -> Iterator[tuple[Person, schedule.Cycle]]:
+    for person, member, plans in members:
+        # A person in several teams: the first (by key) whose week it is.
+        cycle = next((c for plan in plans
+                      if (c := schedule.cycle_at(member, plan, now)) is not None), None)
+        if cycle is not None:
+            yield person, cycle
 
 
 def _opening(db_session: Session, workspace_id: int) -> bool:

@@ -15,9 +15,10 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ from bot.outbox.answers import (
     release_late,
 )
 from bot.outbox.pacing import Attempt, OutboxLimits, Verdict, backoff, retry_after_seconds, verdict
+from bot.outbox.posting import Poster
 from bot.outbox.queue import OPEN_DM, Claim, claim_due, count_waiting, next_queued_at
 
 if TYPE_CHECKING:
@@ -68,11 +70,11 @@ def send_outbox(context: JobContext, *, seconds: Callable[[], float] = _seconds)
     """Deliver what is due; stop when nothing more is due now, or after `run_seconds`.
     `seconds` is the real time the run paces on (a monotonic clock; a test's own)."""
     limits: OutboxLimits = context.outbox
-    worker, tally, clients = worker_name(), Counter[str](), {}
+    worker, tally, clients = worker_name(), Counter[str](), dict[str, _Slack]()
     started, held = seconds(), False
     pace = _Pace(limits, seconds)
     with ThreadPoolExecutor(max_workers=limits.concurrency,
-                            thread_name_prefix="okr-bot-outbox") as pool:
+                            thread_name_prefix="okr-bot-outbox") as pool, _closing(clients):
         while seconds() - started < limits.run_seconds:
             claims = claim_due(context.session_factory, worker=worker, now=context.now(),
                                limits=limits)
@@ -208,7 +210,7 @@ class _Batch:
             return unstarted
 
 
-def _send_one(context: JobContext, batch: _Batch, client: WebClient, claim: Claim,
+def _send_one(context: JobContext, batch: _Batch, client: _Slack, claim: Claim,
               worker: str) -> tuple[Verdict | None, Sent | None]:
     if not batch.start(claim):
         return None, None  # released by a 429 while it waited, or late: booked again
@@ -221,12 +223,37 @@ def _send_one(context: JobContext, batch: _Batch, client: WebClient, claim: Clai
     return decided, None
 
 
-def _client(context: JobContext, team_id: str, limits: OutboxLimits) -> WebClient:
+@dataclass(frozen=True)
+class _Slack:
+    """A workspace's Web API for one run: posts on kept connections when they can be."""
+
+    web: WebClient
+    poster: Poster | None
+
+    def post(self, params: dict[str, Any]) -> tuple[Any, Attempt | None]:
+        if self.poster is not None:
+            return self.poster.post(params)
+        return _call(lambda: self.web.chat_postMessage(**params))
+
+
+@contextmanager
+def _closing(clients: dict[str, _Slack]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for client in clients.values():
+            if client.poster is not None:
+                client.poster.close()
+
+
+def _client(context: JobContext, team_id: str, limits: OutboxLimits) -> _Slack:
     """The workspace's client without retry handlers: a retried post is a blind resend, and
     a client that sleeps through Retry-After holds the worker; the outbox does both itself."""
     base = context.slack.client(team_id)
-    return WebClient(token=base.token, base_url=base.base_url, timeout=limits.send_timeout,
-                     retry_handlers=[])
+    web = WebClient(token=base.token, base_url=base.base_url, timeout=limits.send_timeout,
+                    retry_handlers=[], proxy=base.proxy, ssl=base.ssl)
+    return _Slack(web, Poster(web, timeout=limits.send_timeout)
+                  if Poster.usable(web) else None)
 
 
 def _call(request: Callable[[], Any]) -> tuple[Any, Attempt | None]:
@@ -249,10 +276,10 @@ def _call(request: Callable[[], Any]) -> tuple[Any, Attempt | None]:
         return None, Attempt(error=f"no answer from Slack: {error!r}"[:300], status=0)
 
 
-def _deliver(client: WebClient, claim: Claim,
+def _deliver(slack: _Slack, claim: Claim,
              now: Callable[[], datetime]) -> tuple[Attempt, bool]:
     """What Slack made of the claim, and whether conversations.open gave its channel now."""
-    channel, opened = claim.channel, False
+    channel, opened, client = claim.channel, False, slack.web
     if channel is None:
         assert claim.user_id is not None  # the table's check: a channel or a person
         user_id = claim.user_id
@@ -269,14 +296,14 @@ def _deliver(client: WebClient, claim: Claim,
                            f"attempt arrived: {failure.error}"), opened
         if ts is not None:
             return Attempt(ts=ts, channel=channel), opened
-    target = channel
-    posted, failure = _call(lambda: client.chat_postMessage(
-        channel=target, text=claim.payload["text"], blocks=claim.payload.get("blocks"),
-        metadata={"event_type": EVENT_TYPE,
-                  "event_payload": {"outbox_id": claim.id, "kind": claim.kind}}))
+    posted, failure = slack.post({
+        "channel": channel, "text": claim.payload["text"],
+        **({"blocks": claim.payload["blocks"]} if claim.payload.get("blocks") else {}),
+        "metadata": {"event_type": EVENT_TYPE,
+                     "event_payload": {"outbox_id": claim.id, "kind": claim.kind}}})
     if failure is not None:
         return failure, opened
-    return Attempt(ts=str(posted["ts"]), channel=str(posted.get("channel") or target)), opened
+    return Attempt(ts=str(posted["ts"]), channel=str(posted.get("channel") or channel)), opened
 
 
 def _find_posted(client: WebClient, claim: Claim, channel: str,
