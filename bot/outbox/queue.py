@@ -139,15 +139,22 @@ def _due(now: datetime) -> Any:
 
 
 def claim_due(session_factory: sessionmaker[Session], *, worker: str, now: datetime,
-              limits: OutboxLimits) -> list[Claim]:
-    """Claim the messages due now that fit each workspace's budget within the horizon."""
+              limits: OutboxLimits, booked: dict[str, datetime] | None = None
+              ) -> list[Claim]:
+    """Claim the messages due now that fit each workspace's budget within the horizon.
+
+    `booked` is a run's memory of where its own claims left each workspace's budget
+    (updated here). A worker that booked the budget ahead itself goes on without a margin;
+    one that finds it booked ahead by another worker leaves that workspace to it, so two
+    processes do not take turns, each turn costing a margin (docs/outbox.md)."""
     claims: list[Claim] = []
     with transaction(session_factory) as db_session:
         teams = db_session.scalars(select(OutboxMessage.team_id).where(_due(now)).distinct()
                                    .order_by(OutboxMessage.team_id)
                                    .limit(MAX_TEAMS_PER_CLAIM)).all()
         for team_id in teams:
-            claims += _claim_team(db_session, team_id, worker=worker, now=now, limits=limits)
+            claims += _claim_team(db_session, team_id, worker=worker, now=now, limits=limits,
+                                  booked={} if booked is None else booked)
     return sorted(claims, key=lambda c: (c.at, c.id))
 
 
@@ -163,10 +170,13 @@ def _pacing(db_session: Session, team_id: str, now: datetime) -> OutboxPacing:
 
 
 def _claim_team(db_session: Session, team_id: str, *, worker: str, now: datetime,
-                limits: OutboxLimits) -> list[Claim]:
+                limits: OutboxLimits, booked: dict[str, datetime]) -> list[Claim]:
     pacing = _pacing(db_session, team_id, now)
     if pacing.held_until is not None and now < pacing.held_until <= now + limits.longest_hold:
         return []
+    ours = booked.get(team_id) == pacing.next_post_at
+    if not ours and limits.late < pacing.next_post_at - now <= limits.horizon + 2 * limits.late:
+        return []  # another worker is sending them, with slots booked ahead: left to it
     seconds = limits.horizon.total_seconds()
     most = max(1, int(limits.messages_per_minute * seconds / 60) + 1)
     # Messages due now first; channels to open ahead take what the open budget leaves.
@@ -190,8 +200,11 @@ def _claim_team(db_session: Session, team_id: str, *, worker: str, now: datetime
     booking = book([(c or f"@{r.user_id}", c is None) for r, c in zip(rows, channels,
                                                                        strict=True)],
                    now=now, next_post_at=pacing.next_post_at,
-                   next_open_at=pacing.next_open_at, limits=limits, opens_ahead=len(ahead))
+                   next_open_at=pacing.next_open_at, limits=limits, opens_ahead=len(ahead),
+                   ours=ours)
     pacing.next_post_at, pacing.next_open_at = booking.next_post_at, booking.next_open_at
+    if any(slot is not None for slot in booking.slots):
+        booked[team_id] = booking.next_post_at
     claims, leases = [], []
     for row, channel, at in zip(rows, channels, booking.slots, strict=True):
         if at is None:

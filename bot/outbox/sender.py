@@ -72,12 +72,12 @@ def send_outbox(context: JobContext, *, seconds: Callable[[], float] = _seconds)
     limits: OutboxLimits = context.outbox
     worker, tally, clients = worker_name(), Counter[str](), dict[str, _Slack]()
     started, held = seconds(), False
-    pace = _Pace(limits, seconds)
+    pace, booked = _Pace(limits, seconds), dict[str, datetime]()
     with ThreadPoolExecutor(max_workers=limits.concurrency,
                             thread_name_prefix="okr-bot-outbox") as pool, _closing(clients):
         while seconds() - started < limits.run_seconds:
             claims = claim_due(context.session_factory, worker=worker, now=context.now(),
-                               limits=limits)
+                               limits=limits, booked=booked)
             if not claims:
                 # A hold this run met (Retry-After) ends within the horizon: wait it out,
                 # holding nothing, rather than leave the rest to the next tick.
