@@ -149,11 +149,16 @@ class _Pace:
                       "open": 60 / limits.opens_per_minute}
         self._next: dict[tuple[str, str], float] = {}
 
-    def reserve(self, scope: tuple[str, str]) -> float:
+    def reserve(self, scope: tuple[str, str], *, latest: float) -> float | None:
         """Seconds to wait before starting, the start booked now (the caller holds the batch's
-        lock): one wait, never a loop on the clock, so a frozen clock cannot hang it."""
+        lock): one wait, never a loop on the clock, so a frozen clock cannot hang it. None,
+        and nothing booked, when the start would come after `latest`: a call given back
+        keeps no place in the spacing, or after a stall every later call of the run would
+        queue behind the given-back ones and be late too."""
         now = self._seconds()
         at = max(now, self._next.get(scope, 0.0))
+        if at > latest:
+            return None
         self._next[scope] = at + self._gaps[scope[1]]
         return at - now
 
@@ -188,14 +193,18 @@ class _Batch:
             # which a frozen clock in tests stops, and would never return.
             if scope not in self._held and (delay := slot - self._seconds()) > 0:
                 self._changed.wait(timeout=delay)
-            if scope not in self._held and (spacing := self._pace.reserve(scope)) > 0:
+            if scope in self._held:
+                return False
+            spacing = self._pace.reserve(scope, latest=slot + self._late)
+            if spacing is None:  # cannot start near its slot: given back
+                self._started.add(claim.id)
+                self.late.append(claim)
+                return False
+            if spacing > 0:
                 self._changed.wait(timeout=spacing)
             if scope in self._held:
                 return False
             self._started.add(claim.id)
-            if self._seconds() - slot > self._late:
-                self.late.append(claim)
-                return False
             return True
 
     def hold(self, claim: Claim) -> list[Claim]:
