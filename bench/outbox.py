@@ -102,17 +102,19 @@ def run(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
     def sender(index: int) -> None:
         context = replace(contexts[index], outbox=replace(contexts[index].outbox,
                                                           run_seconds=3600))
-        while True:
+        while not done.is_set():
             outcomes.append(run_job("send-outbox", context))
             if not count_waiting(context.session_factory)[0]:
+                done.set()
                 return
             # A run ends with messages waiting when another sender has the budget booked
             # ahead (bot/outbox/queue.py): the next run at the scheduler's next tick, as in
-            # `serve` (polling every 50 ms here was most of the second sender's CPU).
-            time.sleep(TICK - (time.monotonic() - began) % TICK)
+            # `serve` (polling every 50 ms here was most of the second sender's CPU), or
+            # none once the other has delivered the last.
+            done.wait(timeout=TICK - (time.monotonic() - began) % TICK)
 
     cpu, wall = time.process_time(), time.monotonic()
-    began = wall
+    began, done = wall, threading.Event()
     threads = [threading.Thread(target=sender, args=(i,)) for i in range(args.senders)]
     for thread in threads:
         thread.start()
