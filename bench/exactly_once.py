@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import tempfile
 import time
@@ -105,6 +106,12 @@ def process_cpu(serving: Serving) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def given_back(serving: Serving) -> int:
+    """Slots this process's sender runs gave back, late (each is budget unused)."""
+    return sum(int(m.group(1)) for line in serving.lines
+               if (m := re.search(r"(\d+) slots given back", line)))
+
+
 def landed(slack: FakeSlack) -> int:
     """Check-in DMs in Slack: cheap enough to ask once a second beside 10,000 calls."""
     return sum(1 for c in slack.calls_to("chat.postMessage")
@@ -171,7 +178,8 @@ def run(args: argparse.Namespace, database_url: str, folder: Path) -> None:
               f"{slack.rate_limits.refused['chat.postMessage']}, history checks "
               f"{len(slack.calls_to('conversations.history'))}, sent by each process (runs "
               "that finished) "
-              f"{[sent_by(s) for s in bots.running]}")
+              f"{[sent_by(s) for s in bots.running]}, slots given back (late) "
+              f"{[given_back(s) for s in bots.running]}")
         print(f"  serve CPU {cpu * 1000 / args.people:.2f} ms per DM ({cpu:.1f} s in all, "
               "start-up and the check-in job included)")
         if working is not None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -32,12 +33,15 @@ from bot.okrs.store.changes import KEEP_LINES_FOR, prune_lines
 from bot.outbox.ahead import open_dm_channels
 from bot.outbox.pacing import OutboxLimits
 from bot.outbox.sender import send_outbox
+from bot.outbox.wake import SenderWake
 from bot.people.time_zones import refresh_time_zones
 from bot.slack.clients import SlackClients
 from bot.slack.receipts import KEEP_RECEIPTS_FOR, prune_receipts, prune_request_receipts
 from bot.summaries.posting import PostTally, post_digests
 
 log = logging.getLogger(__name__)
+
+SEND_OUTBOX = "send-outbox"
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class JobContext:
     chains: ChainCache
     now: Callable[[], datetime] = field(default=clock.now)
     outbox: OutboxLimits = field(default_factory=OutboxLimits)  # the sender's pacing
+    # Runs send-outbox as soon as messages are committed, on the runtime's scheduler.
+    outbox_wake: SenderWake = field(default_factory=SenderWake)
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,8 @@ def refresh_people_time_zones(context: JobContext) -> str:
 
 
 def run_checkins_job(context: JobContext) -> str:
-    tally = run_checkins(context.session_factory, context.now())
+    tally = run_checkins(context.session_factory, context.now(),
+                         queued=context.outbox_wake.queued)
     return Outcome(str(tally), idle=tally == Tally())
 
 
@@ -95,11 +102,27 @@ def post_digests_job(context: JobContext) -> str:
     return Outcome(str(tally), idle=tally == PostTally())
 
 
+class _Grid(IntervalTrigger):
+    """An interval trigger that stays on its grid after a run moved off it: APScheduler
+    counts the next fire time from the last one, and a run woken early (the sender,
+    bot/outbox/wake.py) would otherwise shift every later tick by as much."""
+
+    __slots__ = ()
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None,
+                           now: datetime) -> datetime | None:
+        if previous_fire_time is not None:
+            # The first grid point after the previous fire time, even one already past (as
+            # IntervalTrigger's own: APScheduler collects the ones it missed, then coalesces).
+            now = previous_fire_time + timedelta(milliseconds=1)
+        return super().get_next_fire_time(None, now)
+
+
 def _every(interval: timedelta, *, past_the_hour: int = 0) -> IntervalTrigger:
     """Fire times on a fixed grid in UTC (from a fixed start, not from when the process
     started), so every replica's ticks fall on the same instants."""
-    return IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC,
-                           start_date=datetime(2026, 1, 1, 0, past_the_hour, tzinfo=UTC))
+    return _Grid(seconds=interval.total_seconds(), timezone=UTC,
+                 start_date=datetime(2026, 1, 1, 0, past_the_hour, tzinfo=UTC))
 
 
 JOBS: dict[str, Job] = {
@@ -124,7 +147,7 @@ JOBS: dict[str, Job] = {
             # On the minute: due times are whole minutes in each person's zone.
             lambda: _every(timedelta(minutes=1)),
             run_checkins_job),
-        Job("send-outbox",
+        Job(SEND_OUTBOX,
             "Deliver the messages waiting in the outbox, paced under Slack's rate limits "
             "(`okr-bot outbox list` shows them).",
             lambda: _every(timedelta(seconds=5)),
@@ -254,8 +277,26 @@ def start_scheduler(context: JobContext, *, executors: dict[str, Any] | None = N
     )
     for job in JOBS.values():
         trigger = job.trigger() if driver is None else OnAppClock(job.trigger(), driver)
-        scheduler.add_job(run_job, trigger, args=[job.name, context],
+        scheduler.add_job(_run_scheduled, trigger, args=[job.name, context],
                           id=job.name, name=job.summary, replace_existing=True)
+    wake = context.outbox_wake
+
+    def send_now() -> None:
+        if scheduler.running:
+            scheduler.modify_job(SEND_OUTBOX, next_run_time=clock.real_now())
+
+    def ended(event: JobExecutionEvent) -> None:
+        if event.job_id == SEND_OUTBOX:
+            wake.ended()  # the executor has stopped counting the run by now
+
+    scheduler.add_listener(ended, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     scheduler.start()
+    wake.attach(send_now)
     return scheduler
+
+
+def _run_scheduled(name: str, context: JobContext) -> str:
+    if name == SEND_OUTBOX:
+        context.outbox_wake.began()  # a wake from now on is this run's, until it ends
+    return run_job(name, context)
 

@@ -13,9 +13,10 @@ first of their teams (by key) whose week it is.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +34,7 @@ from bot.okrs.method.health import Measurement as Point
 from bot.okrs.plans.plan import CheckinSchedule
 from bot.okrs.store.loader import recent_measurements
 from bot.okrs.store.models import Metric
-from bot.outbox.queue import enqueue
+from bot.outbox.queue import Outgoing, enqueue, enqueue_many
 from bot.people.models import Person, Team, TeamMembership, Workspace
 from bot.slack.blocks.checkin_dm import checkin_dm, reminder_dm
 
@@ -67,15 +68,18 @@ ROUNDS_PER_TRANSACTION = 100
 _OPENING_LOCK = 0x6F6B7200
 
 
-def run_checkins(session_factory: sessionmaker[Session], now: datetime) -> Tally:
+def run_checkins(session_factory: sessionmaker[Session], now: datetime, *,
+                 queued: Callable[[], None] = lambda: None) -> Tally:
     """One pass as of `now`, workspace by workspace, so one workspace's rows are never held
-    while another's are worked on."""
+    while another's are worked on. `queued` is told after each commit that queued DMs (the
+    runtime's sender takes them at once: bot/outbox/wake.py)."""
     tally = Tally()
     with session_factory() as session:
         workspaces = list(session.scalars(select(Workspace.id).where(
             Workspace.uninstalled_at.is_(None)).order_by(Workspace.id)))
     for workspace_id in workspaces:
-        _open_rounds(session_factory, workspace_id, now, tally)
+        _open_rounds(session_factory, workspace_id, now, tally, queued)
+        sent = tally.reminded + tally.resent
         with transaction(session_factory) as session:
             workspace = session.get(Workspace, workspace_id)
             if workspace is None:
@@ -84,6 +88,8 @@ def run_checkins(session_factory: sessionmaker[Session], now: datetime) -> Tally
             tally.missed += session.execute(update(CheckinRound).where(
                 CheckinRound.workspace_id == workspace_id, CheckinRound.status == DUE,
                 CheckinRound.closes_at <= now).values(status=MISSED)).rowcount
+        if tally.reminded + tally.resent > sent:
+            queued()
     return tally
 
 
@@ -127,19 +133,24 @@ def _time_off(db_session: Session, workspace: Workspace,
     return {person: tuple(ranges) for person, ranges in away.items()}
 
 
-def _insert_round(db_session: Session, values: dict[str, Any]) -> int | None:
-    """The new round's id, or None when one exists for that person and cycle already."""
+def _insert_rounds(db_session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """The new rounds' ids by person, in one statement; a person whose round for that cycle
+    exists already (another team's, another process's) is left out."""
     dialect = db_session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (insert(CheckinRound).values(**values)
+    table = CheckinRound.__table__
+    statement = (insert(table)
                  .on_conflict_do_nothing(index_elements=["workspace_id", "slack_user_id",
                                                          "cycle"])
-                 .returning(CheckinRound.id))
-    return db_session.scalar(statement)
+                 .returning(table.c.id, table.c.slack_user_id))
+    # Executed for many rows, SQLAlchemy batches them into multi-row INSERTs from one
+    # compiled statement (building a VALUES list of 100 rows each time cost more).
+    return {who: round_id
+            for round_id, who in db_session.connection().execute(statement, rows)}
 
 
 def _open_rounds(session_factory: sessionmaker[Session], workspace_id: int, now: datetime,
-                 tally: Tally) -> None:
+                 tally: Tally, queued: Callable[[], None]) -> None:
     """A round and its DM for everyone whose window is open, created together (a unique key
     on person and cycle: a round that exists already is left, with its DM), in transactions
     of ROUNDS_PER_TRANSACTION."""
@@ -147,25 +158,33 @@ def _open_rounds(session_factory: sessionmaker[Session], workspace_id: int, now:
         workspace = db_session.get(Workspace, workspace_id)
         if workspace is None:
             return
-        due = []
-        for person, member, plans in _schedules(db_session, workspace, now):
-            # A person in several teams: the first (by key) whose week it is.
-            cycle = next((c for plan in plans
-                          if (c := schedule.cycle_at(member, plan, now)) is not None), None)
-            if cycle is not None:
-                due.append((person, cycle))
-    for start in range(0, len(due), ROUNDS_PER_TRANSACTION):
+        members = list(_schedules(db_session, workspace, now))
+    # Who is due is worked out a batch at a time, so the first batch's DMs are committed (and
+    # the sender woken) before the rest are (10,000 people take a second or more).
+    due = _due(members, now)
+    while batch := list(islice(due, ROUNDS_PER_TRANSACTION)):
+        opened = tally.opened
         with transaction(session_factory) as db_session:
             if not _opening(db_session, workspace_id):
                 return  # another process is opening this workspace's rounds: it does them all
             workspace = db_session.get(Workspace, workspace_id)
             if workspace is None:
                 return
-            batch = due[start:start + ROUNDS_PER_TRANSACTION]
             read = _Read.of(db_session, workspace,
                             [p.slack_user_id for p, cycle in batch if not cycle.excused])
-            for person, cycle in batch:
-                _open_round(db_session, workspace, person, cycle, now, tally, read)
+            _open_batch(db_session, workspace, batch, now, tally, read)
+        if tally.opened > opened:
+            queued()  # committed: the sender may take them
+
+
+def _due(members: list[tuple[Person, schedule.Member, list[schedule.Schedule]]],
+         now: datetime) -> Iterator[tuple[Person, schedule.Cycle]]:
+    for person, member, plans in members:
+        # A person in several teams: the first (by key) whose week it is.
+        cycle = next((c for plan in plans
+                      if (c := schedule.cycle_at(member, plan, now)) is not None), None)
+        if cycle is not None:
+            yield person, cycle
 
 
 def _opening(db_session: Session, workspace_id: int) -> bool:
@@ -178,22 +197,32 @@ def _opening(db_session: Session, workspace_id: int) -> bool:
         _OPENING_LOCK + workspace_id))))
 
 
-def _open_round(db_session: Session, workspace: Workspace, person: Person,
-                cycle: schedule.Cycle, now: datetime, tally: Tally, read: _Read) -> None:
-    round_id = _insert_round(db_session, {
+def _open_batch(db_session: Session, workspace: Workspace,
+                batch: list[tuple[Person, schedule.Cycle]], now: datetime, tally: Tally,
+                read: _Read) -> None:
+    """The batch's rounds in one statement, then the DMs of those that are new in another: a
+    statement per person was most of the job's CPU per DM (docs/performance.md)."""
+    if not batch:
+        return
+    opened = _insert_rounds(db_session, [{
         "workspace_id": workspace.id, "slack_user_id": person.slack_user_id,
         "cycle": cycle.id, "due_at": cycle.due, "closes_at": cycle.closes,
         "reminder_at": cycle.remind_at, "created_at": now,
         "status": EXCUSED if cycle.excused else DUE,
-        "excused_reason": cycle.excused.value if cycle.excused else None})
-    if round_id is None:
-        return  # this week's round exists (another team's, or another process's)
-    if cycle.excused:
-        tally.excused += 1
-    else:
-        _queue_dm(db_session, workspace, person, round_id, cycle.closes, now,
-                  key=f"checkin:{person.slack_user_id}:{cycle.id}", read=read)
+        "excused_reason": cycle.excused.value if cycle.excused else None}
+        for person, cycle in batch])
+    messages = []
+    for person, cycle in batch:
+        round_id = opened.get(person.slack_user_id)
+        if round_id is None:
+            continue  # this week's round exists (another team's, or another process's)
+        if cycle.excused:
+            tally.excused += 1
+            continue
+        messages.append(_dm(workspace, person, round_id, cycle.closes, read,
+                            key=f"checkin:{person.slack_user_id}:{cycle.id}"))
         tally.opened += 1
+    enqueue_many(db_session, messages, now=now)
 
 
 @dataclass(frozen=True)
@@ -226,17 +255,16 @@ class _Read:
         return cls(owned, recent, last, dict(blockers))
 
 
-def _queue_dm(db_session: Session, workspace: Workspace, person: Person, round_id: int,
-              closes: datetime, now: datetime, *, key: str, read: _Read | None = None) -> None:
+def _dm(workspace: Workspace, person: Person, round_id: int, closes: datetime, read: _Read,
+        *, key: str) -> Outgoing:
     who = person.slack_user_id
-    read = read or _Read.of(db_session, workspace, [who])
     zone = schedule.zone_of(person.time_zone)
     greeting = answering.greeting_of(read.owned.get(who, []), read.recent,
                                      since=read.last_answered.get(who),
                                      closes=_local(closes, zone))
     message = checkin_dm(greeting, round_id=round_id, blockers=read.blockers.get(who, []))
-    enqueue(db_session, team_id=workspace.slack_team_id, kind="checkin", dedupe_key=key,
-            text=message["text"], blocks=message["blocks"], user_id=who, now=now)
+    return Outgoing(team_id=workspace.slack_team_id, kind="checkin", dedupe_key=key,
+                    text=message["text"], blocks=message["blocks"], user_id=who)
 
 
 def _local(instant: datetime, zone: ZoneInfo) -> str:
@@ -260,9 +288,11 @@ def _remind_and_resend(db_session: Session, workspace: Workspace, now: datetime,
         person = people.get(found.slack_user_id)
         if found.snoozed_until is not None:
             if person is not None:
-                _queue_dm(db_session, workspace, person, found.id, found.closes_at, now,
-                          key=f"checkin:{found.slack_user_id}:{found.cycle}:"
-                              f"snoozed:{found.snoozed_until.isoformat()}")
+                read = _Read.of(db_session, workspace, [person.slack_user_id])
+                enqueue_many(db_session, [_dm(
+                    workspace, person, found.id, found.closes_at, read,
+                    key=f"checkin:{found.slack_user_id}:{found.cycle}:"
+                        f"snoozed:{found.snoozed_until.isoformat()}")], now=now)
                 tally.resent += 1
             found.snoozed_until = None
             continue

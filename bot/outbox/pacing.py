@@ -59,11 +59,14 @@ class Booking:
 
 
 def book(messages: Sequence[tuple[str, bool]], *, now: datetime, next_post_at: datetime,
-         next_open_at: datetime, limits: OutboxLimits, opens_ahead: int = 0) -> Booking:
+         next_open_at: datetime, limits: OutboxLimits, opens_ahead: int = 0,
+         ours: bool = False) -> Booking:
     """Slots for messages in order, each `(channel key, needs conversations.open)`, within the
     horizon: spaced by the workspace budget, one per channel per `channel_seconds`, and an
     open before a post when the DM channel is not known yet. Then `opens_ahead` channels to
-    open for later DMs take what is left of the open budget: a message due now comes first."""
+    open for later DMs take what is left of the open budget: a message due now comes first.
+    `ours`: the budget ahead was booked by this same worker, whose calls keep their spacing
+    across claims, so its next slots follow on without the margin another worker's need."""
     post_gap = timedelta(seconds=60 / limits.messages_per_minute)
     open_gap = timedelta(seconds=60 / limits.opens_per_minute)
     channel_gap = timedelta(seconds=limits.channel_seconds)
@@ -73,7 +76,8 @@ def book(messages: Sequence[tuple[str, bool]], *, now: datetime, next_post_at: d
     stale = end + limits.longest_hold
     next_post_at = now if next_post_at > stale else next_post_at
     next_open_at = now if next_open_at > stale else next_open_at
-    post_at = next_post_at + limits.late if next_post_at > now else now
+    post_at = (next_post_at + limits.late if next_post_at > now and not ours
+               else max(now, next_post_at))
     open_at = max(now, next_open_at)
     channel_free: dict[str, datetime] = {}
     slots: list[datetime | None] = []

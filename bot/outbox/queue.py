@@ -10,11 +10,12 @@ message leaves it to be taken up again when the lease runs out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +32,8 @@ MAX_TEAMS_PER_CLAIM = 20
 # A message of this kind posts nothing: it opens a person's DM channel ahead of their first
 # check-in and stores it (bot/outbox/ahead.py).
 OPEN_DM = "open-dm"
+_MESSAGES = OutboxMessage.__table__
+_BY_ID = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id"))
 
 
 def enqueue(db_session: Session, *, team_id: str, kind: str, dedupe_key: str, text: str,
@@ -42,15 +45,7 @@ def enqueue(db_session: Session, *, team_id: str, kind: str, dedupe_key: str, te
     the same `dedupe_key` in a workspace returns the message already queued (whatever its
     state) and queues nothing. `text` is what notifications show beside the blocks;
     `thread_ts`, a message of `channel` to reply to in its thread."""
-    if (user_id is None) == (channel is None):
-        raise InvalidInput("a message goes to a person or to a channel",
-                           field="recipient", expected="exactly one of user_id or channel")
-    if not text.strip():
-        raise InvalidInput("a message needs text for notifications", field="text",
-                           expected="non-empty text")
-    if blocks is not None and len(blocks) > MAX_BLOCKS:
-        raise InvalidInput(f"a message has {len(blocks)} blocks", field="blocks",
-                           expected=f"at most {MAX_BLOCKS} blocks")
+    _check(user_id=user_id, channel=channel, text=text, blocks=blocks)
     found = _by_key(db_session, team_id, dedupe_key)
     if found is not None:
         return found
@@ -71,6 +66,52 @@ def enqueue(db_session: Session, *, team_id: str, kind: str, dedupe_key: str, te
             raise
         return found
     return message
+
+
+def _check(*, user_id: str | None, channel: str | None, text: str,
+           blocks: list[dict[str, Any]] | None) -> None:
+    if (user_id is None) == (channel is None):
+        raise InvalidInput("a message goes to a person or to a channel",
+                           field="recipient", expected="exactly one of user_id or channel")
+    if not text.strip():
+        raise InvalidInput("a message needs text for notifications", field="text",
+                           expected="non-empty text")
+    if blocks is not None and len(blocks) > MAX_BLOCKS:
+        raise InvalidInput(f"a message has {len(blocks)} blocks", field="blocks",
+                           expected=f"at most {MAX_BLOCKS} blocks")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message for enqueue_many: what enqueue takes, as one value."""
+
+    team_id: str
+    kind: str
+    dedupe_key: str
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    user_id: str | None = None
+    channel: str | None = None
+
+
+def enqueue_many(db_session: Session, messages: Sequence[Outgoing], *, now: datetime) -> None:
+    """enqueue for many messages in one go, inside the caller's transaction (a row and
+    a flush per message was most of the check-in job's CPU per DM). A key already queued in
+    its workspace is left as it is, whatever its state: the database's unique key decides,
+    so two transactions queueing one key at once still make one message."""
+    if not messages:
+        return
+    for m in messages:
+        _check(user_id=m.user_id, channel=m.channel, text=m.text, blocks=m.blocks)
+    dialect = db_session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db_session.connection().execute(insert(_MESSAGES).on_conflict_do_nothing(
+        index_elements=["team_id", "dedupe_key"]), [{
+        "team_id": m.team_id, "kind": m.kind, "channel": m.channel, "user_id": m.user_id,
+        "dedupe_key": m.dedupe_key,
+        "payload": {"text": m.text} | ({"blocks": m.blocks} if m.blocks is not None else {}),
+        "status": OutboxStatus.QUEUED, "attempts": 0, "next_attempt_at": now,
+        "created_at": now} for m in messages])
 
 
 def _by_key(db_session: Session, team_id: str, dedupe_key: str) -> OutboxMessage | None:
@@ -101,15 +142,22 @@ def _due(now: datetime) -> Any:
 
 
 def claim_due(session_factory: sessionmaker[Session], *, worker: str, now: datetime,
-              limits: OutboxLimits) -> list[Claim]:
-    """Claim the messages due now that fit each workspace's budget within the horizon."""
+              limits: OutboxLimits, booked: dict[str, datetime] | None = None
+              ) -> list[Claim]:
+    """Claim the messages due now that fit each workspace's budget within the horizon.
+
+    `booked` is a run's memory of where its own claims left each workspace's budget
+    (updated here). A worker that booked the budget ahead itself goes on without a margin;
+    one that finds it booked ahead by another worker leaves that workspace to it, so two
+    processes do not take turns, each turn costing a margin (docs/outbox.md)."""
     claims: list[Claim] = []
     with transaction(session_factory) as db_session:
         teams = db_session.scalars(select(OutboxMessage.team_id).where(_due(now)).distinct()
                                    .order_by(OutboxMessage.team_id)
                                    .limit(MAX_TEAMS_PER_CLAIM)).all()
         for team_id in teams:
-            claims += _claim_team(db_session, team_id, worker=worker, now=now, limits=limits)
+            claims += _claim_team(db_session, team_id, worker=worker, now=now, limits=limits,
+                                  booked={} if booked is None else booked)
     return sorted(claims, key=lambda c: (c.at, c.id))
 
 
@@ -125,10 +173,13 @@ def _pacing(db_session: Session, team_id: str, now: datetime) -> OutboxPacing:
 
 
 def _claim_team(db_session: Session, team_id: str, *, worker: str, now: datetime,
-                limits: OutboxLimits) -> list[Claim]:
+                limits: OutboxLimits, booked: dict[str, datetime]) -> list[Claim]:
     pacing = _pacing(db_session, team_id, now)
     if pacing.held_until is not None and now < pacing.held_until <= now + limits.longest_hold:
         return []
+    ours = booked.get(team_id) == pacing.next_post_at
+    if not ours and limits.late < pacing.next_post_at - now <= limits.horizon + 2 * limits.late:
+        return []  # another worker is sending them, with slots booked ahead: left to it
     seconds = limits.horizon.total_seconds()
     most = max(1, int(limits.messages_per_minute * seconds / 60) + 1)
     # Messages due now first; channels to open ahead take what the open budget leaves.
@@ -140,52 +191,56 @@ def _claim_team(db_session: Session, team_id: str, *, worker: str, now: datetime
     opened = dm_channels(db_session, team_id,
                          [r.user_id for r in (*rows, *ahead) if r.user_id])
     # A channel opened since (by a DM that needed it) needs no call to Slack.
-    for row in ahead:
-        if (channel := opened.get(row.user_id or "")) is not None:
-            _opened(row, channel, now)
-    ahead = [row for row in ahead if row.status != OutboxStatus.SENT]
+    done = [(row, channel) for row in ahead
+            if (channel := opened.get(row.user_id or "")) is not None]
+    if done:
+        db_session.connection().execute(_BY_ID.values(
+            status=OutboxStatus.SENT, sent_channel=bindparam("opened_to"), sent_at=now,
+            unconfirmed_since=None, claimed_by=None, claimed_until=None, last_error=None),
+            [{"message_id": row.id, "opened_to": channel} for row, channel in done])
+        ahead = [row for row in ahead if row.user_id not in opened]
     channels = [r.channel or opened.get(r.user_id or "") for r in rows]
     booking = book([(c or f"@{r.user_id}", c is None) for r, c in zip(rows, channels,
                                                                        strict=True)],
                    now=now, next_post_at=pacing.next_post_at,
-                   next_open_at=pacing.next_open_at, limits=limits, opens_ahead=len(ahead))
+                   next_open_at=pacing.next_open_at, limits=limits, opens_ahead=len(ahead),
+                   ours=ours)
     pacing.next_post_at, pacing.next_open_at = booking.next_post_at, booking.next_open_at
-    claims = []
+    if any(slot is not None for slot in booking.slots):
+        booked[team_id] = booking.next_post_at
+    claims, leases = [], []
     for row, channel, at in zip(rows, channels, booking.slots, strict=True):
         if at is None:
             continue
-        check_since = row.unconfirmed_since
-        _lease(row, worker, at, limits)
         # From here until an answer says otherwise, this attempt may have reached Slack.
-        row.unconfirmed_since = check_since or now
+        leases.append({"message_id": row.id, "until": at + limits.lease,
+                       "since": row.unconfirmed_since or now})
         claims.append(Claim(row.id, team_id, row.kind, channel, row.user_id, row.payload,
-                            at, row.attempts, check_since))
+                            at, row.attempts + 1, row.unconfirmed_since))
     for row, at in zip(ahead, booking.open_slots, strict=False):
         # Opening a DM twice gives the same channel: nothing to look for before a retry.
-        _lease(row, worker, at, limits)
+        leases.append({"message_id": row.id, "until": at + limits.lease,
+                       "since": row.unconfirmed_since})
         claims.append(Claim(row.id, team_id, row.kind, None, row.user_id, row.payload, at,
-                            row.attempts, None))
+                            row.attempts + 1, None))
+    if leases:
+        # One statement for the claim's rows (an ORM flush of each was most of claiming).
+        db_session.connection().execute(_BY_ID.values(
+            status=OutboxStatus.SENDING, claimed_by=worker, claimed_until=bindparam("until"),
+            attempts=_MESSAGES.c.attempts + 1, unconfirmed_since=bindparam("since")), leases)
     return claims
 
 
 def _due_rows(db_session: Session, team_id: str, now: datetime, kind: Any,
-              most: int) -> list[OutboxMessage]:
-    return list(db_session.scalars(
-        select(OutboxMessage).where(OutboxMessage.team_id == team_id, _due(now), kind)
+              most: int) -> list[Row[Any]]:
+    """The due messages' columns a claim needs, locked (rows, not ORM objects: cheaper)."""
+    return list(db_session.execute(
+        select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.channel,
+               OutboxMessage.user_id, OutboxMessage.payload, OutboxMessage.attempts,
+               OutboxMessage.unconfirmed_since)
+        .where(OutboxMessage.team_id == team_id, _due(now), kind)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(most)
         .with_for_update(skip_locked=True)))
-
-
-def _lease(row: OutboxMessage, worker: str, at: datetime, limits: OutboxLimits) -> None:
-    row.status, row.claimed_by = OutboxStatus.SENDING, worker
-    row.claimed_until = at + limits.lease
-    row.attempts += 1
-
-
-def _opened(row: OutboxMessage, channel: str, now: datetime) -> None:
-    row.status, row.sent_channel, row.sent_at = OutboxStatus.SENT, channel, now
-    row.unconfirmed_since = row.claimed_by = row.claimed_until = None
-    row.last_error = None
 
 
 def dm_channels(db_session: Session, team_id: str, user_ids: list[str]) -> dict[str, str]:

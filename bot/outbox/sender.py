@@ -15,9 +15,10 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ from bot.outbox.answers import (
     release_late,
 )
 from bot.outbox.pacing import Attempt, OutboxLimits, Verdict, backoff, retry_after_seconds, verdict
+from bot.outbox.posting import Poster
 from bot.outbox.queue import OPEN_DM, Claim, claim_due, count_waiting, next_queued_at
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ _REAL_MONOTONIC = (time.monotonic,)
 def _seconds() -> float:
     return _REAL_MONOTONIC[0]()
 
+LATE = "late"  # the run's tally of slots given back
 EVENT_TYPE = "okr_bot_outbox"  # the metadata every outbox post carries
 HISTORY_PAGES = 5  # 1,000 messages back; a DM holds far fewer in one retry's span
 # Slack's ts is the posting instant; look a little before the attempt, for clock skew.
@@ -63,27 +66,30 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def send_outbox(context: JobContext) -> str:
-    """Deliver what is due; stop when nothing more is due now, or after `run_seconds`."""
+def send_outbox(context: JobContext, *, seconds: Callable[[], float] = _seconds) -> str:
+    """Deliver what is due; stop when nothing more is due now, or after `run_seconds`.
+    `seconds` is the real time the run paces on (a monotonic clock; a test's own)."""
     limits: OutboxLimits = context.outbox
-    worker, tally, clients = worker_name(), Counter[str](), {}
-    started, held = _seconds(), False
-    pace = _Pace(limits)
+    worker, tally, clients = worker_name(), Counter[str](), dict[str, _Slack]()
+    started, held = seconds(), False
+    pace, booked = _Pace(limits, seconds), dict[str, datetime]()
     with ThreadPoolExecutor(max_workers=limits.concurrency,
-                            thread_name_prefix="okr-bot-outbox") as pool:
-        while _seconds() - started < limits.run_seconds:
+                            thread_name_prefix="okr-bot-outbox") as pool, _closing(clients):
+        while seconds() - started < limits.run_seconds:
             claims = claim_due(context.session_factory, worker=worker, now=context.now(),
-                               limits=limits)
+                               limits=limits, booked=booked)
             if not claims:
                 # A hold this run met (Retry-After) ends within the horizon: wait it out,
                 # holding nothing, rather than leave the rest to the next tick.
-                if held and _wait_for_hold(context, limits, started):
+                if held and _wait_for_hold(context, limits, started, seconds):
                     held = False
                     continue
+                if context.outbox_wake.again():
+                    continue  # committed since this claim began: taken now, not next tick
                 break
             for team_id in {c.team_id for c in claims} - set(clients):
                 clients[team_id] = _client(context, team_id, limits)
-            batch = _Batch(claims, pace, context.now(), limits)
+            batch = _Batch(claims, pace, context.now(), limits, seconds)
             sends = [pool.submit(_send_one, context, batch, clients[c.team_id], c, worker)
                      for c in claims]
             sent = []
@@ -100,11 +106,14 @@ def send_outbox(context: JobContext) -> str:
                            messages=",".join(str(s.claim.id) for s in sent))
             release_late(context.session_factory, batch.late, worker=worker,
                          now=context.now())
+            tally[LATE] += len(batch.late)
     waiting, first = count_waiting(context.session_factory)
     next_at = f" (next at {first.isoformat(timespec='seconds')})" if first else ""
+    # Each slot given back is budget unused: the first sign of a machine too busy to pace.
+    late = f"; {tally[LATE]} slots given back (late)" if tally[LATE] else ""
     return Outcome(f"sent {tally[Verdict.SENT]}, to retry {tally[Verdict.RETRY]}, failed "
                    f"{tally[Verdict.FAILED]}, rate-limited {tally[Verdict.HELD]}; "
-                   f"{waiting} waiting{next_at}", idle=not tally)
+                   f"{waiting} waiting{next_at}{late}", idle=not tally)
 
 
 def _scope(claim: Claim) -> tuple[str, str]:
@@ -113,7 +122,8 @@ def _scope(claim: Claim) -> tuple[str, str]:
     return claim.team_id, "open" if claim.kind == OPEN_DM else "post"
 
 
-def _wait_for_hold(context: JobContext, limits: OutboxLimits, started: float) -> bool:
+def _wait_for_hold(context: JobContext, limits: OutboxLimits, started: float,
+                   seconds: Callable[[], float]) -> bool:
     """Whether the first message waiting is due within the horizon and this run's time,
     after sleeping until it is."""
     first = next_queued_at(context.session_factory)
@@ -121,7 +131,7 @@ def _wait_for_hold(context: JobContext, limits: OutboxLimits, started: float) ->
         return False
     delay = max(0.0, (first - context.now()).total_seconds())
     if delay > limits.horizon.total_seconds() or (
-            _seconds() + delay - started > limits.run_seconds):
+            seconds() + delay - started > limits.run_seconds):
         return False
     time.sleep(delay)
     return True
@@ -133,16 +143,22 @@ class _Pace:
     to the one before than the budget's spacing, so catching up is no burst that Slack's
     one-second window would answer with a 429."""
 
-    def __init__(self, limits: OutboxLimits) -> None:
+    def __init__(self, limits: OutboxLimits, seconds: Callable[[], float]) -> None:
+        self._seconds = seconds
         self._gaps = {"post": 60 / limits.messages_per_minute,
                       "open": 60 / limits.opens_per_minute}
         self._next: dict[tuple[str, str], float] = {}
 
-    def reserve(self, scope: tuple[str, str]) -> float:
+    def reserve(self, scope: tuple[str, str], *, latest: float) -> float | None:
         """Seconds to wait before starting, the start booked now (the caller holds the batch's
-        lock): one wait, never a loop on the clock, so a frozen clock cannot hang it."""
-        now = _seconds()
+        lock): one wait, never a loop on the clock, so a frozen clock cannot hang it. None,
+        and nothing booked, when the start would come after `latest`: a call given back
+        keeps no place in the spacing, or after a stall every later call of the run would
+        queue behind the given-back ones and be late too."""
+        now = self._seconds()
         at = max(now, self._next.get(scope, 0.0))
+        if at > latest:
+            return None
         self._next[scope] = at + self._gaps[scope[1]]
         return at - now
 
@@ -153,12 +169,13 @@ class _Batch:
     messages it holds that have not started; they go back with the hold."""
 
     def __init__(self, claims: list[Claim], pace: _Pace, now: datetime,
-                 limits: OutboxLimits) -> None:
+                 limits: OutboxLimits, seconds: Callable[[], float]) -> None:
         self._claims = claims
         self._pace = pace
+        self._seconds = seconds
         # Slots are on the app's clock and waited in real time: each slot's real instant is
         # fixed once, here, so a frozen or driven clock cannot hang a wait.
-        self._began, self._now = _seconds(), now
+        self._began, self._now = seconds(), now
         self._late = limits.late.total_seconds()
         self._changed = threading.Condition()
         self._started: set[int] = set()
@@ -174,16 +191,20 @@ class _Batch:
         with self._changed:
             # Single waits, woken early only by a hold: wait_for loops on threading's clock,
             # which a frozen clock in tests stops, and would never return.
-            if scope not in self._held and (delay := slot - _seconds()) > 0:
+            if scope not in self._held and (delay := slot - self._seconds()) > 0:
                 self._changed.wait(timeout=delay)
-            if scope not in self._held and (spacing := self._pace.reserve(scope)) > 0:
+            if scope in self._held:
+                return False
+            spacing = self._pace.reserve(scope, latest=slot + self._late)
+            if spacing is None:  # cannot start near its slot: given back
+                self._started.add(claim.id)
+                self.late.append(claim)
+                return False
+            if spacing > 0:
                 self._changed.wait(timeout=spacing)
             if scope in self._held:
                 return False
             self._started.add(claim.id)
-            if _seconds() - slot > self._late:
-                self.late.append(claim)
-                return False
             return True
 
     def hold(self, claim: Claim) -> list[Claim]:
@@ -198,7 +219,7 @@ class _Batch:
             return unstarted
 
 
-def _send_one(context: JobContext, batch: _Batch, client: WebClient, claim: Claim,
+def _send_one(context: JobContext, batch: _Batch, client: _Slack, claim: Claim,
               worker: str) -> tuple[Verdict | None, Sent | None]:
     if not batch.start(claim):
         return None, None  # released by a 429 while it waited, or late: booked again
@@ -211,12 +232,37 @@ def _send_one(context: JobContext, batch: _Batch, client: WebClient, claim: Clai
     return decided, None
 
 
-def _client(context: JobContext, team_id: str, limits: OutboxLimits) -> WebClient:
+@dataclass(frozen=True)
+class _Slack:
+    """A workspace's Web API for one run: posts on kept connections when they can be."""
+
+    web: WebClient
+    poster: Poster | None
+
+    def post(self, params: dict[str, Any]) -> tuple[Any, Attempt | None]:
+        if self.poster is not None:
+            return self.poster.post(params)
+        return _call(lambda: self.web.chat_postMessage(**params))
+
+
+@contextmanager
+def _closing(clients: dict[str, _Slack]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for client in clients.values():
+            if client.poster is not None:
+                client.poster.close()
+
+
+def _client(context: JobContext, team_id: str, limits: OutboxLimits) -> _Slack:
     """The workspace's client without retry handlers: a retried post is a blind resend, and
     a client that sleeps through Retry-After holds the worker; the outbox does both itself."""
     base = context.slack.client(team_id)
-    return WebClient(token=base.token, base_url=base.base_url, timeout=limits.send_timeout,
-                     retry_handlers=[])
+    web = WebClient(token=base.token, base_url=base.base_url, timeout=limits.send_timeout,
+                    retry_handlers=[], proxy=base.proxy, ssl=base.ssl)
+    return _Slack(web, Poster(web, timeout=limits.send_timeout)
+                  if Poster.usable(web) else None)
 
 
 def _call(request: Callable[[], Any]) -> tuple[Any, Attempt | None]:
@@ -239,10 +285,10 @@ def _call(request: Callable[[], Any]) -> tuple[Any, Attempt | None]:
         return None, Attempt(error=f"no answer from Slack: {error!r}"[:300], status=0)
 
 
-def _deliver(client: WebClient, claim: Claim,
+def _deliver(slack: _Slack, claim: Claim,
              now: Callable[[], datetime]) -> tuple[Attempt, bool]:
     """What Slack made of the claim, and whether conversations.open gave its channel now."""
-    channel, opened = claim.channel, False
+    channel, opened, client = claim.channel, False, slack.web
     if channel is None:
         assert claim.user_id is not None  # the table's check: a channel or a person
         user_id = claim.user_id
@@ -259,15 +305,15 @@ def _deliver(client: WebClient, claim: Claim,
                            f"attempt arrived: {failure.error}"), opened
         if ts is not None:
             return Attempt(ts=ts, channel=channel), opened
-    target = channel
-    posted, failure = _call(lambda: client.chat_postMessage(
-        channel=target, text=claim.payload["text"], blocks=claim.payload.get("blocks"),
-        thread_ts=claim.payload.get("thread_ts"),
-        metadata={"event_type": EVENT_TYPE,
-                  "event_payload": {"outbox_id": claim.id, "kind": claim.kind}}))
+    posted, failure = slack.post({
+        "channel": channel, "text": claim.payload["text"],
+        **({"blocks": claim.payload["blocks"]} if claim.payload.get("blocks") else {}),
+        **({"thread_ts": claim.payload["thread_ts"]} if claim.payload.get("thread_ts") else {}),
+        "metadata": {"event_type": EVENT_TYPE,
+                     "event_payload": {"outbox_id": claim.id, "kind": claim.kind}}})
     if failure is not None:
         return failure, opened
-    return Attempt(ts=str(posted["ts"]), channel=str(posted.get("channel") or target)), opened
+    return Attempt(ts=str(posted["ts"]), channel=str(posted.get("channel") or channel)), opened
 
 
 def _find_posted(client: WebClient, claim: Claim, channel: str,

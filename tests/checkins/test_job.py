@@ -118,3 +118,20 @@ def test_one_reminder_a_snoozed_dm_comes_back_and_an_unanswered_week_is_missed(
     run_checkins(db, LONDON_DUE + timedelta(hours=48))
     found = rounds(db)
     assert found["U0ANA"].status == "missed" and found["U0BEN"].status == "missed"
+
+
+def test_the_sender_is_told_after_each_commit_that_queued_dms_and_only_then(
+        db: sessionmaker[Session]) -> None:
+    """What it is told about is committed: another session (the sender's) sees the DMs."""
+    seen: list[tuple[list[str], list[str]]] = []
+    tell = lambda: seen.append((dms(db), dms(db, "checkin-reminder")))  # noqa: E731
+    run_checkins(db, KOLKATA_DUE - timedelta(minutes=1), queued=tell)
+    assert seen == []  # nothing due, nothing queued
+    run_checkins(db, KOLKATA_DUE, queued=tell)
+    run_checkins(db, KOLKATA_DUE + timedelta(minutes=1), queued=tell)  # nothing new
+    run_checkins(db, LONDON_DUE, queued=tell)
+    assert seen == [(["U0BEN"], []), (["U0ANA", "U0BEN"], [])]
+    # Los Angeles' round opens (its own commit), then the reminders are queued (another).
+    run_checkins(db, LONDON_DUE + timedelta(hours=24), queued=tell)
+    everyone = ["U0ANA", "U0BEN", "U0GONE"]
+    assert seen[2:] == [(everyone, []), (everyone, ["U0ANA", "U0BEN"])]

@@ -35,6 +35,13 @@ def test_a_budget_already_spent_by_another_worker_is_respected() -> None:
     assert seconds(booking.slots) == [4.25]
 
 
+def test_a_budget_this_worker_booked_itself_goes_on_without_the_margin() -> None:
+    # Its own calls keep their spacing from one claim to the next (the sender's pace).
+    booking = book([("D1", False)], now=NOW, next_post_at=NOW + timedelta(seconds=4),
+                   next_open_at=NOW, limits=LIMITS, ours=True)
+    assert seconds(booking.slots) == [4.0]
+
+
 def test_a_budget_booked_on_a_clock_since_moved_back_is_dropped() -> None:
     booking = book([("D1", False)], now=NOW, next_post_at=NOW + timedelta(hours=3),
                    next_open_at=NOW + timedelta(hours=3), limits=LIMITS)

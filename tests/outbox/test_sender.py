@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from slack_sdk import WebClient
@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bot.outbox.admin import retry
 from bot.outbox.models import DirectMessageChannel
-from bot.outbox.queue import claim_due
-from bot.outbox.sender import EVENT_TYPE
+from bot.outbox.queue import Claim, claim_due
+from bot.outbox.sender import EVENT_TYPE, send_outbox
 from bot.scheduler import JOBS, JobContext, run_job
 from tests.conftest import BOT_TOKEN
 from tests.fakes import FakeSlack
@@ -186,3 +186,58 @@ def test_an_idle_run_is_logged_at_debug_and_one_that_sent_at_info(
     assert run_job("send-outbox", outbox).startswith("sent 2, ")
     assert finished("send-outbox") == [logging.DEBUG, logging.INFO]
     assert finished("run-checkins") == [logging.DEBUG]
+
+
+class Stalling:
+    """The real time a run paces on, on a machine so busy that every reading comes 300 ms
+    after the one before: no call can start within `late` (250 ms) of its slot."""
+
+    def __init__(self) -> None:
+        self.readings = 0
+
+    def __call__(self) -> float:
+        self.readings += 1
+        return 1000.0 + 0.3 * self.readings
+
+
+def test_a_call_that_cannot_start_near_its_slot_gives_it_back_and_is_booked_again(
+        outbox: JobContext, fake_slack: FakeSlack, app_clock: MovableClock) -> None:
+    """Sent late, it could land on slots booked after it (another worker's): together above
+    Slack's one-second window. Given back, it costs no attempt and goes in a later claim."""
+    ids = queue_dms(outbox, 3)
+    outcome = send_outbox(outbox, seconds=Stalling())
+    assert re.search(r"^sent 0, .*; 3 waiting.*; [1-9]\d* slots given back \(late\)$",
+                     outcome), outcome
+    assert fake_slack.calls_to("chat.postMessage") == []
+    assert [(r.status, r.attempts, r.claimed_by) for r in rows(outbox.session_factory)] == [
+        ("queued", 0, None)] * 3
+
+    drain(outbox, app_clock)  # the real clock: each goes in a later claim, once
+    assert delivered(fake_slack) == dict.fromkeys(ids, 1)
+    assert [(r.status, r.attempts) for r in rows(outbox.session_factory)] == [("sent", 1)] * 3
+
+
+def test_a_workspace_another_worker_is_sending_is_left_to_it_until_it_stops(
+        outbox: JobContext, app_clock: MovableClock) -> None:
+    """Two processes taking turns would pay the margin after another worker's slots at every
+    turn; the one sending goes on without it, the other steps in when it stops."""
+    queue_dms(outbox, 60)  # 20 a second here, one second a claim
+    ours, theirs = dict[str, datetime](), dict[str, datetime]()
+
+    def claim(worker: str, booked: dict[str, datetime]) -> list[Claim]:
+        return claim_due(outbox.session_factory, worker=worker, now=outbox.now(),
+                         limits=outbox.outbox, booked=booked)
+
+    first = claim("A", ours)
+    gap = timedelta(seconds=60 / outbox.outbox.messages_per_minute)
+    assert len(first) == 21 and first[-1].at - first[0].at == 20 * gap
+    app_clock.advance(timedelta(seconds=0.5))
+    # A has the budget booked half a second ahead; B's horizon reaches past it, but A goes on.
+    assert claim("B", theirs) == []
+    app_clock.advance(timedelta(seconds=0.4))
+    again = claim("A", ours)
+    assert again[0].at == first[-1].at + gap  # on from its own slots, no margin
+    app_clock.advance(again[-1].at + gap - outbox.now() - timedelta(seconds=0.1))
+    taken = claim("B", theirs)  # A's booking ends within the margin: B takes over after it
+    assert taken[0].at == again[-1].at + gap + outbox.outbox.late
+    assert not {c.id for c in taken} & {c.id for c in first + again}
