@@ -285,13 +285,25 @@ def start_scheduler(context: JobContext, *, executors: dict[str, Any] | None = N
         if scheduler.running:
             scheduler.modify_job(SEND_OUTBOX, next_run_time=clock.real_now())
 
+    def send_in(seconds: float) -> None:
+        """The sender again once a 429's hold is over: `seconds` on the app's clock, which a
+        driven clock runs faster than the real one the scheduler waits on."""
+        if not scheduler.running:
+            return
+        speed = driver.speed if driver is not None else 1.0
+        when = clock.real_now() + timedelta(seconds=seconds / speed)
+        job = scheduler.get_job(SEND_OUTBOX)
+        if job is not None and job.next_run_time is not None and job.next_run_time <= when:
+            return  # the next tick comes first anyway
+        scheduler.modify_job(SEND_OUTBOX, next_run_time=when)
+
     def ended(event: JobExecutionEvent) -> None:
         if event.job_id == SEND_OUTBOX:
             wake.ended()  # the executor has stopped counting the run by now
 
     scheduler.add_listener(ended, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     scheduler.start()
-    wake.attach(send_now)
+    wake.attach(send_now, send_in)
     return scheduler
 
 

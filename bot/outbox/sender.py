@@ -79,11 +79,12 @@ def send_outbox(context: JobContext, *, seconds: Callable[[], float] = _seconds)
             claims = claim_due(context.session_factory, worker=worker, now=context.now(),
                                limits=limits, booked=booked)
             if not claims:
-                # A hold this run met (Retry-After) ends within the horizon: wait it out,
-                # holding nothing, rather than leave the rest to the next tick.
-                if held and _wait_for_hold(context, limits, started, seconds):
-                    held = False
-                    continue
+                if held:
+                    # A 429's hold (Retry-After) is in the database, so every worker honours
+                    # it: this run ends rather than sleep, and asks to run again when it is
+                    # over (no worker waits on Slack).
+                    _after_hold(context)
+                    break
                 if context.outbox_wake.again():
                     continue  # committed since this claim began: taken now, not next tick
                 break
@@ -122,19 +123,10 @@ def _scope(claim: Claim) -> tuple[str, str]:
     return claim.team_id, "open" if claim.kind == OPEN_DM else "post"
 
 
-def _wait_for_hold(context: JobContext, limits: OutboxLimits, started: float,
-                   seconds: Callable[[], float]) -> bool:
-    """Whether the first message waiting is due within the horizon and this run's time,
-    after sleeping until it is."""
+def _after_hold(context: JobContext) -> None:
     first = next_queued_at(context.session_factory)
-    if first is None:
-        return False
-    delay = max(0.0, (first - context.now()).total_seconds())
-    if delay > limits.horizon.total_seconds() or (
-            seconds() + delay - started > limits.run_seconds):
-        return False
-    time.sleep(delay)
-    return True
+    if first is not None:
+        context.outbox_wake.held_until((first - context.now()).total_seconds())
 
 
 class _Pace:

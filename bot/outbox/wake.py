@@ -21,11 +21,24 @@ class SenderWake:
         self._queued = False  # messages committed since a run last looked
         self._running = False  # a scheduled run is going (from began to ended)
         self._start: Callable[[], None] | None = None
+        self._start_in: Callable[[float], None] | None = None
 
-    def attach(self, start: Callable[[], None] | None) -> None:
-        """What runs the sender now (the scheduler's); None to stop waking it."""
+    def attach(self, start: Callable[[], None] | None,
+               start_in: Callable[[float], None] | None = None) -> None:
+        """What runs the sender now, and in so many seconds of the app's clock (the
+        scheduler's); None to stop waking it."""
         with self._lock:
-            self._start = start
+            self._start, self._start_in = start, start_in
+
+    def held_until(self, seconds: float) -> None:
+        """A 429 holds the workspace this long (Retry-After, in the database): the run ends,
+        holding no worker, and the scheduler runs the sender again when the hold is over, if
+        that is before its next tick. Without a scheduler (`okr-bot jobs run`) the next run
+        takes what is due then."""
+        with self._lock:
+            start_in = self._start_in
+        if start_in is not None:
+            start_in(max(0.0, seconds))
 
     def queued(self) -> None:
         """Messages were committed: the sender is to take them now."""

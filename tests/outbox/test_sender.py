@@ -241,3 +241,20 @@ def test_a_workspace_another_worker_is_sending_is_left_to_it_until_it_stops(
     taken = claim("B", theirs)  # A's booking ends within the margin: B takes over after it
     assert taken[0].at == again[-1].at + gap + outbox.outbox.late
     assert not {c.id for c in taken} & {c.id for c in first + again}
+
+
+def test_a_429_ends_the_run_and_asks_to_run_again_when_the_hold_is_over(
+        outbox: JobContext, fake_slack: FakeSlack) -> None:
+    """No worker sleeps on a 429: the run that met the hold ends with the rest waiting, and
+    asks the scheduler (the runtime's SenderWake) to run the sender again when it is over."""
+    asked: list[float] = []
+    outbox.outbox_wake.attach(lambda: None, asked.append)
+    fake_slack.rate_limits.limit("chat.postMessage", 2)  # far under the bot's budget
+    queue_dms(outbox, 12)
+
+    outcome = run_job("send-outbox", outbox)
+
+    assert re.search(r"rate-limited [1-9]\d*;", outcome), outcome
+    waiting = int(re.search(r"(\d+) waiting", outcome).group(1))  # type: ignore[union-attr]
+    assert waiting > 0, "the run waited the hold out instead of ending"
+    assert len(asked) == 1 and 0 < asked[0] <= 60, asked

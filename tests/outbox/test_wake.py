@@ -44,3 +44,22 @@ def test_a_queued_dm_is_sent_at_once_and_the_ticks_stay_on_their_grid(
             assert abs(driver.now() + real_left * SPEED - NEXT_TICK) < timedelta(seconds=0.2)
         finally:
             scheduler.shutdown(wait=True)
+
+
+def test_a_hold_brings_the_next_run_forward_to_its_end_never_past_the_next_tick(
+        outbox: JobContext) -> None:
+    with clock.driven_by(clock.DrivenClock(START, speed=SPEED)) as driver:
+        scheduler = start_scheduler(outbox, driver=driver)
+        try:
+            job = scheduler.get_job(SEND_OUTBOX)
+            tick = job.next_run_time  # 450 real seconds away at this speed
+            # A hold of 0.02 s of the app's clock is over in 2 real seconds: run then.
+            outbox.outbox_wake.held_until(0.02)
+            soon = scheduler.get_job(SEND_OUTBOX).next_run_time - datetime.now(UTC)
+            assert timedelta(seconds=1) < soon < timedelta(seconds=3), soon
+            # One that ends after the next tick leaves the run at the tick's.
+            scheduler.modify_job(SEND_OUTBOX, next_run_time=tick)
+            outbox.outbox_wake.held_until(10)  # 1,000 real seconds
+            assert scheduler.get_job(SEND_OUTBOX).next_run_time == tick
+        finally:
+            scheduler.shutdown(wait=True)
