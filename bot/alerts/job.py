@@ -25,8 +25,8 @@ class AlertTally:
     recovered: int = 0
 
     def __str__(self) -> str:
-        return (f"told {self.told} owners of a crossing, {self.muted} snoozed, "
-                f"{self.recovered} back to green")
+        return (f"crossings told to their owners: {self.told}, snoozed: {self.muted}; "
+                f"back to green: {self.recovered}")
 
 
 def check_alerts(session_factory: sessionmaker[Session], chains: ChainCache,

@@ -39,8 +39,8 @@ class PostTally:
     late: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.posted} digests posted, {self.threaded} threads, {self.late} late "
-                "answers added")
+        return (f"digests posted: {self.posted}, threads: {self.threaded}, late answers "
+                f"added: {self.late}")
 
 
 def post_digests(session_factory: sessionmaker[Session], chains: ChainCache,

@@ -41,4 +41,4 @@ def test_post_queues_it_for_the_teams_channel(tmp_path: Path) -> None:
     assert posted.stdout.startswith("AI Launch's digest is queued for <#C0AILAUNCH>")
     ran = okr_bot("jobs", "run", "post-digests", cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
-    assert "1 digests posted" in ran.stdout + ran.stderr
+    assert "digests posted: 1," in ran.stdout + ran.stderr
