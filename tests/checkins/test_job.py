@@ -5,7 +5,6 @@ a round nobody answered is missed when its window closes."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from bot.outbox.models import OutboxMessage
 from bot.people.models import Workspace
 from tests.conftest import TEAM_ID
 from tests.people.plans import import_zones_plan
+from tests.support.threads import side_by_side
 
 # Tuesday 1 December 2026: 10:30 in London is 10:30 UTC, in Kolkata 05:00 UTC, and in Los
 # Angeles 18:30 UTC.
@@ -66,22 +66,8 @@ def test_each_person_is_due_at_their_own_time_once_however_often_it_ticks(
 
 
 def test_two_processes_ticking_together_queue_each_dm_once(db: sessionmaker[Session]) -> None:
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def tick() -> None:
-        try:
-            barrier.wait()
-            run_checkins(db, LA_DUE + timedelta(minutes=1))
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=tick) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    side_by_side(lambda _: run_checkins(db, LA_DUE + timedelta(minutes=1)), [1, 2],
+                 within=60)
     assert dms(db) == ["U0ANA", "U0BEN", "U0GONE"]
     assert len(rounds(db)) == 3
 

@@ -3,10 +3,9 @@ helpers that queue messages and run the sender until nothing waits."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -24,6 +23,7 @@ from bot.outbox.queue import count_waiting, enqueue
 from bot.scheduler import JobContext, build_job_context, run_job
 from tests.conftest import TEAM_ID
 from tests.fakes import FakeSlack
+from tests.support.threads import side_by_side  # noqa: F401 (the outbox tests' own)
 
 T = TypeVar("T")
 
@@ -73,28 +73,6 @@ def second_process(outbox: JobContext, settings: Settings,
     engine.dispose()
 
 
-def side_by_side(work: Callable[[JobContext], T], contexts: list[JobContext], *,
-                 within: float) -> list[T]:
-    """`work` on each context in its own thread, started together (a barrier); what each
-    returned, or the first error any of them raised, in the test's thread."""
-    start, results, errors = threading.Barrier(len(contexts)), [], []
-
-    def run(context: JobContext) -> None:
-        try:
-            start.wait(timeout=10)
-            results.append(work(context))
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in contexts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=within)
-    if errors:
-        raise errors[0]
-    assert not any(t.is_alive() for t in threads), f"still running after {within} s"
-    return results
 
 
 def queue_dms(context: JobContext, count: int, *, kind: str = "checkin",

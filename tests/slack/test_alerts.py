@@ -6,7 +6,6 @@ told once, however many checks pass; again only after recovery."""
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from bot.scheduler import run_job
 from bot.slack import ids
 from tests.slack.conftest import RunningBot
 from tests.slack.test_checkin_modal import filled
+from tests.support.threads import side_by_side
 
 MAYA = "U0AIPM001"  # owns the onboarding-completion KPI
 PRIYA = "U0AIUX001"  # neither its owner nor Maya's manager
@@ -128,22 +128,8 @@ def test_each_crossing_is_told_once_and_again_only_after_recovery(planned: Runni
 def test_two_checks_at_once_tell_a_crossing_once(planned: RunningBot) -> None:
     bot = planned
     update(bot, "4.5", at(0))
-    gate = threading.Barrier(2)
-    failures: list[BaseException] = []
-
-    def check() -> None:
-        try:
-            gate.wait(timeout=10)
-            check_alerts(bot.session_factory, bot.runtime.chains, at(1))
-        except BaseException as error:
-            failures.append(error)
-
-    threads = [threading.Thread(target=check) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert failures == []
+    side_by_side(lambda _: check_alerts(bot.session_factory, bot.runtime.chains, at(1)),
+                 [1, 2], within=60)
     tick(bot, at(2))
     assert [d["text"] for d in alert_dms(bot)][-1].endswith("turned red")
     assert len(alerts(bot, STATUS)) == 1

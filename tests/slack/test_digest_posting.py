@@ -6,7 +6,6 @@ then its detail in the headline's thread; then an answer that came late, marked 
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from bot.summaries.posting import post_digests
 from tests.conftest import TEAM_ID
 from tests.slack.conftest import RunningBot
 from tests.slack.test_summary import CLOSES, LARS, MAYA, PRIYA, week_of_rounds
+from tests.support.threads import side_by_side
 
 CHANNEL = "C0AILAUNCH"  # the AI Launch team's, in the example plan
 
@@ -94,23 +94,8 @@ def test_the_digest_goes_out_once_with_its_thread_and_late_answers(
 def test_two_jobs_at_once_post_one_digest(planned: RunningBot) -> None:
     bot = planned
     week_of_rounds(bot)
-    gate = threading.Barrier(2)
-    failures: list[BaseException] = []
-
-    def post() -> None:
-        try:
-            gate.wait(timeout=10)
-            post_digests(bot.session_factory, bot.runtime.chains,
-                         CLOSES + timedelta(minutes=1))
-        except BaseException as error:
-            failures.append(error)
-
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert failures == []
+    side_by_side(lambda _: post_digests(bot.session_factory, bot.runtime.chains,
+                                        CLOSES + timedelta(minutes=1)), [1, 2], within=60)
     with bot.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(TeamDigest)) == 1
     tick(bot, CLOSES + timedelta(minutes=2))

@@ -8,7 +8,6 @@ thread; the red transition, the recovery and the repeated blocker are said when 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,12 +20,12 @@ from bot.okrs import flows
 from bot.okrs.method.chain import NodeKind
 from bot.okrs.views import objective_parts
 from bot.people.models import Workspace
-from bot.scheduler import run_job
 from tests.conftest import TEAM_ID
 from tests.fakes.chart_block import data_visualization_problems
 from tests.slack.conftest import RunningBot
+from tests.slack.test_digest_posting import posts as channel_posts
+from tests.slack.test_digest_posting import tick
 
-CHANNEL = "C0AILAUNCH"
 MAYA, PRIYA, OLIVIA, KWAME, FELIX = "U0AIPM001", "U0AIUX001", "U0AIGM001", "U0AIML001", \
     "U0AIFE001"
 FIRST_DUE = datetime(2026, 11, 2, 9, tzinfo=UTC)  # a Monday
@@ -95,24 +94,6 @@ def late_answer(bot: RunningBot, week: int, person: str) -> None:
             answers={"accomplished": f"Week {week}: caught up late"}))
 
 
-def tick(bot: RunningBot, when: datetime) -> None:
-    with freeze_time(when):
-        context = replace(bot.runtime.jobs, now=lambda: datetime.now(UTC))
-        run_job("post-digests", context)
-        run_job("send-outbox", context)
-
-
-def channel_posts(bot: RunningBot) -> list[dict[str, Any]]:
-    found = []
-    for call in bot.fake.calls_to("chat.postMessage"):
-        if call.ok and call.params.get("channel") == CHANNEL:
-            blocks = call.params["blocks"]
-            found.append({"ts": call.response["ts"], "thread_ts": call.params.get("thread_ts"),
-                          "text": json.dumps(json.loads(blocks) if isinstance(blocks, str)
-                                             else blocks, ensure_ascii=False)})
-    return found
-
-
 def status_counts(bot: RunningBot, at: datetime) -> str:
     """What `/okr status` reads, counted the way the headline counts it."""
     with bot.session_factory() as session:
@@ -143,7 +124,8 @@ def test_six_weeks_of_digests(planned: RunningBot) -> None:
             late_answer(bot, week, KWAME)
             tick(bot, closes(week) + timedelta(hours=5, minutes=1))
             tick(bot, closes(week) + timedelta(hours=5, minutes=2))
-        posts = channel_posts(bot)
+        posts = [p | {"text": json.dumps(p["blocks"], ensure_ascii=False)}
+                 for p in channel_posts(bot)]
         new_heads = [p for p in posts if p["thread_ts"] is None and p not in heads]
         assert len(new_heads) == 1, f"week {week}: {len(new_heads)} digests"
         head = new_heads[0]
