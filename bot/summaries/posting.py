@@ -92,19 +92,32 @@ def _post_headline(session: Session, chains: ChainCache, team_id: int, now: date
     cycle, closed_at = closed
     row = TeamDigest(workspace_id=team.workspace_id, team_id=team.id, cycle=cycle,
                      window_closed_at=closed_at, created_at=now)
+    if not _claimed(session, row):
+        return 0  # posted already, by an earlier tick or another replica
+    reading = _queue_headline(session, chains, team, row, now)
+    _tell_managers(session, reading, team, cycle, now)
+    return 1
+
+
+def _claimed(session: Session, row: TeamDigest) -> bool:
     try:
         with session.begin_nested():
             session.add(row)
     except IntegrityError:
-        return 0  # posted already, by an earlier tick or another replica
+        return False
+    return True
+
+
+def _queue_headline(session: Session, chains: ChainCache, team: Team, row: TeamDigest,
+                    now: datetime) -> Reading:
+    """The digest's headline for the team's channel, queued with its row."""
     reading = _reading(session, chains, team, now)
     message = headline(team_digest(reading, Actor.operator(), typed=team.key or team.name))
     queued = enqueue(session, team_id=reading.workspace.slack_team_id, kind="digest",
-                     dedupe_key=f"digest:{team.id}:{cycle}", text=message["text"],
+                     dedupe_key=f"digest:{team.id}:{row.cycle}", text=message["text"],
                      blocks=message["blocks"], channel=team.slack_channel_id, now=now)
     row.headline_id = queued.id
-    _tell_managers(session, reading, team, cycle, now)
-    return 1
+    return reading
 
 
 ON_DEMAND = "on demand"  # the cycle of a digest someone asked to post now
@@ -113,15 +126,9 @@ ON_DEMAND = "on demand"  # the cycle of a digest someone asked to post now
 def ask_to_post(session: Session, team: Team, now: datetime) -> bool:
     """Claim a digest of the team to be posted now (`/okr summary`, `okr-bot summary --post`):
     the next tick builds and queues it. False if one was asked for this minute already."""
-    row = TeamDigest(workspace_id=team.workspace_id, team_id=team.id,
-                     cycle=f"{ON_DEMAND} {now:%Y-%m-%d %H:%M}", window_closed_at=now,
-                     created_at=now)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
+    return _claimed(session, TeamDigest(
+        workspace_id=team.workspace_id, team_id=team.id,
+        cycle=f"{ON_DEMAND} {now:%Y-%m-%d %H:%M}", window_closed_at=now, created_at=now))
 
 
 def _post_asked_for(session: Session, chains: ChainCache, team_id: int, now: datetime) -> int:
@@ -131,12 +138,7 @@ def _post_asked_for(session: Session, chains: ChainCache, team_id: int, now: dat
     team = session.get(Team, team_id)
     if row is None or team is None or team.slack_channel_id is None:
         return 0
-    reading = _reading(session, chains, team, now)
-    message = headline(team_digest(reading, Actor.operator(), typed=team.key or team.name))
-    queued = enqueue(session, team_id=reading.workspace.slack_team_id, kind="digest",
-                     dedupe_key=f"digest:{team.id}:{row.cycle}", text=message["text"],
-                     blocks=message["blocks"], channel=team.slack_channel_id, now=now)
-    row.headline_id = queued.id
+    _queue_headline(session, chains, team, row, now)
     return 1
 
 
