@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 
 from bot.summaries.digest import MISSED, PARTICIPATION_ORDER, Digest
 
@@ -52,22 +51,18 @@ def summary_lines(digest: Digest) -> list[str]:
 
 def run(args: argparse.Namespace, database_url: str) -> int:
     from bot import clock
+    from bot.cli.jobs import EXIT_USAGE, UsageError, parse_at
     from bot.db import make_engine, make_session_factory, read_only_session_factory
     from bot.okrs import flows
     from bot.okrs.store.cache import ChainCache
     from bot.summaries import flows as summary_flows
     from bot.summaries import posting
 
-    at = clock.now()
-    if args.at:
-        try:
-            at = datetime.fromisoformat(args.at)
-        except ValueError:
-            at = None  # type: ignore[assignment]
-        if at is None or at.tzinfo is None:
-            print(f"okr-bot: --at {args.at!r} needs a date, time and zone, "
-                  "e.g. 2026-12-02T09:00:00+00:00", file=sys.stderr)
-            return 2
+    try:
+        at = parse_at(args.at) or clock.now()
+    except UsageError as error:
+        print(f"okr-bot: {error}", file=sys.stderr)
+        return EXIT_USAGE
     engine = make_engine(database_url)
     try:
         if args.post:

@@ -31,7 +31,8 @@ def test_what_it_cannot_do_is_one_line(tmp_path: Path) -> None:
                                       "key or name.")
     bad_time = okr_bot("summary", "ai-launch", "--at", "yesterday", cwd=tmp_path)
     assert bad_time.returncode == 2
-    assert "--at 'yesterday' needs a date, time and zone" in bad_time.stderr
+    assert "--at must be an ISO 8601 instant with its offset" in bad_time.stderr
+    assert "'yesterday'" in bad_time.stderr
 
 
 def test_post_queues_it_for_the_teams_channel(tmp_path: Path) -> None:
