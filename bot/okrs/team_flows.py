@@ -43,12 +43,7 @@ def team(reading: Reading, actor: Actor, *, person: str | None = None,
         typed = f"<#{channel}>"
     else:
         typed = name or ""
-        match = resolve(typed, [Candidate(t.key or t.name, t.name, t)
-                                for t in db_session.scalars(teams)])
-        if match.ambiguous:
-            raise Ambiguous(f"“{typed}” fits {len(match.choices)} teams. Which one?",
-                            typed=typed, choices=choices_of(match.choices), kind="team")
-        found = match.found
+        found = named_team(db_session, workspace_id, typed)
     if found is None:
         raise NotFound(f"No team matches “{typed}”. Name a team, a #channel with a team, or an "
                        "@person.", kind="team", typed=typed)
@@ -56,3 +51,14 @@ def team(reading: Reading, actor: Actor, *, person: str | None = None,
         select(Person.slack_user_id).join(TeamMembership, TeamMembership.person_id == Person.id)
         .where(TeamMembership.team_id == found.id)))
     return TeamView(f"Team {found.name}", owned_by(reading.chain, members), {})
+
+
+def named_team(db_session: Session, workspace_id: int, typed: str) -> Team | None:
+    """The team whose key or name the words give (None: no team); Ambiguous with the
+    candidates when several fit."""
+    match = resolve(typed, [Candidate(t.key or t.name, t.name, t) for t in db_session.scalars(
+        select(Team).where(Team.workspace_id == workspace_id).order_by(Team.id))])
+    if match.ambiguous:
+        raise Ambiguous(f"“{typed}” fits {len(match.choices)} teams. Which one?",
+                        typed=typed, choices=choices_of(match.choices), kind="team")
+    return match.found

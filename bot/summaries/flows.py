@@ -15,8 +15,8 @@ from bot.checkins.rounds import CheckinAnswer, CheckinRound, QuestionSet
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.okrs.flows import Actor, Reading
 from bot.okrs.method.chain import ChainNode, NodeKind
-from bot.okrs.method.names import Candidate, resolve
 from bot.okrs.store.models import Metric, Objective
+from bot.okrs.team_flows import named_team
 from bot.people import service as people_service
 from bot.people.models import Person, Team, TeamMembership, TeamRole
 from bot.summaries.digest import (
@@ -37,14 +37,14 @@ WEEK = timedelta(days=7)
 def find_team(db_session: Session, workspace_id: int, actor: Actor,
               typed: str | None) -> Team:
     """The team named, or with no name the asker's own (the one they manage first)."""
-    teams = list(db_session.scalars(select(Team).where(Team.workspace_id == workspace_id)
-                                    .order_by(Team.id)))
     if typed:
-        match = resolve(typed, [Candidate(t.key or t.name, t.name, t) for t in teams])
-        if match.found is None:
+        found = named_team(db_session, workspace_id, typed)
+        if found is None:
             raise NotFound(f"No team matches “{typed}”. Name a team by its key or name.",
                            kind="team", typed=typed)
-        return match.found
+        return found
+    teams = list(db_session.scalars(select(Team).where(Team.workspace_id == workspace_id)
+                                    .order_by(Team.id)))
     roles = dict(db_session.execute(
         select(TeamMembership.team_id, TeamMembership.role)
         .join(Person, Person.id == TeamMembership.person_id)
