@@ -118,18 +118,20 @@ def build_digest(*, team: str, cycle: str, window: tuple[datetime, datetime], ch
     measured: dict[tuple[NodeKind, str], ChainNode] = {}
     per_objective = []
     activities: set[tuple[NodeKind, str]] = set()
+    earlier: dict[tuple[NodeKind, str], tuple[float | None, Status | None]] = {}
     for objective in objectives:
         key_results, driving, kpis = objective_parts(chain, objective)
         activities |= {a.id for a in driving}
         moved = []
         for node in (*key_results, *kpis.values()):
             measured[node.id] = node
-            before, before_status = _status_then(node, start)
+            if node.id not in earlier:  # judged once, however many objectives it serves
+                earlier[node.id] = _status_then(node, start)
             if node.kind is NodeKind.KEY_RESULT:
-                moved.append(Moved(node, before, before_status))
+                moved.append(Moved(node, *earlier[node.id]))
         per_objective.append((objective, moved))
     nodes = list(measured.values())
-    then = {n.id: _status_then(n, start)[1] for n in nodes}
+    then = {node_id: status for node_id, (_value, status) in earlier.items()}
     turned_red = [n for n in nodes if n.health.status is Status.RED and not n.health.stale
                   and then[n.id] is not Status.RED]
     recovered = [n for n in nodes if n.health.status is Status.GREEN

@@ -193,9 +193,11 @@ def _post_thread(session: Session, chains: ChainCache, team_id: int, now: dateti
 
 
 def _post_late_answers(session: Session, team_id: int, now: datetime) -> int:
-    """Answers to a posted cycle that arrived after its thread was queued, added to it."""
+    """Answers to a posted cycle that arrived after its thread was queued, added to it; the
+    digest's `answers_through` moves past each, so the next tick reads only newer ones (the
+    outbox's key still refuses a second copy from a replica that read them at the same time)."""
     rows = session.execute(
-        select(TeamDigest.cycle, TeamDigest.team_id, OutboxMessage, CheckinAnswer,
+        select(TeamDigest, OutboxMessage, CheckinAnswer,
                QuestionSet.questions, Person)
         .join(OutboxMessage, OutboxMessage.id == TeamDigest.headline_id)
         .join(CheckinRound, (CheckinRound.cycle == TeamDigest.cycle)
@@ -212,19 +214,16 @@ def _post_late_answers(session: Session, team_id: int, now: datetime) -> int:
                OutboxMessage.status == OutboxStatus.SENT,
                CheckinAnswer.id > TeamDigest.answers_through)).all()
     told = 0
-    for cycle, team, sent, answer, questions, person in rows:
+    for digest, sent, answer, questions, person in rows:
         asked = [(q["text"], str(answer.answers.get(q["key"], ""))) for q in questions
                  if str(answer.answers.get(q["key"], "")).strip()]
         message = late_answer(person.display_name or person.real_name or person.slack_user_id,
                               asked)
-        key = f"digest:{team}:{cycle}:late:{answer.id}"
-        before = session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.team_id == sent.team_id, OutboxMessage.dedupe_key == key))
-        if before:
-            continue
-        enqueue(session, team_id=sent.team_id, kind="digest-late", dedupe_key=key,
+        enqueue(session, team_id=sent.team_id, kind="digest-late",
+                dedupe_key=f"digest:{digest.team_id}:{digest.cycle}:late:{answer.id}",
                 text=message["text"], blocks=message["blocks"],
                 channel=sent.sent_channel or sent.channel, thread_ts=sent.ts,
                 now=answer.submitted_at)
+        digest.answers_through = max(digest.answers_through or 0, answer.id)
         told += 1
     return told
