@@ -34,7 +34,7 @@ def snapshot(db_session: Session, workspace_id: int) -> Roles:
     managers = dict(db_session.execute(
         select(Person.slack_user_id, boss.slack_user_id)
         .outerjoin(boss, Person.manager_id == boss.id)
-        .where(Person.workspace_id == workspace_id)).tuples().all())
+        .where(Person.workspace_id == workspace_id)).all())
     return Roles(frozenset(plan_admins(db_session, workspace_id)), managers)
 
 

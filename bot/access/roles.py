@@ -73,7 +73,7 @@ def _roles(db_session: Session, workspace_id: int, actor: Actor, item: Item,
             TeamMembership.team_id == item.team_id, TeamMembership.person_id == person.id))
         if team_role is TeamRole.MANAGER:
             yield Role.TEAM_MANAGER
-        if team_role is not None:
+        elif team_role is not None:
             yield Role.TEAM_MEMBER
     if Role.MANAGER in wanted and person is not None and uid in managers_above(
             db_session, workspace_id, item.owners, stop_at=uid):
