@@ -118,9 +118,10 @@ def test_downgrading_one_step_removes_only_blockers_and_confidence(database_url:
                                                                    engine: Engine) -> None:
     schema.upgrade(database_url)
     schema.downgrade(database_url, "0003")
-    assert tables(engine) == TABLES - ROLES - {"blockers", "confidence_reports", "slack_request_receipts",
-                                       "checkin_question_sets", "checkin_rounds",
-                                       "checkin_answers", "time_off", "outbox_messages",
+    assert tables(engine) == TABLES - ROLES - {"blockers", "confidence_reports",
+                                       "slack_request_receipts", "checkin_question_sets",
+                                       "checkin_rounds", "checkin_answers", "time_off",
+                                       "outbox_messages",
                                        "slack_dm_channels", "outbox_pacing", "metric_changes",
                                        "metric_alerts", "team_digests"}
     schema.upgrade(database_url)

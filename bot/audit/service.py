@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, object_session
 
 from bot import clock
 from bot.audit.models import AuditEvent
+from bot.errors import NotFound
+from bot.people.models import Workspace
 
 # Before and after are a few fields each, never a whole row: a long note is cut.
 MAX_TEXT = 200
@@ -63,6 +65,17 @@ def slack_admin_changed(person: Any, was: bool | None, *, at: datetime | None = 
     record(db_session, person.workspace_id, actor="slack", action=SLACK_ADMIN_CHANGED,
            kind="person", key=person.slack_user_id, before={"is_admin": bool(was)},
            after={"is_admin": bool(person.is_admin)}, at=at)
+
+
+def events_of_team(db_session: Session, slack_team_id: str, *,
+                   since: datetime | None = None) -> list[AuditEvent]:
+    """`okr-bot audit`'s question: NotFound when the database has no such workspace."""
+    workspace_id = db_session.scalar(select(Workspace.id).where(
+        Workspace.slack_team_id == slack_team_id))
+    if workspace_id is None:
+        raise NotFound(f"No workspace {slack_team_id} in this database.", kind="workspace",
+                       typed=slack_team_id)
+    return events(db_session, workspace_id, since=since)
 
 
 def events(db_session: Session, workspace_id: int, *,

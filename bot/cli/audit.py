@@ -8,8 +8,6 @@ import json
 import sys
 from typing import Any
 
-from sqlalchemy import select
-
 # A date alone (2026-12-01) is read as midnight UTC: what people type to see "since Monday".
 DATE_ONLY = 10
 
@@ -27,11 +25,9 @@ def event_line(event: Any) -> str:
 def run(args: argparse.Namespace, database_url: str) -> int:
     from datetime import UTC, datetime
 
-    from bot.audit.service import events
+    from bot.audit.service import events_of_team
     from bot.cli.jobs import EXIT_USAGE, UsageError, parse_at
     from bot.db import make_engine, read_only_session_factory
-    from bot.errors import NotFound
-    from bot.people.models import Workspace
 
     try:
         since = args.since and (
@@ -44,12 +40,8 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     engine = make_engine(database_url)
     try:
         with read_only_session_factory(engine)() as session:
-            workspace_id = session.scalar(select(Workspace.id).where(
-                Workspace.slack_team_id == args.team_id))
-            if workspace_id is None:
-                raise NotFound(f"No workspace {args.team_id} in this database.",
-                               kind="workspace", typed=args.team_id)
-            lines = [event_line(e) for e in events(session, workspace_id, since=since or None)]
+            lines = [event_line(e) for e in events_of_team(session, args.team_id,
+                                                           since=since or None)]
     finally:
         engine.dispose()
     print("\n".join(lines) if lines else f"No changes recorded for {args.team_id}"
