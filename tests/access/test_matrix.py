@@ -6,9 +6,6 @@ a representative part."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy.orm import Session
 
@@ -20,27 +17,12 @@ from bot.summaries import flows as summary_flows
 from tests.access import matrix
 from tests.conftest import TEAM_ID
 from tests.slack.conftest import RunningBot
-from tests.support.templates import Content, PostgresTemplates, SqliteTemplates
 
 CASES = [(action, person) for action in matrix.ENTRY_POINTS for person in matrix.PEOPLE]
 # On PostgreSQL: a write, a button and a read, each by someone allowed and someone not.
 POSTGRES_CASES = [(Action.UPDATE_VALUE, "indirect manager"), (Action.UPDATE_VALUE, "member"),
                   (Action.ACT_ON_ALERT, "plan admin"), (Action.ACT_ON_ALERT, "team manager"),
                   (Action.SEE_TEAM_DIGEST, "team member"), (Action.SEE_LINE_DIGEST, "owner")]
-
-
-@pytest.fixture(scope="module")
-def sqlite_bot(sqlite_templates: SqliteTemplates,
-               tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
-    url = sqlite_templates.copy(Content.MIGRATED, tmp_path_factory.mktemp("matrix") / "m.db")
-    with matrix.matrix_bot(url) as bot:
-        yield bot
-
-
-@pytest.fixture(scope="module")
-def postgres_bot(postgres_templates: PostgresTemplates) -> Iterator[RunningBot]:
-    with matrix.matrix_bot(postgres_templates.copy(Content.MIGRATED)) as bot:
-        yield bot
 
 
 def _run(bot: RunningBot, action: Action, person: str) -> None:
@@ -127,5 +109,3 @@ def test_record_confidence_follows_the_table(sqlite_bot: RunningBot) -> None:
             session.rollback()
         assert done is allowed(Action.RECORD_CONFIDENCE, roles["kpi"])
 
-
-ROOT = Path(__file__).resolve().parents[2]
