@@ -1,4 +1,4 @@
-"""The plan's `admins:` list: workspace admins beside those Slack names (is_admin/is_owner)."""
+"""The plan's `admins:` list: workspace admins beside the admins and owners Slack names."""
 
 from __future__ import annotations
 

@@ -39,3 +39,22 @@ def test_a_refusal_names_the_item_and_whose_it_is(action: Action) -> None:
     assert refused.value.item == "First-week activation"
     for role in TABLE[action]:
         decide(action, {role}, item)  # each role of the row is enough on its own
+
+
+# Where a permission may still be spelled out: the policy, its resolver, and the error types.
+DECIDES = {"bot/access/policy.py", "bot/access/roles.py", "bot/errors.py",
+           "bot/checkins/blocker_rules.py"}
+# Where Slack's admin flag is written or logged, never read to decide.
+ADMIN_FLAG = {"bot/people/models.py", "bot/people/service.py", "bot/audit/service.py",
+              "bot/access/roles.py", "bot/access/policy.py", "bot/okrs/plans/plan.py"}
+
+
+def test_no_module_decides_a_permission_itself() -> None:
+    """A flow raises no NotAllowed of its own and reads no admin flag: it asks require()."""
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        name = str(path.relative_to(ROOT))
+        source = path.read_text()
+        if name not in DECIDES:
+            assert "raise NotAllowed" not in source, name
+        if name not in ADMIN_FLAG:
+            assert "is_admin" not in source, name
