@@ -7,9 +7,10 @@ no query at all, as before this module.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterator
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, bindparam, exists, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.access.models import PlanAdmin
@@ -58,14 +59,14 @@ def _roles(db_session: Session, workspace_id: int, actor: Actor, item: Item,
         yield Role.OWNER
     if not wanted - {Role.OWNER}:
         return
-    person = db_session.execute(select(Person.id, Person.is_admin, Person.deactivated).where(
-        Person.workspace_id == workspace_id, Person.slack_user_id == uid)).one_or_none()
+    asked = {"workspace_id": workspace_id, "uid": uid}
+    person = db_session.execute(_actor_row(), asked).one_or_none()
     if person is not None and person.deactivated:
         return  # Slack sends nothing from a deactivated account; its rows grant nothing more
     yield Role.MEMBER  # whoever Slack sends from this workspace, known to the plan or not
     if Role.ADMIN in wanted and (
-            (person is not None and person.is_admin) or db_session.scalar(select(exists().where(
-                PlanAdmin.workspace_id == workspace_id, PlanAdmin.slack_user_id == uid)))):
+            (person is not None and (person.is_admin or person.listed))
+            or (person is None and db_session.scalar(_listed_admin(), asked))):
         yield Role.ADMIN
     if person is not None and item.team_id is not None and (
             {Role.TEAM_MEMBER, Role.TEAM_MANAGER} & set(wanted)):
@@ -75,26 +76,37 @@ def _roles(db_session: Session, workspace_id: int, actor: Actor, item: Item,
             yield Role.TEAM_MANAGER
         elif team_role is not None:
             yield Role.TEAM_MEMBER
-    if Role.MANAGER in wanted and person is not None and uid in managers_above(
-            db_session, workspace_id, item.owners, stop_at=uid):
+    if Role.MANAGER in wanted and person is not None and item.owners and db_session.scalar(
+            _above(), {"workspace_id": workspace_id, "owners": list(item.owners),
+                       "person_id": person.id}):
         yield Role.MANAGER
 
 
-def managers_above(db_session: Session, workspace_id: int, people: Collection[str], *,
-                   stop_at: str | None = None) -> set[str]:
-    """Everyone above these people in the plan's reporting lines, directly or through others
-    (Slack ids), one query per level; stops early once `stop_at` is found."""
-    found: set[str] = set()
-    level = [p for p in people if p]
+@functools.cache
+def _actor_row() -> Select:
+    """Built once: building a statement costs more than running it on every request."""
+    listed = exists().where(PlanAdmin.workspace_id == bindparam("workspace_id"),
+                            PlanAdmin.slack_user_id == bindparam("uid"))
+    return (select(Person.id, Person.is_admin, Person.deactivated, listed.label("listed"))
+            .where(Person.workspace_id == bindparam("workspace_id"),
+                   Person.slack_user_id == bindparam("uid")))
+
+
+@functools.cache
+def _listed_admin() -> Select:
+    return select(exists().where(PlanAdmin.workspace_id == bindparam("workspace_id"),
+                                 PlanAdmin.slack_user_id == bindparam("uid")))
+
+
+@functools.cache
+def _above() -> Select:
+    """Whether a person is above any of the owners in the reporting lines, directly or through
+    others: one recursive query up from the owners, however deep the line."""
+    up = (select(Person.id, Person.manager_id, literal(0).label("depth"))
+          .where(Person.workspace_id == bindparam("workspace_id"),
+                 Person.slack_user_id.in_(bindparam("owners", expanding=True)))
+          .cte("up", recursive=True))
     boss = aliased(Person)
-    for _ in range(MAX_LEVELS):
-        if not level:
-            break
-        above = set(db_session.scalars(
-            select(boss.slack_user_id).join(Person, Person.manager_id == boss.id)
-            .where(Person.workspace_id == workspace_id, Person.slack_user_id.in_(level))))
-        level = sorted(above - found - set(people))
-        found |= above
-        if stop_at is not None and stop_at in found:
-            break
-    return found
+    up = up.union(select(boss.id, boss.manager_id, up.c.depth + 1)
+                  .join(up, boss.id == up.c.manager_id).where(up.c.depth < MAX_LEVELS))
+    return select(exists().where(up.c.id == bindparam("person_id"), up.c.depth > 0))
