@@ -8,13 +8,13 @@ no query at all, as before this module.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 
 from sqlalchemy import Select, bindparam, exists, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.access.models import PlanAdmin
-from bot.access.policy import TABLE, Action, Actor, Item, Role, decide, refusal
+from bot.access.policy import TABLE, Action, Actor, Item, Role, refusal
 from bot.errors import NotAllowed
 from bot.people.enums import TeamRole
 from bot.people.models import Person, TeamMembership
@@ -40,14 +40,8 @@ def roles_toward(db_session: Session, workspace_id: int, actor: Actor,
     return frozenset(_roles(db_session, workspace_id, actor, item, frozenset(Role)))
 
 
-def check(db_session: Session, workspace_id: int, action: Action, actor: Actor,
-          item: Item) -> None:
-    """`require` by the whole set of roles: for callers that show why, not the hot path."""
-    decide(action, roles_toward(db_session, workspace_id, actor, item), item)
-
-
 def _roles(db_session: Session, workspace_id: int, actor: Actor, item: Item,
-           wanted: Collection[Role]) -> Iterator[Role]:
+           wanted: frozenset[Role]) -> Iterator[Role]:
     if actor.is_operator:
         yield Role.OPERATOR
         return
@@ -69,7 +63,7 @@ def _roles(db_session: Session, workspace_id: int, actor: Actor, item: Item,
             or (person is None and db_session.scalar(_listed_admin(), asked))):
         yield Role.ADMIN
     if person is not None and item.team_id is not None and (
-            {Role.TEAM_MEMBER, Role.TEAM_MANAGER} & set(wanted)):
+            {Role.TEAM_MEMBER, Role.TEAM_MANAGER} & wanted):
         team_role = db_session.scalar(select(TeamMembership.role).where(
             TeamMembership.team_id == item.team_id, TeamMembership.person_id == person.id))
         if team_role is TeamRole.MANAGER:
