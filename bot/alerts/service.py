@@ -12,9 +12,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.access.policy import Action, Actor, Item
+from bot.access.roles import require
 from bot.alerts.models import STATUS, TRIGGER, MetricAlert
 from bot.alerts.rules import status_change
-from bot.errors import NotAllowed, NotFound
+from bot.errors import NotFound
 from bot.okrs.method.chain import Chain, ChainNode, NodeKind
 from bot.okrs.method.enums import MetricKind
 from bot.okrs.method.proposals import Proposal, proposals
@@ -23,7 +25,6 @@ from bot.okrs.method.triggers import TriggerRule
 from bot.okrs.store.models import Metric
 from bot.outbox.queue import enqueue
 from bot.people.models import Workspace
-from bot.people.permissions import may_act_for
 from bot.slack.blocks.alert_dm import AlertNotice, alert_dm
 
 SNOOZE = timedelta(days=7)
@@ -155,10 +156,8 @@ def alert_for(db_session: Session, workspace: Workspace, actor: str,
         raise NotFound("That alert is no longer there: its metric may have left the plan.",
                        kind="alert", typed=str(alert_id))
     alert, metric = found
-    if not may_act_for(db_session=db_session, workspace_id=workspace.id, actor_slack_id=actor,
-                       owner_slack_id=metric.owner):
-        raise NotAllowed(f"Only the owner of {metric.name}, their manager or a workspace admin "
-                         "can act on its alerts.", owner=metric.owner, item=metric.name)
+    require(db_session, workspace.id, Action.ACT_ON_ALERT, Actor(actor),
+            Item(metric.name, (metric.owner,) if metric.owner else ()))
     return alert, metric
 
 

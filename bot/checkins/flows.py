@@ -10,17 +10,19 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.access.policy import Action, Item
+from bot.access.roles import require
+from bot.audit import service as audit
 from bot.checkins import service
 from bot.checkins.blocker_rules import GENERAL, BlockerEntry, Resolution
 from bot.checkins.confidence import Confidence
-from bot.errors import Ambiguous, Choice, NotAllowed, NotFound
-from bot.okrs.flows import Actor, find_metric
+from bot.errors import Ambiguous, Choice, NotFound
+from bot.okrs.flows import Actor, find_metric, metric_item
 from bot.okrs.method.chain import NodeKind
 from bot.okrs.method.enums import Source
 from bot.okrs.method.names import resolve
 from bot.people import service as people_service
 from bot.people.models import Workspace
-from bot.people.permissions import may_act_for
 
 # Which column of `blockers` holds the item, by the kind of item.
 COLUMN = {NodeKind.OBJECTIVE: "objective_id", NodeKind.KEY_RESULT: "metric_id",
@@ -46,6 +48,7 @@ def raise_blocker(db_session: Session, workspace: Workspace, actor: Actor, *, ty
                   text: str, now: datetime, source: Source = Source.SLACK) -> BlockerEntry:
     """A blocker on the objective, key result, KPI or activity the words name (`-`: on nothing
     in particular), under the workspace's next number. Anyone in the workspace may raise one."""
+    require(db_session, workspace.id, Action.RAISE_BLOCKER, actor, Item("a blocker"))
     on: dict[str, int] = {}
     if typed != GENERAL:
         match = resolve(typed, service.blockable(db_session=db_session,
@@ -61,18 +64,27 @@ def raise_blocker(db_session: Session, workspace: Workspace, actor: Actor, *, ty
                            "blocker on nothing in particular). Nothing was raised.",
                            kind="blockable", typed=typed)
         on = {COLUMN[match.found.kind]: match.found.row_id}
-    return service.raise_blocker(db_session=db_session, workspace_id=workspace.id,
-                                 author=actor.slack_user_id or "okr-bot", text=text,
-                                 source=source, now=now, **on)
+    entry = service.raise_blocker(db_session=db_session, workspace_id=workspace.id,
+                                  author=actor.slack_user_id or "okr-bot", text=text,
+                                  source=source, now=now, **on)
+    audit.record(db_session, workspace.id, actor=actor.name, action=audit.BLOCKER_RAISED,
+                 kind="blocker", key=entry.label, after={
+                     "on": entry.item.key if entry.item else None, "text": entry.text}, at=now)
+    return entry
 
 
 def resolve_blocker(db_session: Session, workspace: Workspace, actor: Actor, *, number: int,
                     now: datetime, note: str | None = None) -> Resolution:
     """Close blocker `number`: its author, the blocked item's owner, either one's manager or a
     workspace admin may (service.NotAllowed names who, otherwise)."""
-    return service.resolve_blocker(db_session=db_session, workspace_id=workspace.id,
-                                   number=number, actor=actor.slack_user_id or "", now=now,
-                                   note=note, operator=actor.is_operator)
+    resolution = service.resolve_blocker(
+        db_session=db_session, workspace_id=workspace.id, number=number, now=now, note=note,
+        actor=actor.slack_user_id or "", operator=actor.is_operator)
+    if resolution.changed:
+        audit.record(db_session, workspace.id, actor=actor.name, action=audit.BLOCKER_RESOLVED,
+                     kind="blocker", key=resolution.blocker.label, before={"open": True},
+                     after={"open": False, "note": resolution.blocker.resolution}, at=now)
+    return resolution
 
 
 def record_confidence(db_session: Session, workspace: Workspace, actor: Actor, *, typed: str,
@@ -81,13 +93,12 @@ def record_confidence(db_session: Session, workspace: Workspace, actor: Actor, *
     """The actor's confidence (1–10) that the key result or KPI the words name will reach its
     target: its owner, their manager or an admin reports it."""
     metric = find_metric(db_session, workspace.id, typed)
-    if not actor.is_operator and not may_act_for(
-            db_session=db_session, workspace_id=workspace.id,
-            actor_slack_id=actor.slack_user_id or "", owner_slack_id=metric.owner):
-        raise NotAllowed(f"Only the owner of {metric.name}, their manager or a workspace admin "
-                         "can report confidence in it. Nothing was recorded.",
-                         owner=metric.owner, item=metric.name)
-    return service.record_confidence(db_session=db_session, metric=metric,
-                                     confidence=confidence,
-                                     reported_by=actor.slack_user_id or "okr-bot", at=now,
-                                     source=source, note=note)
+    require(db_session, workspace.id, Action.RECORD_CONFIDENCE, actor, metric_item(metric))
+    recorded = service.record_confidence(db_session=db_session, metric=metric,
+                                         confidence=confidence,
+                                         reported_by=actor.slack_user_id or "okr-bot", at=now,
+                                         source=source, note=note)
+    audit.record(db_session, workspace.id, actor=actor.name, action=audit.CONFIDENCE_RECORDED,
+                 kind=metric.kind.value, key=metric.key, after={"confidence": confidence},
+                 at=now)
+    return recorded

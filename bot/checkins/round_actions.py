@@ -11,11 +11,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.access.policy import Action, Item
+from bot.access.roles import require
 from bot.checkins import schedule, service
-from bot.checkins.blocker_rules import BlockerEntry, NotAllowedToResolve
+from bot.checkins.blocker_rules import BlockerEntry
 from bot.checkins.models import Blocker
 from bot.checkins.rounds import CheckinRound
-from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.errors import InvalidInput, NotFound
 from bot.okrs.flows import Actor
 from bot.people.models import Person, Workspace
 
@@ -41,9 +43,8 @@ def own_round(db_session: Session, workspace: Workspace, actor: Actor, round_id:
     found = db_session.get(CheckinRound, round_id, with_for_update=lock)
     if found is None or found.workspace_id != workspace.id:
         raise NotFound("That check-in is not in this workspace any more.", kind="checkin")
-    if found.slack_user_id != actor.slack_user_id:
-        raise NotAllowed("This check-in is someone else's: it goes to the person it was sent "
-                         "to.", owner=found.slack_user_id, item="check-in")
+    require(db_session, workspace.id, Action.ANSWER_CHECKIN, actor,
+            Item("check-in", (found.slack_user_id,)))
     return found
 
 
@@ -111,10 +112,8 @@ def confirm_still_blocked(db_session: Session, workspace: Workspace, actor: Acto
                                         number=number)
     if blocker is None:
         raise service.UnknownBlocker(number)
-    if not service.may_resolve(db_session=db_session, workspace_id=workspace.id,
-                               actor=actor.slack_user_id or "", blocker=blocker,
-                               operator=actor.is_operator):
-        raise NotAllowedToResolve(blocker)
+    service.may_resolve(db_session=db_session, workspace_id=workspace.id, actor=actor,
+                        blocker=blocker)
     if blocker.is_open:
         db_session.execute(update(Blocker).where(Blocker.workspace_id == workspace.id,
                                                  Blocker.number == number)

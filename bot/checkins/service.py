@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.access.policy import Action, Actor, Item
+from bot.access.roles import require
 from bot.checkins.blocker_rules import (
     BlockedItem,
     BlockerEntry,
@@ -43,7 +45,6 @@ from bot.okrs.method.enums import MetricKind, Source
 from bot.okrs.method.names import Candidate
 from bot.okrs.store.measurements import could_be_named
 from bot.okrs.store.models import Activity, Metric, Objective
-from bot.people.permissions import may_act_for
 
 METRIC_KINDS = {MetricKind.KEY_RESULT: NodeKind.KEY_RESULT, MetricKind.KPI: NodeKind.KPI}
 NUMBER_ATTEMPTS = 5  # two people raising at the same instant race for a number; retry
@@ -168,17 +169,18 @@ def blocker_by_number(*, db_session: Session, workspace_id: int,
     return _entry(row[0], _item(*row[1:])) if row is not None else None
 
 
-def may_resolve(*, db_session: Session, workspace_id: int, actor: str,
-                blocker: BlockerEntry, operator: bool = False) -> bool:
-    """Its author, the blocked item's owner, either one's manager, a workspace admin, or an
-    operator at the CLI."""
-    if operator:
-        return True
-    owners = [blocker.author]
-    if blocker.item is not None and blocker.item.owner and blocker.item.owner != blocker.author:
-        owners.append(blocker.item.owner)
-    return any(may_act_for(db_session=db_session, workspace_id=workspace_id,
-                           actor_slack_id=actor, owner_slack_id=owner) for owner in owners)
+def blocker_item(blocker: BlockerEntry) -> Item:
+    """A blocker is its author's and the blocked item's owner's, the latter named first."""
+    owners = [blocker.item.owner] if blocker.item is not None and blocker.item.owner else []
+    return Item(blocker.label, tuple(dict.fromkeys([*owners, blocker.author])))
+
+
+def may_resolve(*, db_session: Session, workspace_id: int, actor: Actor,
+                blocker: BlockerEntry) -> None:
+    """NotAllowed (naming whose it is) unless the actor may resolve, or confirm, this blocker:
+    bot/access/policy.py decides."""
+    require(db_session, workspace_id, Action.RESOLVE_BLOCKER, actor, blocker_item(blocker),
+            refused=NotAllowed(blocker))
 
 
 def resolve_blocker(*, db_session: Session, workspace_id: int, number: int, actor: str,
@@ -191,9 +193,8 @@ def resolve_blocker(*, db_session: Session, workspace_id: int, number: int, acto
         raise UnknownBlocker(number)
     if not blocker.is_open:
         return Resolution(blocker, changed=False)
-    if not may_resolve(db_session=db_session, workspace_id=workspace_id, actor=actor,
-                       blocker=blocker, operator=operator):
-        raise NotAllowed(blocker)
+    may_resolve(db_session=db_session, workspace_id=workspace_id, blocker=blocker,
+                actor=Actor.operator() if operator else Actor(actor))
     note = (note or "").strip() or None
     # Only an open row is closed: of two people resolving at once, one wins and the other
     # is told it was already resolved, rather than overwriting who did it.

@@ -114,6 +114,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return summary.run(args, database_url)
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from bot.cli import audit
+
+    database_url = _settings().database_url
+    _quiet_upgrade(database_url)
+    return audit.run(args, database_url)
+
+
 def cmd_version(_args: argparse.Namespace) -> int:
     print(f"okr-bot {__version__}")
     return 0
@@ -143,6 +151,9 @@ def parser() -> argparse.ArgumentParser:
     from bot.cli import summary
 
     summary.add_parser(sub).set_defaults(run=cmd_summary)
+    from bot.cli import audit
+
+    audit.add_parser(sub).set_defaults(run=cmd_audit)
     sub.add_parser("version", help="print the version").set_defaults(run=cmd_version)
     return top
 

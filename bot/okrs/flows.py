@@ -2,8 +2,9 @@
 
 A Slack command, a button, a modal, a scheduled job and the CLI each parse their input, call a
 flow and render what it returns: plain dataclasses and the method's own types, never a reply.
-A flow checks who may do what itself, and raises `bot.errors` for anything a person can act on
-(nothing found, several found, not theirs, a bad value, no plan). The caller owns the
+A flow asks bot/access (one table of action × role) who may do what, and raises `bot.errors`
+for anything a person can act on (nothing found, several found, not theirs, a bad value, no
+plan). The caller owns the
 transaction: a flow writes in the session it is given and never commits.
 """
 
@@ -18,9 +19,12 @@ from typing import Any
 from sqlalchemy import Select, bindparam, exists, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from bot.access.policy import Action, Actor, Item
+from bot.access.roles import require
 from bot.alerts.service import tell_triggers
+from bot.audit import service as audit
 from bot.checkins import service as checkin_service
-from bot.errors import Ambiguous, Choice, InvalidInput, NoPlan, NotAllowed, NotFound
+from bot.errors import Ambiguous, Choice, InvalidInput, NoPlan, NotFound
 from bot.okrs.method.chain import (
     Chain,
     ChainNode,
@@ -50,7 +54,6 @@ from bot.okrs.views import (
 )
 from bot.people import service as people_service
 from bot.people.models import Workspace
-from bot.people.permissions import may_act_for
 
 # Every measured number can be updated: key results and KPIs every week, a goal's metric and
 # the North Star as often as they are read.
@@ -63,22 +66,6 @@ ABOVE_OBJECTIVES = (NodeKind.GOAL, NodeKind.NORTH_STAR)
 # What someone owns is listed objectives first, then what measures and drives them.
 OWNED_ORDER = [NodeKind.OBJECTIVE, NodeKind.KEY_RESULT, NodeKind.ACTIVITY, NodeKind.KPI,
                NodeKind.GOAL, NodeKind.NORTH_STAR]
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who asks: a Slack user, or an operator at the CLI (who holds the database already and
-    may do what a workspace admin may)."""
-
-    slack_user_id: str | None
-
-    @classmethod
-    def operator(cls) -> Actor:
-        return cls(None)
-
-    @property
-    def is_operator(self) -> bool:
-        return self.slack_user_id is None
 
 
 @dataclass
@@ -347,11 +334,8 @@ def find_metric(db_session: Session, workspace_id: int, typed: str) -> Metric:
     return match.found
 
 
-def may_update(db_session: Session, metric: Metric, actor: Actor) -> bool:
-    """The owner, the owner's manager, a workspace admin, or an operator at the CLI."""
-    return actor.is_operator or may_act_for(
-        db_session=db_session, workspace_id=metric.workspace_id,
-        actor_slack_id=actor.slack_user_id or "", owner_slack_id=metric.owner)
+def metric_item(metric: Metric) -> Item:
+    return Item(metric.name, (metric.owner,) if metric.owner else ())
 
 
 def update_metric(db_session: Session, workspace: Workspace, actor: Actor, *, typed: str,
@@ -363,10 +347,7 @@ def update_metric(db_session: Session, workspace: Workspace, actor: Actor, *, ty
         raise InvalidInput(f"{at.isoformat()} is in the future; a measurement is of the past",
                            field="at", expected="a time up to now")
     metric = find_metric(db_session, workspace.id, typed)
-    if not may_update(db_session, metric, actor):
-        raise NotAllowed(f"Only the owner of {metric.name}, their manager or a workspace admin "
-                         "can update it. Nothing was recorded.", owner=metric.owner,
-                         item=metric.name)
+    require(db_session, workspace.id, Action.UPDATE_VALUE, actor, metric_item(metric))
     try:
         parsed = parse_value(value_text)
         check_value(parsed, unit=metric.unit, name=metric.name, declared=metric.value_range)
@@ -378,6 +359,10 @@ def update_metric(db_session: Session, workspace: Workspace, actor: Actor, *, ty
                                   author=actor.slack_user_id, note=note or None,
                                   decimals=parsed.decimals)
     tell_triggers(db_session, workspace, metric, recorded, now)  # the owner, by DM, once
+    audit.record(db_session, workspace.id, actor=actor.name, action=audit.VALUE_RECORDED,
+                 kind=metric.kind.value, key=metric.key, before={"value": recorded.old_value},
+                 after={"value": recorded.new_value, "measured_at": at or now,
+                        "source": source.value, "note": note or None}, at=now)
     return recorded
 
 
@@ -389,9 +374,11 @@ def undo_update(db_session: Session, workspace: Workspace, actor: Actor, *, type
     if actor.slack_user_id is None:
         raise InvalidInput("An undo takes back a person's own value; an operator records the "
                            "right value instead.", field="value", expected="a value")
-    if not may_update(db_session, metric, actor):
-        raise NotAllowed(f"Only the owner of {metric.name}, their manager or a workspace admin "
-                         "can update it. Nothing was taken back.", owner=metric.owner,
-                         item=metric.name)
-    return undo_last_measurement(db_session=db_session, metric=metric,
-                                 actor=actor.slack_user_id, now=now)
+    require(db_session, workspace.id, Action.UNDO_VALUE, actor, metric_item(metric))
+    undone = undo_last_measurement(db_session=db_session, metric=metric,
+                                   actor=actor.slack_user_id, now=now)
+    audit.record(db_session, workspace.id, actor=actor.name, action=audit.VALUE_UNDONE,
+                 kind=metric.kind.value, key=metric.key,
+                 before={"value": undone.value, "measured_at": undone.measured_at},
+                 after={"value": undone.now_value}, at=now)
+    return undone

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from bot import clock
+from bot.audit import service as audit
 from bot.people.models import Person, Workspace
 
 
@@ -70,7 +71,9 @@ def apply_slack_user(person: Person, slack_user: Mapping[str, Any], *,
     person.display_name = profile.get("display_name") or slack_user.get("name")
     person.real_name = profile.get("real_name") or slack_user.get("real_name")
     person.time_zone = known_time_zone(slack_user.get("tz")) or person.time_zone or "UTC"
+    was_admin = person.is_admin
     person.is_admin = bool(slack_user.get("is_admin") or slack_user.get("is_owner"))
+    audit.slack_admin_changed(person, was_admin, at=at)  # a role change, logged with it
     person.is_bot = bool(slack_user.get("is_bot"))
     person.deactivated = bool(slack_user.get("deleted"))
 

@@ -9,10 +9,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.access.policy import Action, Item
+from bot.access.roles import require
 from bot.alerts.models import MetricAlert
 from bot.checkins import service as checkin_service
 from bot.checkins.rounds import CheckinAnswer, CheckinRound, QuestionSet
-from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.errors import InvalidInput, NotFound
 from bot.okrs.flows import Actor, Reading
 from bot.okrs.method.chain import ChainNode, NodeKind
 from bot.okrs.store.models import Metric, Objective
@@ -67,21 +69,10 @@ def _members(db_session: Session, team: Team) -> dict[str, tuple[str, TeamRole]]
     return {uid: (display or real or uid, role) for uid, display, real, role in rows}
 
 
-def may_see(db_session: Session, workspace_id: int, actor: Actor, team: Team,
-            members: dict[str, tuple[str, TeamRole]], *, to_post: bool = False) -> bool:
-    """Its members, its managers and everyone above them, and workspace admins; to post it in
-    the team's channel, its managers, everyone above them and admins."""
-    mine = members.get(actor.slack_user_id or "")
-    if actor.is_operator or (mine is not None and (not to_post or mine[1] is TeamRole.MANAGER)):
-        return True
-    person = db_session.scalar(select(Person).where(
-        Person.workspace_id == workspace_id, Person.slack_user_id == actor.slack_user_id))
-    if person is not None and person.is_admin and not person.deactivated:
-        return True
-    managers = [uid for uid, (_name, role) in members.items() if role is TeamRole.MANAGER]
-    line = people_service.reporting_line(db_session=db_session, workspace_id=workspace_id,
-                                         slack_user_id=actor.slack_user_id or "")
-    return any(manager in line for manager in managers)
+def team_item(team: Team, members: dict[str, tuple[str, TeamRole]]) -> Item:
+    """A team's digest, as permissions see it: its managers are whose it is."""
+    return Item(team.name, tuple(uid for uid, (_name, role) in members.items()
+                                 if role is TeamRole.MANAGER), team_id=team.id)
 
 
 def team_digest(reading: Reading, actor: Actor, *, typed: str | None = None) -> Digest:
@@ -89,10 +80,7 @@ def team_digest(reading: Reading, actor: Actor, *, typed: str | None = None) -> 
     db_session, workspace = reading.db_session, reading.workspace
     team = find_team(db_session, workspace.id, actor, typed)
     members = _members(db_session, team)
-    if not may_see(db_session, workspace.id, actor, team, members):
-        raise NotAllowed(f"The digest of {team.name} is for its members, its managers, the "
-                         "people they report to and workspace admins.", owner=None,
-                         item=team.name)
+    require(db_session, workspace.id, Action.SEE_TEAM_DIGEST, actor, team_item(team, members))
     keys = set(db_session.scalars(select(Objective.key).where(
         Objective.workspace_id == workspace.id, Objective.team_id == team.id)))
     objectives = [o for o in reading.chain.of_kind(NodeKind.OBJECTIVE)
@@ -105,11 +93,8 @@ def team_to_post(db_session: Session, workspace_id: int, actor: Actor,
                  typed: str | None) -> Team:
     """The team whose digest the actor asks to post in its channel now, if they may."""
     team = find_team(db_session, workspace_id, actor, typed)
-    if not may_see(db_session, workspace_id, actor, team, _members(db_session, team),
-                   to_post=True):
-        raise NotAllowed(f"Posting the digest of {team.name} in its channel is for its "
-                         "managers, the people they report to and workspace admins. To see "
-                         "it yourself, ask for a preview.", owner=None, item=team.name)
+    require(db_session, workspace_id, Action.POST_TEAM_DIGEST, actor,
+            team_item(team, _members(db_session, team)))
     if team.slack_channel_id is None:
         raise InvalidInput(f"{team.name} has no channel to post in: give the team a "
                            "`channel:` in the plan.", field="team",
@@ -122,16 +107,10 @@ def line_digest(reading: Reading, actor: Actor, *, person: str) -> Digest:
     below them, directly or through others) and what those people own. For the manager,
     anyone above them, and workspace admins."""
     db_session, workspace = reading.db_session, reading.workspace
+    require(db_session, workspace.id, Action.SEE_LINE_DIGEST, actor,
+            Item("reporting line", (person,)))
     line = people_service.reporting_line(db_session=db_session, workspace_id=workspace.id,
                                          slack_user_id=person)
-    asker = actor.slack_user_id or ""
-    above = people_service.reporting_line(db_session=db_session, workspace_id=workspace.id,
-                                          slack_user_id=asker) if asker != person else line
-    admin = db_session.scalar(select(Person.is_admin).where(
-        Person.workspace_id == workspace.id, Person.slack_user_id == asker))
-    if not (actor.is_operator or person in above or admin):
-        raise NotAllowed("A reporting line's digest is for its head, the people above them "
-                         "and workspace admins.", owner=person, item="reporting line")
     names = dict(db_session.execute(select(
         Person.slack_user_id, func.coalesce(Person.display_name, Person.real_name,
                                             Person.slack_user_id))

@@ -339,6 +339,9 @@ class Plan(PlanModel):
     version: Literal[1] = 1
     workspace: Annotated[str, Field(pattern=r"^[TE][A-Z0-9]{2,}$",
                                     description="the Slack workspace (team) id")]
+    admins: list[SlackUserId] = Field(
+        default_factory=list, description="workspace admins for okr-bot besides those Slack "
+        "names (is_admin or is_owner): they may do what an admin may (docs/roles.md)")
     people: list[Person] = Field(default_factory=list)
     teams: list[Team] = Field(default_factory=list)
     north_star: NorthStar | None = None

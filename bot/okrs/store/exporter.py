@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.access.plan_roles import plan_admins
 from bot.errors import NotFound
 from bot.okrs.method.enums import MetricKind
 from bot.okrs.plans import plan as p
@@ -198,6 +199,7 @@ class _Exporter:
                  for team in self.teams]
         return p.Plan(
             workspace=workspace.slack_team_id, people=people, teams=teams,
+            admins=plan_admins(self.session, workspace.id),
             north_star=self.north_star(), goals=[self.goal(g) for g in self.goals],
             objectives=[self.objective(o) for o in self.objectives],
             activities=[self.activity(a) for a in self.activities],

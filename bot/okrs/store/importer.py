@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
@@ -18,8 +17,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot import clock
+from bot.access import plan_roles
+from bot.access.policy import Actor
 from bot.okrs.method.enums import MetricKind, Source
 from bot.okrs.plans import plan as p
+from bot.okrs.store.import_report import ImportReport
 from bot.okrs.store.models import (
     ActionTrigger,
     Activity,
@@ -39,30 +41,6 @@ from bot.okrs.store.models import (
 from bot.people.enums import TeamRole
 from bot.people.models import Person, Team, TeamMembership, Workspace
 from bot.people.service import bump_data_version, get_or_create_workspace, valid_time_zone
-
-
-@dataclass
-class ImportReport:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    measurements_added: int = 0
-    not_in_plan: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated or self.measurements_added)
-
-    def lines(self) -> list[str]:
-        out = [f"create {c}" for c in self.created] + [f"update {u}" for u in self.updated]
-        if self.measurements_added:
-            out.append(f"add {self.measurements_added} measurement(s)")
-        out += [f"kept, not in plan: {line}" for line in self.not_in_plan]
-        out += [f"conflict: {line}" for line in self.conflicts]
-        out.append(f"{len(self.created)} created, {len(self.updated)} updated, "
-                   f"{self.unchanged} unchanged, {self.measurements_added} measurement(s) added")
-        return out
 
 
 def _shown(value: Any) -> str:
@@ -391,10 +369,15 @@ def history_key(name: str, active_from: Any) -> str:
     return f"{slug}-{active_from.isoformat()}" if active_from else slug
 
 
-def import_plan(*, db_session: Session, plan: p.Plan) -> ImportReport:
-    """Upsert `plan` into its workspace. The caller owns the transaction (and may roll back)."""
+def import_plan(*, db_session: Session, plan: p.Plan, actor: Actor | None = None) -> ImportReport:
+    """Upsert `plan` into its workspace, if the actor (the CLI's operator by default) may; its
+    role changes and the import go to the audit log. The caller owns the transaction."""
+    actor = actor or Actor.operator()
     workspace = get_or_create_workspace(db_session=db_session, slack_team_id=plan.workspace)
+    before = plan_roles.begin_import(db_session, workspace.id, actor)
     report = _Importer(db_session, workspace).run(plan)
+    plan_roles.apply_import(db_session, workspace.id, admins=list(plan.admins), before=before,
+                            actor=actor.name, report=report)
     if report.changed:
         bump_data_version(db_session=db_session, workspace_id=workspace.id)
     return report

@@ -1,0 +1,1 @@
+"""Who may do what: the policy table (pure) and the roles an actor holds (database)."""

@@ -1,0 +1,1 @@
+"""Who changed what, written in the same transaction as the change."""
