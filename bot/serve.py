@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 
 from bot import clock, schema
 from bot.config import WHERE_TO_GET, Settings, SettingsError, StartupError
@@ -47,6 +48,9 @@ class Runtime:
     scheduler: BackgroundScheduler | None = field(default=None, repr=False)
     # Gives the process back the real time, when this runtime drives the app's clock.
     release_clock: Callable[[], None] | None = field(default=None, repr=False)
+    # What this runtime serves over HTTP beside Slack's endpoint and /healthz: each package
+    # that serves something (install pages, the API, metrics) appends its routes here.
+    routes: list[BaseRoute] = field(default_factory=list, repr=False)
 
     def web_app(self, *, with_scheduler: bool = True, warm_chains: bool = True) -> Starlette:
         def start() -> None:
@@ -65,6 +69,7 @@ class Runtime:
                             if self.settings.slack_signing_secret else None),
             on_startup=start,
             on_shutdown=self.close,
+            extra_routes=self.routes,
         )
 
     def close(self) -> None:

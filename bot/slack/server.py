@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot import __version__, clock, deadline
 from bot.db import ping
@@ -82,9 +82,12 @@ def create_web_app(*, engine: Engine, bolt_app: App | None, mode: str = "http",
                    signing_secret: str | None = None,
                    on_startup: Callable[[], None] | None = None,
                    on_shutdown: Callable[[], None] | None = None,
-                   now: Callable[[], datetime] = clock.now) -> Starlette:
+                   now: Callable[[], datetime] = clock.now,
+                   extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
     """The ASGI app `okr-bot serve` runs; `bolt_app=None` serves only the health check, which
-    also tells the app's time (`now`), so a test driving the clock can see where it is."""
+    also tells the app's time (`now`), so a test driving the clock can see where it is.
+    `extra_routes` are what other parts of the runtime serve beside Slack's endpoint (the OAuth
+    install pages, the measurements API, /metrics, /readyz), each built by its own package."""
     if bolt_app is not None and not signing_secret:
         raise ValueError("serving Slack requests over HTTP needs the signing secret")
     signed_by_slack = SignatureCheck(signing_secret) if signing_secret else None
@@ -160,4 +163,5 @@ def create_web_app(*, engine: Engine, bolt_app: App | None, mode: str = "http",
     if bolt_app is not None and signed_by_slack is not None:
         routes.append(Route(EVENTS_PATH, events_endpoint(bolt_app, signed_by_slack),
                             methods=["POST"]))
+    routes.extend(extra_routes)
     return Starlette(routes=routes, lifespan=lifespan)
