@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # People whose check-in falls due within this many days get their DM channel opened
     # ahead (the `open-dm-channels` job), so a first week needs no opens in its due minute.
     outbox_open_ahead_days: int = Field(default=7, ge=0, le=28)
+    # An uninstalled workspace's data is deleted this many days after the uninstall
+    # (`okr-bot workspace purge` deletes it at once).
+    okr_bot_retention_days: int = Field(default=30, ge=1, le=3650)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod

@@ -26,6 +26,7 @@ from bot.checkins.job import Tally, run_checkins
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, transaction
 from bot.job_outcome import Outcome
+from bot.lifecycle import job as lifecycle_job
 from bot.logs import structured
 from bot.okrs.flows import teams_with_plans
 from bot.okrs.store.cache import ChainCache
@@ -56,6 +57,8 @@ class JobContext:
     outbox: OutboxLimits = field(default_factory=OutboxLimits)  # the sender's pacing
     # Runs send-outbox as soon as messages are committed, on the runtime's scheduler.
     outbox_wake: SenderWake = field(default_factory=SenderWake)
+    # How long an uninstalled workspace's data is kept (OKR_BOT_RETENTION_DAYS).
+    retention: timedelta = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,12 @@ def check_alerts_job(context: JobContext) -> str:
 def post_digests_job(context: JobContext) -> str:
     tally = post_digests(context.session_factory, context.chains, context.now())
     return Outcome(str(tally), idle=tally == PostTally())
+
+
+def purge_uninstalled_job(context: JobContext) -> str:
+    purged = lifecycle_job.purge_uninstalled(context.session_factory, now=context.now(),
+                                             retention=context.retention)
+    return Outcome(lifecycle_job.line(purged, context.retention), idle=not purged)
 
 
 class _Grid(IntervalTrigger):
@@ -172,6 +181,12 @@ JOBS: dict[str, Job] = {
             # At 40 past the hour, away from the minute on the hour check-ins fall due.
             lambda: _every(timedelta(hours=1), past_the_hour=40),
             open_dm_channels),
+        Job("purge-uninstalled",
+            "Delete everything a workspace held once okr-bot has been uninstalled from it for "
+            "OKR_BOT_RETENTION_DAYS (`okr-bot workspace export` writes it out before).",
+            # 04:41 UTC: off the hour, away from the other daily job.
+            lambda: CronTrigger(hour=4, minute=41, timezone=UTC),
+            purge_uninstalled_job),
     )
 }
 
@@ -197,7 +212,8 @@ def build_job_context(settings: Settings, engine: Engine, *,
     chains.refresh_after_commit(session_factory)
     return JobContext(session_factory=session_factory,
                       slack=slack if slack is not None else SlackClients(settings),
-                      chains=chains, outbox=outbox_limits(settings))
+                      chains=chains, outbox=outbox_limits(settings),
+                      retention=timedelta(days=settings.okr_bot_retention_days))
 
 
 def outbox_limits(settings: Settings) -> OutboxLimits:

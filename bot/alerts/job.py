@@ -38,7 +38,7 @@ def check_alerts(session_factory: sessionmaker[Session], chains: ChainCache,
     for team_id in teams:
         with transaction(session_factory) as session:
             workspace = session.scalar(select(Workspace).where(
-                Workspace.slack_team_id == team_id, Workspace.uninstalled_at.is_(None)))
+                Workspace.slack_team_id == team_id, Workspace.reachable()))
             if workspace is None:
                 continue
             checked = check_statuses(session, workspace,

@@ -76,7 +76,7 @@ def run_checkins(session_factory: sessionmaker[Session], now: datetime, *,
     tally = Tally()
     with session_factory() as session:
         workspaces = list(session.scalars(select(Workspace.id).where(
-            Workspace.uninstalled_at.is_(None)).order_by(Workspace.id)))
+            Workspace.reachable()).order_by(Workspace.id)))
     for workspace_id in workspaces:
         _open_rounds(session_factory, workspace_id, now, tally, queued)
         sent = tally.reminded + tally.resent

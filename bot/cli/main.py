@@ -122,6 +122,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return audit.run(args, database_url)
 
 
+def cmd_workspace(args: argparse.Namespace) -> int:
+    settings = _settings()
+    _quiet_upgrade(settings.database_url)
+    return args.workspace_run(args, settings.database_url)
+
+
 def cmd_version(_args: argparse.Namespace) -> int:
     print(f"okr-bot {__version__}")
     return 0
@@ -154,6 +160,9 @@ def parser() -> argparse.ArgumentParser:
     from bot.cli import audit
 
     audit.add_parser(sub).set_defaults(run=cmd_audit)
+    from bot.cli import workspace
+
+    workspace.add_parser(sub).set_defaults(run=cmd_workspace)
     sub.add_parser("version", help="print the version").set_defaults(run=cmd_version)
     return top
 

@@ -37,7 +37,7 @@ def open_dm_channels(context: JobContext) -> str:
     now, within = context.now(), context.outbox.open_ahead
     with context.session_factory() as db_session:
         workspaces = list(db_session.scalars(select(Workspace.id).where(
-            Workspace.uninstalled_at.is_(None)).order_by(Workspace.id)))
+            Workspace.reachable()).order_by(Workspace.id)))
     queued = known = 0
     for workspace_id in workspaces:
         with transaction(context.session_factory) as db_session:

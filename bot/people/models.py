@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ColumnElement,
+    Enum,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    and_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, Timestamped, utc_now
@@ -27,6 +36,12 @@ class Workspace(Timestamped, Base):
 
     people: Mapped[list[Person]] = relationship(back_populates="workspace")
     teams: Mapped[list[Team]] = relationship(back_populates="workspace")
+
+    @classmethod
+    def reachable(cls) -> ColumnElement[bool]:
+        """Installed, with a bot token Slack has not revoked: its jobs run and okr-bot may
+        message it. An uninstall or a revoked bot token stops both at once (bot/lifecycle)."""
+        return and_(cls.uninstalled_at.is_(None), cls.tokens_revoked_at.is_(None))
 
 
 class Person(Timestamped, Base):

@@ -49,7 +49,7 @@ def post_digests(session_factory: sessionmaker[Session], chains: ChainCache,
     with session_factory() as session:
         teams = session.execute(
             select(Team.id, Team.workspace_id).join(Workspace)
-            .where(Team.slack_channel_id.is_not(None), Workspace.uninstalled_at.is_(None))
+            .where(Team.slack_channel_id.is_not(None), Workspace.reachable())
             .order_by(Team.id)).all()
     for team_id, _workspace_id in teams:
         with transaction(session_factory) as session:

@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 
 from bot import clock
 from bot.checkins.job import outlook
+from bot.lifecycle import flows as lifecycle
 from bot.people import service as people_service
 from bot.slack.blocks.home import home_view
 from bot.slack.errors import reported
@@ -36,13 +37,16 @@ def publish_home(event: dict, body: dict, client: WebClient, context: BoltContex
 
 
 def record_uninstall(body: dict, context: BoltContext) -> None:
-    people_service.mark_uninstalled(db_session=db_session(context),
-                                    slack_team_id=body["team_id"], at=clock.now())
+    """Uninstalled: the workspace's jobs and queued messages stop now; its data goes after the
+    retention period (bot/lifecycle)."""
+    lifecycle.uninstalled(db_session(context), body["team_id"], at=clock.now())
 
 
-def record_tokens_revoked(body: dict, context: BoltContext) -> None:
-    people_service.mark_tokens_revoked(db_session=db_session(context),
-                                       slack_team_id=body["team_id"], at=clock.now())
+def record_tokens_revoked(event: dict, body: dict, context: BoltContext) -> None:
+    tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else {}
+    bot_tokens = tokens.get("bot") if isinstance(tokens.get("bot"), list) else []
+    lifecycle.tokens_revoked(db_session(context), body["team_id"], at=clock.now(),
+                             bot_tokens=bot_tokens)
 
 
 def record_user_change(event: dict, body: dict, context: BoltContext) -> None:
