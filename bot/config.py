@@ -251,7 +251,7 @@ class Settings(BaseSettings):
                 missing.append("SLACK_SIGNING_SECRET")  # the install pages are served over HTTP
         else:
             missing = ["SLACK_BOT_TOKEN"] if self.slack_bot_token is None else []
-        if self.slack_signing_secret is None and not self.socket_mode and not self.oauth is None and not self.socket_mode:
+        if self.slack_signing_secret is None and not self.socket_mode and not self.oauth:
             missing.append("SLACK_SIGNING_SECRET")
         if missing:
             raise SettingsError("; ".join(f"{name} is not set: {WHERE_TO_GET[name]}"

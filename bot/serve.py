@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 from bot import clock, schema
 from bot.config import WHERE_TO_GET, Settings, SettingsError, StartupError
 from bot.db import make_engine
+from bot.install.oauth import build_flow, install_routes
 from bot.okrs.store.cache import ChainCache
 from bot.scheduler import JobContext, build_job_context, start_scheduler
 from bot.slack.app import create_app
@@ -127,6 +128,10 @@ def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
                               chains=jobs.chains, router=router, slack=jobs.slack)
         runtime = Runtime(settings, engine, jobs.session_factory, bolt_app, jobs.chains,
                           router, jobs, release_clock=release_clock)
+        if jobs.slack.installations is not None:  # OAuth mode: the install pages
+            runtime.routes.extend(install_routes(build_flow(
+                settings, session_factory=jobs.session_factory,
+                keyring=jobs.slack.installations.keyring)))
         if settings.slack_app_token is not None:
             runtime.socket_mode = OkrSocketModeHandler(
                 bolt_app, settings.slack_app_token.get_secret_value())

@@ -134,7 +134,8 @@ def test_downgrading_one_step_removes_only_blockers_and_confidence(database_url:
 def test_downgrading_the_change_log_removes_only_it(database_url: str, engine: Engine) -> None:
     schema.upgrade(database_url)
     schema.downgrade(database_url, "0010")
-    assert tables(engine) == TABLES - ROLES - INSTALLS - {"metric_changes", "metric_alerts", "team_digests"}
+    assert tables(engine) == TABLES - ROLES - INSTALLS - {"metric_changes", "metric_alerts",
+                                                          "team_digests"}
     schema.upgrade(database_url)
     assert tables(engine) == TABLES
 

@@ -36,10 +36,12 @@ class _DropClientTokenWarning(logging.Filter):
 
 def create_app(settings: Settings, *, session_factory: sessionmaker[Session],
                chains: ChainCache, router: Router, slack: SlackClients) -> App:
-    """Build the Bolt App around the runtime's state. Verifies the bot token with auth.test
-    first (SlackApiError, OSError), as Bolt does when it is given the token itself."""
+    """Build the Bolt App around the runtime's state. With one bot token, verifies it with
+    auth.test first (SlackApiError, OSError), as Bolt does when it is given the token itself;
+    in OAuth mode each workspace's installation says who the bot is there."""
     settings.require_slack()
-    slack.verify()
+    if not settings.oauth:
+        slack.verify()
     signing_secret = settings.slack_signing_secret
     bolt_logger = logging.getLogger("bot.slack.bolt")
     if not any(isinstance(f, _DropClientTokenWarning) for f in bolt_logger.filters):

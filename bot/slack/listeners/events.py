@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 
 from bot import clock
 from bot.checkins.job import outlook
+from bot.install import service as install_service
 from bot.people import service as people_service
 from bot.slack.blocks.home import home_view
 from bot.slack.errors import reported
@@ -36,13 +37,18 @@ def publish_home(event: dict, body: dict, client: WebClient, context: BoltContex
 
 
 def record_uninstall(body: dict, context: BoltContext) -> None:
-    people_service.mark_uninstalled(db_session=db_session(context),
-                                    slack_team_id=body["team_id"], at=clock.now())
+    """The workspace is marked and its installation (its tokens) deleted in one transaction."""
+    session = db_session(context)
+    people_service.mark_uninstalled(db_session=session, slack_team_id=body["team_id"],
+                                    at=clock.now())
+    install_service.delete_for_team(db_session=session, slack_team_id=body["team_id"])
 
 
 def record_tokens_revoked(body: dict, context: BoltContext) -> None:
-    people_service.mark_tokens_revoked(db_session=db_session(context),
-                                       slack_team_id=body["team_id"], at=clock.now())
+    session = db_session(context)
+    people_service.mark_tokens_revoked(db_session=session, slack_team_id=body["team_id"],
+                                       at=clock.now())
+    install_service.delete_for_team(db_session=session, slack_team_id=body["team_id"])
 
 
 def record_user_change(event: dict, body: dict, context: BoltContext) -> None:

@@ -1,0 +1,78 @@
+"""Each workspace's bot token from its installation: decrypted once per ciphertext, and
+refreshed through oauth.v2.access (grant_type=refresh_token) when Slack's token rotation
+says it is about to expire, under the row's lock (bot/install/service.py refresh_locked)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import clock
+from bot.config import Settings
+from bot.db import read_only_session_factory
+from bot.install import service as install_service
+from bot.install.keys import Keyring
+from bot.install.service import BotCredentials
+
+# Decrypted credentials kept per ciphertext; past this many the cache starts again.
+MAX_CACHED = 10_000
+
+
+class InstallationTokens:
+    """The bot credentials of each installed workspace, read from the database each time
+    (a reinstall, a refresh on another replica or an uninstall counts at once), decrypted
+    once per stored token."""
+
+    def __init__(self, settings: Settings, session_factory: sessionmaker[Session],
+                 keyring: Keyring, *, timeout: int = 10) -> None:
+        assert settings.slack_client_id
+        assert settings.slack_client_secret
+        self._client_id = settings.slack_client_id
+        self._client_secret = settings.slack_client_secret
+        self._sessions = session_factory
+        self._reads = read_only_session_factory(session_factory.kw["bind"])
+        self.keyring = keyring
+        self._oauth = WebClient(base_url=settings.slack_api_url, timeout=timeout)
+        self._decrypted: dict[tuple[str, str], BotCredentials] = {}
+        self._lock = threading.Lock()
+
+    def credentials(self, team_id: str | None) -> BotCredentials | None:
+        """The workspace's bot credentials, refreshed first when they are about to expire;
+        None when okr-bot is not installed there."""
+        if not team_id:
+            return None
+        now = clock.now()
+        with self._reads() as session:
+            row = install_service.find(db_session=session, slack_team_id=team_id)
+            if row is None:
+                return None
+            if not install_service.refresh_due(row, now):
+                return self._cached(row)
+        with self._sessions.begin() as session:
+            return install_service.refresh_locked(
+                db_session=session, keyring=self.keyring, slack_team_id=team_id, at=now,
+                refresh=self._refresh)
+
+    def _cached(self, row: Any) -> BotCredentials:
+        key = (row.bot_token_encrypted, str(row.bot_token_expires_at))
+        with self._lock:
+            found = self._decrypted.get(key)
+        if found is not None and found.team_id == row.slack_team_id \
+                and found.bot_user_id == row.bot_user_id:
+            return found
+        made = install_service.credentials(row, self.keyring)
+        with self._lock:
+            if len(self._decrypted) >= MAX_CACHED:
+                self._decrypted.clear()
+            self._decrypted[key] = made
+        return made
+
+    def _refresh(self, refresh_token: str) -> Mapping[str, Any]:
+        answer = self._oauth.oauth_v2_access(
+            client_id=self._client_id, client_secret=self._client_secret.get_secret_value(),
+            grant_type="refresh_token", refresh_token=refresh_token)
+        return answer.data if isinstance(answer.data, dict) else {}
