@@ -27,6 +27,12 @@ def _epoch(at: datetime | None) -> int | None:
     return int(at.timestamp()) if at is not None else None
 
 
+def _lifetime(expires_at: int | None, installation: SdkInstallation) -> int | None:
+    """Seconds the token lives: slack_sdk turned Slack's expires_in into an instant on the
+    system clock; made a lifetime again, it is counted from okr-bot's clock."""
+    return max(0, round(expires_at - installation.installed_at)) if expires_at else None
+
+
 def new_installation(installation: SdkInstallation) -> install_service.NewInstallation:
     if not installation.team_id or not installation.bot_token:
         # An org-wide (Enterprise Grid) install has no team; okr-bot is per workspace.
@@ -39,10 +45,10 @@ def new_installation(installation: SdkInstallation) -> install_service.NewInstal
         team_name=installation.team_name, app_id=installation.app_id,
         bot_id=installation.bot_id, bot_user_id=installation.bot_user_id, bot_scopes=scopes,
         bot_token=installation.bot_token, bot_refresh_token=installation.bot_refresh_token,
-        bot_token_expires_in=installation.bot_token_expires_in,
+        bot_token_expires_in=_lifetime(installation.bot_token_expires_at, installation),
         installer_user_id=installation.user_id, user_scopes=user_scopes,
         user_token=installation.user_token, user_refresh_token=installation.user_refresh_token,
-        user_token_expires_in=installation.user_token_expires_in,
+        user_token_expires_in=_lifetime(installation.user_token_expires_at, installation),
         token_type=installation.token_type)
 
 
