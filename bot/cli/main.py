@@ -122,6 +122,16 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return audit.run(args, database_url)
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    from bot.cli import keys
+
+    if args.keys_command == "new":
+        return keys.cmd_new()
+    settings = _settings()
+    _quiet_upgrade(settings.database_url)
+    return keys.cmd_rotate(settings)
+
+
 def cmd_version(_args: argparse.Namespace) -> int:
     print(f"okr-bot {__version__}")
     return 0
@@ -154,6 +164,9 @@ def parser() -> argparse.ArgumentParser:
     from bot.cli import audit
 
     audit.add_parser(sub).set_defaults(run=cmd_audit)
+    from bot.cli import keys
+
+    keys.add_parser(sub).set_defaults(run=cmd_keys)
     sub.add_parser("version", help="print the version").set_defaults(run=cmd_version)
     return top
 

@@ -78,7 +78,7 @@ def test_a_replayed_state_is_refused_with_a_page_saying_why(oauth_bot: OAuthBot)
 
 
 def test_a_state_made_up_or_from_another_browser_is_refused(oauth_bot: OAuthBot) -> None:
-    state, cookie = oauth_bot.start()
+    state, _ = oauth_bot.start()
     code = oauth_bot.fake.oauth.authorize("T0ALPHA")
     no_cookie = oauth_bot.come_back({"code": code, "state": state}, None)
     assert no_cookie.status == 400
