@@ -12,6 +12,7 @@ import base64
 import itertools
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,7 @@ class FakeOAuth:
         self.expires_in = EXPIRES_IN
         self.teams: dict[str, FakeTeam] = {}
         self.refreshes = 0  # refresh tokens spent
+        self.refresh_delay = 0.0  # seconds a refresh takes: widens a race between replicas
         self.refused: list[str] = []  # errors oauth.v2.access answered
         self._codes: dict[str, str] = {}  # code -> team id, until used
         self._live: dict[str, str] = {}  # bot token -> team id
@@ -111,6 +113,8 @@ class FakeOAuth:
             return {"ok": False, "error": "invalid_client_id"}
         if client_secret != self.client_secret:
             return {"ok": False, "error": "bad_client_secret"}
+        if params.get("grant_type") == "refresh_token":
+            time.sleep(self.refresh_delay)
         with self._lock:
             if params.get("grant_type") == "refresh_token":
                 team_id = self._refresh_tokens.pop(str(params.get("refresh_token")), None)
