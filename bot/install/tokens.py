@@ -4,11 +4,14 @@ says it is about to expire, under the row's lock (bot/install/service.py refresh
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock
@@ -17,6 +20,8 @@ from bot.db import read_only_session_factory
 from bot.install import service as install_service
 from bot.install.keys import Keyring
 from bot.install.service import BotCredentials
+
+log = logging.getLogger(__name__)
 
 # Decrypted credentials kept per ciphertext; past this many the cache starts again.
 MAX_CACHED = 10_000
@@ -50,12 +55,23 @@ class InstallationTokens:
             row = install_service.find(db_session=session, slack_team_id=team_id)
             if row is None:
                 return None
+            current = self._cached(row)
             if not install_service.refresh_due(row, now):
-                return self._cached(row)
-        with self._sessions.begin() as session:
-            return install_service.refresh_locked(
-                db_session=session, keyring=self.keyring, slack_team_id=team_id, at=now,
-                refresh=self._refresh)
+                return current
+        try:
+            with self._sessions.begin() as session:
+                return install_service.refresh_locked(
+                    db_session=session, keyring=self.keyring, slack_team_id=team_id, at=now,
+                    refresh=self._refresh)
+        except (OperationalError, SlackApiError, OSError) as error:
+            # Refreshing starts two hours early: until then the current token still works.
+            # Another replica holding the lock past the database's wait, or Slack failing to
+            # answer, is tried again at the next use rather than failing this one.
+            if current.expires_at is None or current.expires_at <= now:
+                raise
+            log.warning("workspace %s: token refresh put off (%s); its token is valid until "
+                        "%s", team_id, type(error).__name__, current.expires_at.isoformat())
+            return current
 
     def _cached(self, row: Any) -> BotCredentials:
         key = (row.bot_token_encrypted, str(row.bot_token_expires_at))

@@ -43,6 +43,7 @@ class FakeOAuth:
         self.teams: dict[str, FakeTeam] = {}
         self.refreshes = 0  # refresh tokens spent
         self.refresh_delay = 0.0  # seconds a refresh takes: widens a race between replicas
+        self.refresh_error: str | None = None  # what refreshes answer instead (not spent)
         self.refused: list[str] = []  # errors oauth.v2.access answered
         self._codes: dict[str, str] = {}  # code -> team id, until used
         self._live: dict[str, str] = {}  # bot token -> team id
@@ -117,6 +118,8 @@ class FakeOAuth:
             time.sleep(self.refresh_delay)
         with self._lock:
             if params.get("grant_type") == "refresh_token":
+                if self.refresh_error is not None:
+                    return {"ok": False, "error": self.refresh_error}
                 team_id = self._refresh_tokens.pop(str(params.get("refresh_token")), None)
                 if team_id is None:
                     return {"ok": False, "error": "invalid_refresh_token"}

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from freezegun import freeze_time
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot import clock
@@ -56,6 +57,22 @@ def test_a_token_about_to_expire_is_refreshed_once_and_stored(rotating: OAuthBot
     # The request path uses it: a client for the team carries the new token.
     with freeze_time(later):
         assert rotating.runtime.slack.client("T0ALPHA").token == token
+
+
+def test_a_failed_refresh_keeps_the_still_valid_token_until_it_expires(
+        rotating: OAuthBot, caplog: pytest.LogCaptureFixture) -> None:
+    team = rotating.fake.oauth.teams["T0ALPHA"]
+    rotating.fake.oauth.refresh_error = "internal_error"
+    with freeze_time(clock.now() + timedelta(hours=11)):  # due, with an hour left
+        assert rotating.runtime.slack.token_for("T0ALPHA") == team.tokens[0]
+    assert "token refresh put off (SlackApiError)" in caplog.text
+    with freeze_time(clock.now() + timedelta(hours=12, seconds=1)), \
+            pytest.raises(SlackApiError):  # expired: nothing valid is left to use
+        rotating.runtime.slack.token_for("T0ALPHA")
+    rotating.fake.oauth.refresh_error = None  # Slack answers again: refreshed at next use
+    with freeze_time(clock.now() + timedelta(hours=11, minutes=5)):
+        assert rotating.runtime.slack.token_for("T0ALPHA") == team.tokens[1]
+    assert rotating.fake.oauth.refreshes == 1
 
 
 @pytest.fixture
