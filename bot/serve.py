@@ -131,7 +131,7 @@ def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
         if jobs.slack.installations is not None:  # OAuth mode: the install pages
             runtime.routes.extend(install_routes(build_flow(
                 settings, session_factory=jobs.session_factory,
-                keyring=jobs.slack.installations.keyring)))
+                tokens=jobs.slack.installations)))
         if settings.slack_app_token is not None:
             runtime.socket_mode = OkrSocketModeHandler(
                 bolt_app, settings.slack_app_token.get_secret_value())

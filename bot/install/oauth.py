@@ -21,9 +21,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.config import Settings
-from bot.install.keys import Keyring
 from bot.install.service import STATE_LIFETIME
 from bot.install.stores import DatabaseInstallationStore, DatabaseStateStore
+from bot.install.tokens import InstallationTokens
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def page(title: str, message: str, status: int, headers: dict | None = None) -> 
 
 
 def build_flow(settings: Settings, *, session_factory: sessionmaker[Session],
-               keyring: Keyring) -> OAuthFlow:
+               tokens: InstallationTokens) -> OAuthFlow:
     assert settings.slack_client_id
     assert settings.slack_client_secret
     oauth_settings = OAuthSettings(
@@ -68,7 +68,8 @@ def build_flow(settings: Settings, *, session_factory: sessionmaker[Session],
         install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH,
         install_page_rendering_enabled=False,  # straight to Slack's page
         authorization_url=AUTHORIZE_URL,
-        installation_store=DatabaseInstallationStore(session_factory, keyring),
+        installation_store=DatabaseInstallationStore(session_factory, tokens.keyring,
+                                                     on_change=tokens.forget),
         state_store=DatabaseStateStore(session_factory),
         state_expiration_seconds=int(STATE_LIFETIME.total_seconds()),
         logger=log)

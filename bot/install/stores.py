@@ -4,6 +4,7 @@ what Bolt's OAuthFlow saves at the end of an install, and the states it hands ou
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -56,9 +57,11 @@ class DatabaseInstallationStore(InstallationStore):
     """One installation per workspace; saving one is a reinstall as far as the workspace's
     uninstalled_at and tokens_revoked_at go (cleared in the same transaction)."""
 
-    def __init__(self, session_factory: sessionmaker[Session], keyring: Keyring) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], keyring: Keyring, *,
+                 on_change: Callable[[str], None] | None = None) -> None:
         self._sessions = session_factory
         self._keyring = keyring
+        self._on_change = on_change  # told the team id once a change is committed
 
     @property
     def logger(self) -> logging.Logger:
@@ -71,7 +74,12 @@ class DatabaseInstallationStore(InstallationStore):
             install_service.save(db_session=session, keyring=self._keyring, new=new, at=at)
             people_service.mark_reinstalled(db_session=session, slack_team_id=new.team_id,
                                             name=new.team_name)
+        self._changed(new.team_id)
         log.info("installed into workspace %s", new.team_id)
+
+    def _changed(self, team_id: str) -> None:
+        if self._on_change is not None:
+            self._on_change(team_id)
 
     def save_bot(self, bot: Bot) -> None:
         raise NotImplementedError("installations are saved whole (save)")
@@ -126,6 +134,7 @@ class DatabaseInstallationStore(InstallationStore):
         if team_id:
             with self._sessions.begin() as session:
                 install_service.delete_for_team(db_session=session, slack_team_id=team_id)
+            self._changed(team_id)
 
 
 class DatabaseStateStore(OAuthStateStore):

@@ -58,6 +58,11 @@ class SlackClients:
         # Bolt deep-copies a request's context for its lazy listeners; this is the runtime's.
         return self
 
+    def forget(self, team_id: str) -> None:
+        """The team's installation changed (OAuth mode): read it again at its next use."""
+        if self.installations is not None:
+            self.installations.forget(team_id)
+
     def token_for(self, team_id: str | None) -> str:
         """The bot token for the team's workspace (`None`: a request that names none)."""
         if self.installations is not None:

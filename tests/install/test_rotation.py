@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from bot import clock
 from bot.db import make_engine, make_session_factory
+from bot.install import service as install_service
 from bot.install.models import Installation
-from bot.slack.clients import SlackClients
+from bot.slack.clients import NotInstalled, SlackClients
 from tests.install.conftest import OAuthBot, oauth_settings
 
 
@@ -109,3 +110,20 @@ def test_two_replicas_refreshing_at_once_spend_the_refresh_token_once(
     assert errors == []
     assert fake.refreshes == 1 and fake.refused == []
     assert tokens == [fake.teams["T0ALPHA"].tokens[1]] * 2
+
+
+def test_an_uninstall_on_another_replica_counts_here_within_30_seconds(
+        rotating: OAuthBot, replicas: list[SlackClients]) -> None:
+    here, there = replicas
+    token = rotating.fake.oauth.teams["T0ALPHA"].tokens[0]
+    start = clock.now()
+    with freeze_time(start):
+        assert here.token_for("T0ALPHA") == token
+        with rotating.runtime.session_factory.begin() as session:  # the other replica's event
+            install_service.delete_for_team(db_session=session, slack_team_id="T0ALPHA")
+        there.forget("T0ALPHA")
+        with pytest.raises(NotInstalled):
+            there.token_for("T0ALPHA")
+        assert here.token_for("T0ALPHA") == token  # read less than 30 s ago
+    with freeze_time(start + timedelta(seconds=31)), pytest.raises(NotInstalled):
+        here.token_for("T0ALPHA")

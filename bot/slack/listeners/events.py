@@ -36,19 +36,24 @@ def publish_home(event: dict, body: dict, client: WebClient, context: BoltContex
                                         checkin=checkin))
 
 
+def _forget_installation(context: BoltContext, team_id: str) -> None:
+    """Delete the team's installation (its tokens) in the request's transaction; the
+    runtime's Slack clients stop using them at once."""
+    install_service.delete_for_team(db_session=db_session(context), slack_team_id=team_id)
+    context["slack"].forget(team_id)
+
+
 def record_uninstall(body: dict, context: BoltContext) -> None:
-    """The workspace is marked and its installation (its tokens) deleted in one transaction."""
-    session = db_session(context)
-    people_service.mark_uninstalled(db_session=session, slack_team_id=body["team_id"],
-                                    at=clock.now())
-    install_service.delete_for_team(db_session=session, slack_team_id=body["team_id"])
+    """The workspace is marked and its installation deleted in one transaction."""
+    people_service.mark_uninstalled(db_session=db_session(context),
+                                    slack_team_id=body["team_id"], at=clock.now())
+    _forget_installation(context, body["team_id"])
 
 
 def record_tokens_revoked(body: dict, context: BoltContext) -> None:
-    session = db_session(context)
-    people_service.mark_tokens_revoked(db_session=session, slack_team_id=body["team_id"],
-                                       at=clock.now())
-    install_service.delete_for_team(db_session=session, slack_team_id=body["team_id"])
+    people_service.mark_tokens_revoked(db_session=db_session(context),
+                                       slack_team_id=body["team_id"], at=clock.now())
+    _forget_installation(context, body["team_id"])
 
 
 def record_user_change(event: dict, body: dict, context: BoltContext) -> None:
