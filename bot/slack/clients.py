@@ -25,6 +25,8 @@ from bot.install.keys import Keyring
 from bot.install.tokens import InstallationTokens
 
 TIMEOUT_SECONDS = 10
+# Clients kept, one per token: a workspace on token rotation gets a new token twice a day.
+MAX_CLIENTS = 10_000
 
 
 class SlackClients:
@@ -46,8 +48,6 @@ class SlackClients:
                                     + WHERE_TO_GET["OKR_BOT_ENCRYPTION_KEY"])
             keyring = Keyring(settings.okr_bot_encryption_key.get_secret_value())
             self.installations = InstallationTokens(settings, session_factory, keyring)
-        # OAuth mode: what Bolt needs of a token, made once per token from its installation.
-        self._authorized: dict[str, AuthorizeResult] = {}
         self._clients: dict[str, WebClient] = {}
         # auth.test's answer per token: who the bot is, for Bolt's context. One call per token
         # for the runtime's life, as Bolt's single-workspace authorization did.
@@ -91,6 +91,8 @@ class SlackClients:
             return found
         made = self._web_client(token)
         with self._lock:
+            if len(self._clients) >= MAX_CLIENTS:  # rotated tokens' clients pile up otherwise
+                self._clients.clear()
             return self._clients.setdefault(token, made)
 
     def verify(self, team_id: str | None = None) -> SlackResponse:
@@ -124,20 +126,12 @@ class SlackClients:
         found = self.installations.credentials(team_id)
         if found is None:
             return None
-        with self._lock:
-            known = self._authorized.get(found.bot_token)
-        if known is None:
-            known = AuthorizeResult(
-                enterprise_id=found.enterprise_id, team_id=found.team_id, bot_id=found.bot_id,
-                bot_user_id=found.bot_user_id, bot_token=found.bot_token,
-                bot_scopes=found.bot_scopes)
-            with self._lock:
-                known = self._authorized.setdefault(found.bot_token, known)
-        # Bolt sets the request's user on what it is given: a copy of its own per request.
+        # The credentials are cached per team and decrypted once per token (tokens.py); the
+        # result is the request's own, since Bolt writes into it.
         return AuthorizeResult(
-            enterprise_id=known.enterprise_id, team_id=known.team_id, bot_id=known.bot_id,
-            bot_user_id=known.bot_user_id, bot_token=known.bot_token, user_id=user_id,
-            bot_scopes=known.bot_scopes)
+            enterprise_id=found.enterprise_id, team_id=found.team_id, bot_id=found.bot_id,
+            bot_user_id=found.bot_user_id, bot_token=found.bot_token, user_id=user_id,
+            bot_scopes=found.bot_scopes)
 
     def bolt_authorize(self) -> Callable[..., AuthorizeResult]:
         """Bolt's `authorize` function. A plain function: Bolt passes arguments by the names
