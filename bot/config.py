@@ -41,7 +41,7 @@ WHERE_TO_GET = {
 # A hostname, an IPv4 address or an IPv6 address; whether it can be bound is checked at start.
 HOST_PATTERN = re.compile(r"^([A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$")
 ECHOED = {"HOST", "PORT", "LOG_LEVEL", "SLACK_API_URL", "OKR_BOT_ENV", "OKR_BOT_CLOCK_START",
-          "OKR_BOT_CLOCK_SPEED"}
+          "OKR_BOT_CLOCK_SPEED", "SLACK_REDIRECT_URI"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENVIRONMENTS = ("production", "development", "test")
 TESTS_ONLY = "is for tests only: it moves the app's clock, so it is refused unless OKR_BOT_ENV=test"
@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     def _blank_oauth_is_unset(cls, value: Any) -> Any:
         if isinstance(value, str):
             return value.strip() or None
+        return value
+
+    @field_validator("slack_redirect_uri")
+    @classmethod
+    def _redirect_uri(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the https:// URL of /slack/oauth_redirect on your host")
         return value
 
     @field_validator("okr_bot_encryption_key")

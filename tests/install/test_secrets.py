@@ -114,3 +114,9 @@ def test_half_the_client_credentials_is_refused() -> None:
                              slack_signing_secret="s")
     with pytest.raises(SettingsError, match="SLACK_CLIENT_SECRET is not set"):
         settings.require_slack()
+
+
+def test_a_redirect_uri_must_be_a_url() -> None:
+    with pytest.raises(SettingsError, match="SLACK_REDIRECT_URI must be the https:// URL of "
+                                            "/slack/oauth_redirect on your host"):
+        load_settings(env_file=None, slack_redirect_uri="okr.example.com/slack/oauth_redirect")
