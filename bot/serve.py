@@ -182,6 +182,8 @@ def serve(settings: Settings) -> None:
     host, port = sock.getsockname()[:2]
     mode = "Socket Mode" if runtime.socket_mode else "HTTP"
     log.info("okr-bot serving Slack over %s; listening on http://%s:%s", mode, host, port)
+    if settings.oauth:
+        log.info("OAuth mode: workspaces install at /slack/install (docs/install.md)")
     server = uvicorn.Server(uvicorn.Config(
         runtime.web_app(), log_config=None, access_log=False, server_header=False,
         timeout_graceful_shutdown=10))
