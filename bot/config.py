@@ -24,6 +24,12 @@ WHERE_TO_GET = {
     "SLACK_APP_TOKEN": "create an app-level token with the connections:write scope on your "
     "Slack app's Basic Information page (App-Level Tokens), or unset it to serve over HTTP",
     "DATABASE_URL": "use e.g. sqlite:///okr-bot.db or postgresql://user:password@host:5432/okr_bot",
+    "SLACK_CLIENT_ID": "copy the Client ID from your Slack app's Basic Information page "
+    "(App Credentials), or unset both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for one bot token",
+    "SLACK_CLIENT_SECRET": "copy the Client Secret from your Slack app's Basic Information page "
+    "(App Credentials), or unset both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for one bot token",
+    "OKR_BOT_ENCRYPTION_KEY": "make one with `okr-bot keys new` (a Fernet key); to rotate, put "
+    "the new key first and keep the old ones after it, comma-separated (docs/install.md)",
     "SLACK_API_URL": "leave it unset for Slack's own https://slack.com/api/",
     "HOST": "use an address to listen on, e.g. 127.0.0.1 or 0.0.0.0",
     "OKR_BOT_CLOCK_START": "use an ISO 8601 instant with its offset, e.g. "
@@ -35,7 +41,7 @@ WHERE_TO_GET = {
 # A hostname, an IPv4 address or an IPv6 address; whether it can be bound is checked at start.
 HOST_PATTERN = re.compile(r"^([A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$")
 ECHOED = {"HOST", "PORT", "LOG_LEVEL", "SLACK_API_URL", "OKR_BOT_ENV", "OKR_BOT_CLOCK_START",
-          "OKR_BOT_CLOCK_SPEED"}
+          "OKR_BOT_CLOCK_SPEED", "SLACK_REDIRECT_URI"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENVIRONMENTS = ("production", "development", "test")
 TESTS_ONLY = "is for tests only: it moves the app's clock, so it is refused unless OKR_BOT_ENV=test"
@@ -59,6 +65,12 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    # OAuth mode (docs/install.md): installed into many workspaces, tokens in the database.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_redirect_uri: str | None = None
+    # Fernet keys, comma-separated: the first encrypts, every one decrypts (bot/install/keys.py).
+    okr_bot_encryption_key: SecretStr | None = None
     database_url: str = "sqlite:///okr-bot.db"
     slack_api_url: str = SLACK_API_URL
     host: str = "127.0.0.1"
@@ -87,6 +99,30 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("slack_client_id", "slack_client_secret", "slack_redirect_uri",
+                     "okr_bot_encryption_key", mode="before")
+    @classmethod
+    def _blank_oauth_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
+    @field_validator("slack_redirect_uri")
+    @classmethod
+    def _redirect_uri(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the https:// URL of /slack/oauth_redirect on your host")
+        return value
+
+    @field_validator("okr_bot_encryption_key")
+    @classmethod
+    def _encryption_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from bot.install.keys import check_keys
+
+            check_keys(value.get_secret_value())  # ValueError names which one, never its value
+        return value
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -193,13 +229,22 @@ class Settings(BaseSettings):
         return self.slack_app_token is not None
 
     @property
+    def oauth(self) -> bool:
+        """Installed through OAuth into many workspaces (SLACK_CLIENT_ID and _SECRET set)."""
+        return self.slack_client_id is not None or self.slack_client_secret is not None
+
+    @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
 
     def secrets(self) -> list[str]:
         """Every secret value, so logging can redact them wherever they turn up."""
-        fields = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+        fields = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
+                  self.slack_client_secret)
         found = [field.get_secret_value() for field in fields if field is not None]
+        if self.okr_bot_encryption_key is not None:
+            found += [key.strip() for key in
+                      self.okr_bot_encryption_key.get_secret_value().split(",") if key.strip()]
         password = make_url(self.database_url).password
         if password:
             found.append(password)
@@ -207,8 +252,16 @@ class Settings(BaseSettings):
 
     def require_slack(self) -> None:
         """Raise SettingsError unless the Slack credentials `serve` needs are all set."""
-        missing = ["SLACK_BOT_TOKEN"] if self.slack_bot_token is None else []
-        if self.slack_signing_secret is None and not self.socket_mode:
+        if self.oauth:
+            missing = [name for name, value in (
+                ("SLACK_CLIENT_ID", self.slack_client_id),
+                ("SLACK_CLIENT_SECRET", self.slack_client_secret),
+                ("OKR_BOT_ENCRYPTION_KEY", self.okr_bot_encryption_key)) if value is None]
+            if self.slack_signing_secret is None:
+                missing.append("SLACK_SIGNING_SECRET")  # the install pages are served over HTTP
+        else:
+            missing = ["SLACK_BOT_TOKEN"] if self.slack_bot_token is None else []
+        if self.slack_signing_secret is None and not self.socket_mode and not self.oauth:
             missing.append("SLACK_SIGNING_SECRET")
         if missing:
             raise SettingsError("; ".join(f"{name} is not set: {WHERE_TO_GET[name]}"

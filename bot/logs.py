@@ -9,7 +9,8 @@ import time
 from collections.abc import Iterable
 
 # Anything shaped like a Slack token is masked even if we were never told its value.
-TOKEN_PATTERN = re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+")
+# xoxe-: the refresh tokens of Slack's token rotation.
+TOKEN_PATTERN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]+")
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9_./:@+-]+$")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 

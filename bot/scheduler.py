@@ -211,7 +211,8 @@ def build_job_context(settings: Settings, engine: Engine, *,
     chains = ChainCache()
     chains.refresh_after_commit(session_factory)
     return JobContext(session_factory=session_factory,
-                      slack=slack if slack is not None else SlackClients(settings),
+                      slack=slack if slack is not None else SlackClients(
+                          settings, session_factory=session_factory),
                       chains=chains, outbox=outbox_limits(settings),
                       retention=timedelta(days=settings.okr_bot_retention_days))
 

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 from bot import clock, schema
 from bot.config import WHERE_TO_GET, Settings, SettingsError, StartupError
 from bot.db import make_engine
+from bot.install.oauth import build_flow, install_routes
 from bot.okrs.store.cache import ChainCache
 from bot.scheduler import JobContext, build_job_context, start_scheduler
 from bot.slack.app import create_app
@@ -127,6 +128,10 @@ def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
                               chains=jobs.chains, router=router, slack=jobs.slack)
         runtime = Runtime(settings, engine, jobs.session_factory, bolt_app, jobs.chains,
                           router, jobs, release_clock=release_clock)
+        if jobs.slack.installations is not None:  # OAuth mode: the install pages
+            runtime.routes.extend(install_routes(build_flow(
+                settings, session_factory=jobs.session_factory,
+                tokens=jobs.slack.installations)))
         if settings.slack_app_token is not None:
             runtime.socket_mode = OkrSocketModeHandler(
                 bolt_app, settings.slack_app_token.get_secret_value())
@@ -177,6 +182,8 @@ def serve(settings: Settings) -> None:
     host, port = sock.getsockname()[:2]
     mode = "Socket Mode" if runtime.socket_mode else "HTTP"
     log.info("okr-bot serving Slack over %s; listening on http://%s:%s", mode, host, port)
+    if settings.oauth:
+        log.info("OAuth mode: workspaces install at /slack/install (docs/install.md)")
     server = uvicorn.Server(uvicorn.Config(
         runtime.web_app(), log_config=None, access_log=False, server_header=False,
         timeout_graceful_shutdown=10))

@@ -38,7 +38,8 @@ SETTING_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN
                      "DATABASE_URL", "SLACK_API_URL", "HOST", "PORT", "LOG_LEVEL",
                      "OUTBOX_MESSAGES_PER_MINUTE", "OUTBOX_OPENS_PER_MINUTE",
                      "OUTBOX_MAX_ATTEMPTS", "OUTBOX_OPEN_AHEAD_DAYS",
-                     "OKR_BOT_RETENTION_DAYS")
+                     "OKR_BOT_RETENTION_DAYS", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET",
+                     "SLACK_REDIRECT_URI", "OKR_BOT_ENCRYPTION_KEY")
 
 
 @pytest.fixture(autouse=True)

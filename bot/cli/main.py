@@ -128,6 +128,16 @@ def cmd_workspace(args: argparse.Namespace) -> int:
     return args.workspace_run(args, settings.database_url)
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    from bot.cli import keys
+
+    if args.keys_command == "new":
+        return keys.cmd_new()
+    settings = _settings()
+    _quiet_upgrade(settings.database_url)
+    return keys.cmd_rotate(settings)
+
+
 def cmd_version(_args: argparse.Namespace) -> int:
     print(f"okr-bot {__version__}")
     return 0
@@ -163,6 +173,9 @@ def parser() -> argparse.ArgumentParser:
     from bot.cli import workspace
 
     workspace.add_parser(sub).set_defaults(run=cmd_workspace)
+    from bot.cli import keys
+
+    keys.add_parser(sub).set_defaults(run=cmd_keys)
     sub.add_parser("version", help="print the version").set_defaults(run=cmd_version)
     return top
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot.access.policy import WORKSPACE, Action, Actor
 from bot.access.roles import require
 from bot.errors import DomainError, NotFound
+from bot.install import service as install_service
 from bot.lifecycle import ownership
 from bot.okrs.plans.plan import Plan
 from bot.okrs.store.exporter import export_plan
@@ -81,19 +82,23 @@ def uninstalled(db_session: Session, slack_team_id: str, *, at: datetime) -> int
     after the retention period) and stop every message still queued for it. The number of
     messages stopped."""
     people_service.mark_uninstalled(db_session=db_session, slack_team_id=slack_team_id, at=at)
+    install_service.delete_for_team(db_session=db_session, slack_team_id=slack_team_id)
     return _stop_queue(db_session, slack_team_id, CANCELLED_UNINSTALLED, at)
 
 
 def tokens_revoked(db_session: Session, slack_team_id: str, *, at: datetime,
-                   bot_tokens: Iterable[str]) -> int:
+                   bot_tokens: Iterable[str]) -> bool:
     """`tokens_revoked`: when the bot's own token is among them nothing can be sent any more,
-    so the queue stops as on an uninstall (a user token alone changes nothing: okr-bot holds
-    none). The number of messages stopped."""
+    so its installation is deleted and the queue stops as on an uninstall (a user token alone
+    changes nothing: okr-bot asks for no user scopes, so holds none). Whether it was the
+    bot's."""
     if not list(bot_tokens):
-        return 0
+        return False
     people_service.mark_tokens_revoked(db_session=db_session, slack_team_id=slack_team_id,
                                        at=at)
-    return _stop_queue(db_session, slack_team_id, CANCELLED_REVOKED, at)
+    install_service.delete_for_team(db_session=db_session, slack_team_id=slack_team_id)
+    _stop_queue(db_session, slack_team_id, CANCELLED_REVOKED, at)
+    return True
 
 
 def reinstalled(db_session: Session, slack_team_id: str) -> bool:
@@ -103,8 +108,7 @@ def reinstalled(db_session: Session, slack_team_id: str) -> bool:
     if workspace is None or (workspace.uninstalled_at is None
                              and workspace.tokens_revoked_at is None):
         return False
-    workspace.uninstalled_at = None
-    workspace.tokens_revoked_at = None
+    people_service.mark_reinstalled(db_session=db_session, slack_team_id=slack_team_id)
     return True
 
 

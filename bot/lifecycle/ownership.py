@@ -30,11 +30,13 @@ BY_SLACK_TEAM: dict[str, str] = {
     "slack_dm_channels": "team_id",
     "slack_event_receipts": "slack_team_id",
     "slack_request_receipts": "slack_team_id",
+    "slack_installations": "slack_team_id",
 }
 # Tables that hold secrets (tokens): purged with the workspace, never exported.
-NEVER_EXPORTED: frozenset[str] = frozenset()
-# Tables whose rows belong to no workspace (e.g. Alembic's own) and are left alone.
-NOT_A_WORKSPACES: frozenset[str] = frozenset()
+NEVER_EXPORTED: frozenset[str] = frozenset({"slack_installations"})
+# Tables whose rows belong to no workspace and are left alone: an OAuth state is handed to a
+# browser before anyone knows which workspace it will install into (and expires in minutes).
+NOT_A_WORKSPACES: frozenset[str] = frozenset({"slack_oauth_states"})
 
 
 class Unowned(Exception):

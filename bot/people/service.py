@@ -154,3 +154,13 @@ def mark_tokens_revoked(*, db_session: Session, slack_team_id: str, at: datetime
     workspace = get_or_create_workspace(db_session=db_session, slack_team_id=slack_team_id)
     workspace.tokens_revoked_at = workspace.tokens_revoked_at or at
     return workspace
+
+
+def mark_reinstalled(*, db_session: Session, slack_team_id: str,
+                     name: str | None = None) -> Workspace:
+    """Installed (again) through OAuth: the workspace is no longer uninstalled or revoked."""
+    workspace = get_or_create_workspace(db_session=db_session, slack_team_id=slack_team_id,
+                                        name=name)
+    workspace.uninstalled_at = None
+    workspace.tokens_revoked_at = None
+    return workspace

@@ -9,6 +9,8 @@ from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.db import transaction
+from bot.lifecycle import flows as lifecycle
 from bot.okrs.store.cache import ChainCache
 from bot.slack.clients import SlackClients
 from bot.slack.errors import handle_error
@@ -36,10 +38,16 @@ class _DropClientTokenWarning(logging.Filter):
 
 def create_app(settings: Settings, *, session_factory: sessionmaker[Session],
                chains: ChainCache, router: Router, slack: SlackClients) -> App:
-    """Build the Bolt App around the runtime's state. Verifies the bot token with auth.test
-    first (SlackApiError, OSError), as Bolt does when it is given the token itself."""
+    """Build the Bolt App around the runtime's state. With one bot token, verifies it with
+    auth.test first (SlackApiError, OSError), as Bolt does when it is given the token itself;
+    in OAuth mode each workspace's installation says who the bot is there."""
     settings.require_slack()
-    slack.verify()
+    if not settings.oauth:
+        identity = slack.verify()
+        # The token works, so the app is installed there: a workspace marked uninstalled (or
+        # its token revoked) before the token was replaced gets its jobs back and no purge.
+        with transaction(session_factory) as session:
+            lifecycle.reinstalled(session, identity.get("team_id") or "")
     signing_secret = settings.slack_signing_secret
     bolt_logger = logging.getLogger("bot.slack.bolt")
     if not any(isinstance(f, _DropClientTokenWarning) for f in bolt_logger.filters):

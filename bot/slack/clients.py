@@ -17,23 +17,37 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 from slack_sdk.web import SlackResponse
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import WHERE_TO_GET, Settings, SettingsError
+from bot.errors import DomainError
+from bot.install.keys import Keyring
+from bot.install.tokens import InstallationTokens
 
 TIMEOUT_SECONDS = 10
+# Clients kept, one per token: a workspace on token rotation gets a new token twice a day.
+MAX_CLIENTS = 10_000
 
 
 class SlackClients:
     """The Web API client for each workspace, one per runtime (bot/serve.py).
 
-    Today every team gets the client of the single bot token in the settings
-    (SLACK_BOT_TOKEN, at SLACK_API_URL). When okr-bot is installed through OAuth into many
-    workspaces, the installation store plugs in here, behind `token_for`: it looks up the
-    team's bot token, and nothing that asks for a client changes.
+    With one bot token (SLACK_BOT_TOKEN) every team gets its client. In OAuth mode
+    (SLACK_CLIENT_ID and _SECRET) each team gets the bot token of its installation
+    (bot/install/tokens.py), refreshed when it is about to expire; who the bot is comes from
+    the installation row, so no request calls auth.test.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *,
+                 session_factory: sessionmaker[Session] | None = None) -> None:
         self._settings = settings
+        self.installations: InstallationTokens | None = None
+        if settings.oauth:
+            if session_factory is None or settings.okr_bot_encryption_key is None:
+                raise SettingsError("OAuth mode needs the database and OKR_BOT_ENCRYPTION_KEY: "
+                                    + WHERE_TO_GET["OKR_BOT_ENCRYPTION_KEY"])
+            keyring = Keyring(settings.okr_bot_encryption_key.get_secret_value())
+            self.installations = InstallationTokens(settings, session_factory, keyring)
         self._clients: dict[str, WebClient] = {}
         # auth.test's answer per token: who the bot is, for Bolt's context. One call per token
         # for the runtime's life, as Bolt's single-workspace authorization did.
@@ -44,8 +58,18 @@ class SlackClients:
         # Bolt deep-copies a request's context for its lazy listeners; this is the runtime's.
         return self
 
+    def forget(self, team_id: str) -> None:
+        """The team's installation changed (OAuth mode): read it again at its next use."""
+        if self.installations is not None:
+            self.installations.forget(team_id)
+
     def token_for(self, team_id: str | None) -> str:
         """The bot token for the team's workspace (`None`: a request that names none)."""
+        if self.installations is not None:
+            found = self.installations.credentials(team_id)
+            if found is None:
+                raise NotInstalled(team_id)
+            return found.bot_token
         token = self._settings.slack_bot_token
         if token is None:
             raise SettingsError(f"SLACK_BOT_TOKEN is not set: {WHERE_TO_GET['SLACK_BOT_TOKEN']}")
@@ -54,14 +78,21 @@ class SlackClients:
     def client(self, team_id: str | None) -> WebClient:
         """The client for the team's workspace. Made once per token and then shared (WebClient
         keeps no state between calls); keyed by token, so a token that changes (a reinstall,
-        a rotation) gets a client of its own."""
-        token = self.token_for(team_id)
+        a rotation) gets a client of its own. In OAuth mode a workspace okr-bot is not
+        installed in (any more) gets a client without a token, which Slack refuses: an
+        uninstall event still has one to hand, and a job's call fails as Slack's would."""
+        try:
+            token = self.token_for(team_id)
+        except NotInstalled:
+            return self._web_client(None)
         with self._lock:
             found = self._clients.get(token)
         if found is not None:
             return found
         made = self._web_client(token)
         with self._lock:
+            if len(self._clients) >= MAX_CLIENTS:  # rotated tokens' clients pile up otherwise
+                self._clients.clear()
             return self._clients.setdefault(token, made)
 
     def verify(self, team_id: str | None = None) -> SlackResponse:
@@ -76,8 +107,11 @@ class SlackClients:
         with self._lock:
             return self._identities.setdefault(token, answer)
 
-    def authorize(self, *, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+    def authorize(self, *, team_id: str | None,
+                  user_id: str | None) -> AuthorizeResult | None:
         """What Bolt needs of a request's team: its bot token and the bot's identity."""
+        if self.installations is not None:
+            return self._installed(team_id=team_id, user_id=user_id)
         identity = self.verify(team_id)
         # What Bolt's single-workspace authorization made of the same auth.test answer.
         return AuthorizeResult(
@@ -86,11 +120,24 @@ class SlackClients:
             bot_token=self.token_for(team_id), user_id=user_id,
             bot_scopes=identity.headers.get("x-oauth-scopes"))
 
+    def _installed(self, *, team_id: str | None, user_id: str | None) -> AuthorizeResult | None:
+        """From the installation row; None (Bolt asks the person to reinstall) without one."""
+        assert self.installations is not None
+        found = self.installations.credentials(team_id)
+        if found is None:
+            return None
+        # The credentials are cached per team and decrypted once per token (tokens.py); the
+        # result is the request's own, since Bolt writes into it.
+        return AuthorizeResult(
+            enterprise_id=found.enterprise_id, team_id=found.team_id, bot_id=found.bot_id,
+            bot_user_id=found.bot_user_id, bot_token=found.bot_token, user_id=user_id,
+            bot_scopes=found.bot_scopes)
+
     def bolt_authorize(self) -> Callable[..., AuthorizeResult]:
         """Bolt's `authorize` function. A plain function: Bolt passes arguments by the names
         it reads from the signature, and would take a method's `self` for one of them."""
 
-        def authorize(team_id: str | None, user_id: str | None) -> AuthorizeResult:
+        def authorize(team_id: str | None, user_id: str | None) -> AuthorizeResult | None:
             return self.authorize(team_id=team_id, user_id=user_id)
 
         return authorize
@@ -106,3 +153,11 @@ class SlackClients:
                              ConnectionErrorRetryHandler(),
                              RateLimitErrorRetryHandler(max_retry_count=1),
                          ])
+
+
+class NotInstalled(DomainError):
+    """OAuth mode, and okr-bot is not installed in the workspace (or was uninstalled)."""
+
+    def __init__(self, team_id: str | None) -> None:
+        super().__init__(f"okr-bot is not installed in workspace {team_id or '(none named)'}: "
+                         "install it through /slack/install")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .oauth import FakeOAuth
 from .rate_limits import RateLimits
 from .slack_workspace import FakeWorkspace
 from .socket_mode import SocketModeServer
@@ -87,6 +88,7 @@ class FakeSlack:
         self.methods = catalogue(spec_dir)
         self.workspace = FakeWorkspace(team_id=team_id, bot_user_id=bot_user_id, app_id=app_id,
                                        bot_id=self.bot_id)  # fmt: skip
+        self.oauth = FakeOAuth(self)  # OAuth v2: codes, oauth.v2.access, the tokens issued
         self.problems: list[str] = []
         self.responses: list[dict[str, Any]] = []
         self.refused_responses: list[dict[str, Any]] = []  # posts fail_next_responses refused
@@ -248,7 +250,9 @@ class FakeSlack:
         call.problems = [f"{method}: {p}" for p in parse_problems]
         call.problems += validate_call(method, params, self.methods)
         token = headers.get("Authorization", "").removeprefix("Bearer ") or params.get("token")
-        wanted = self.app_token if method == "apps.connections.open" else self.bot_token
+        if method == "oauth.v2.access":  # client credentials, not a token (fakes/oauth.py)
+            return self.oauth.access(call, headers)
+        wanted = self.app_token if method == "apps.connections.open" else self.oauth.wanted(token)
         extra: dict[str, str] = {}
         failure = self._take_failure(method) if token == wanted else None
         if token != wanted:
@@ -280,7 +284,7 @@ class FakeSlack:
             answer = {"ok": True, "url": self.socket_mode.new_url()}
         else:
             with self._cond:  # answers read and update the workspace
-                answer = self.workspace.answer(method, params, call.problems)
+                answer = self.oauth.answer(token, method, params, call.problems)
         call.response = answer
         if failure and failure.delay:
             call.injected = call.injected or "timeout (delivered)"

@@ -16,6 +16,7 @@ from bot.checkins.answering import question_set, submit_checkin
 from bot.checkins.form import Submission
 from bot.checkins.job import run_checkins
 from bot.checkins.time_off import take_time_off
+from bot.install.models import Installation
 from bot.lifecycle import ownership
 from bot.okrs import flows
 from bot.okrs.method.enums import Transform
@@ -76,6 +77,9 @@ def populate(session_factory: sessionmaker[Session], team_id: str) -> None:
             DirectMessageChannel(team_id=team_id, user_id=MAYA, channel_id=f"D{team_id}",
                                  opened_at=now),
             OutboxPacing(team_id=team_id, next_post_at=now, next_open_at=now),
+            # What an OAuth install stores (its token column is ciphertext in real life).
+            Installation(slack_team_id=team_id, bot_token_encrypted="gAAAA-not-a-token",
+                         installed_at=now),
         ])
     chains = ChainCache()
     try:

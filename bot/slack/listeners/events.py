@@ -37,16 +37,21 @@ def publish_home(event: dict, body: dict, client: WebClient, context: BoltContex
 
 
 def record_uninstall(body: dict, context: BoltContext) -> None:
-    """Uninstalled: the workspace's jobs and queued messages stop now; its data goes after the
-    retention period (bot/lifecycle)."""
+    """Uninstalled: the workspace's jobs and queued messages stop and its installation (its
+    tokens) is deleted, in one transaction; its data goes after the retention period
+    (bot/lifecycle)."""
     lifecycle.uninstalled(db_session(context), body["team_id"], at=clock.now())
+    context["slack"].forget(body["team_id"])
 
 
 def record_tokens_revoked(event: dict, body: dict, context: BoltContext) -> None:
+    """The bot's token among the revoked ones: as an uninstall, but the data is kept. A user
+    token alone changes nothing (okr-bot asks for no user scopes, so holds none)."""
     tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else {}
     bot_tokens = tokens.get("bot") if isinstance(tokens.get("bot"), list) else []
-    lifecycle.tokens_revoked(db_session(context), body["team_id"], at=clock.now(),
-                             bot_tokens=bot_tokens)
+    if lifecycle.tokens_revoked(db_session(context), body["team_id"], at=clock.now(),
+                                bot_tokens=bot_tokens):
+        context["slack"].forget(body["team_id"])
 
 
 def record_user_change(event: dict, body: dict, context: BoltContext) -> None:

@@ -1,0 +1,160 @@
+"""Bolt's InstallationStore and OAuthStateStore on our database (bot/install/service.py):
+what Bolt's OAuthFlow saves at the end of an install, and the states it hands out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.error import BoltError
+from slack_sdk.oauth.installation_store import Bot, InstallationStore
+from slack_sdk.oauth.installation_store import Installation as SdkInstallation
+from slack_sdk.oauth.state_store import OAuthStateStore
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import clock
+from bot.db import read_only_session_factory
+from bot.install import service as install_service
+from bot.install.keys import Keyring
+from bot.install.models import Installation
+from bot.people import service as people_service
+
+log = logging.getLogger(__name__)
+
+
+def _epoch(at: datetime | None) -> int | None:
+    return int(at.timestamp()) if at is not None else None
+
+
+def _lifetime(expires_at: int | None, installation: SdkInstallation) -> int | None:
+    """Seconds the token lives: slack_sdk turned Slack's expires_in into an instant on the
+    system clock; made a lifetime again, it is counted from okr-bot's clock."""
+    return max(0, round(expires_at - installation.installed_at)) if expires_at else None
+
+
+def new_installation(installation: SdkInstallation) -> install_service.NewInstallation:
+    if not installation.team_id or not installation.bot_token:
+        # An org-wide (Enterprise Grid) install has no team; okr-bot is per workspace.
+        raise BoltError("okr-bot installs into one workspace at a time, with a bot token; "
+                        "org-wide installs are not supported")
+    scopes = ",".join(installation.bot_scopes or []) or None
+    user_scopes = ",".join(installation.user_scopes or []) or None
+    return install_service.NewInstallation(
+        team_id=installation.team_id, enterprise_id=installation.enterprise_id,
+        team_name=installation.team_name, app_id=installation.app_id,
+        bot_id=installation.bot_id, bot_user_id=installation.bot_user_id, bot_scopes=scopes,
+        bot_token=installation.bot_token, bot_refresh_token=installation.bot_refresh_token,
+        bot_token_expires_in=_lifetime(installation.bot_token_expires_at, installation),
+        installer_user_id=installation.user_id, user_scopes=user_scopes,
+        user_token=installation.user_token, user_refresh_token=installation.user_refresh_token,
+        user_token_expires_in=_lifetime(installation.user_token_expires_at, installation),
+        token_type=installation.token_type)
+
+
+class DatabaseInstallationStore(InstallationStore):
+    """One installation per workspace; saving one is a reinstall as far as the workspace's
+    uninstalled_at and tokens_revoked_at go (cleared in the same transaction)."""
+
+    def __init__(self, session_factory: sessionmaker[Session], keyring: Keyring, *,
+                 on_change: Callable[[str], None] | None = None) -> None:
+        self._sessions = session_factory
+        self._keyring = keyring
+        self._on_change = on_change  # told the team id once a change is committed
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    def save(self, installation: SdkInstallation) -> None:
+        new = new_installation(installation)
+        at = clock.now()
+        with self._sessions.begin() as session:
+            install_service.save(db_session=session, keyring=self._keyring, new=new, at=at)
+            people_service.mark_reinstalled(db_session=session, slack_team_id=new.team_id,
+                                            name=new.team_name)
+        self._changed(new.team_id)
+        log.info("installed into workspace %s", new.team_id)
+
+    def _changed(self, team_id: str) -> None:
+        if self._on_change is not None:
+            self._on_change(team_id)
+
+    def save_bot(self, bot: Bot) -> None:
+        raise NotImplementedError("installations are saved whole (save)")
+
+    def _row(self, team_id: str | None) -> Installation | None:
+        if not team_id:
+            return None
+        with read_only_session_factory(self._sessions.kw["bind"])() as session:
+            return install_service.find(db_session=session, slack_team_id=team_id)
+
+    def find_bot(self, *, enterprise_id: str | None, team_id: str | None,
+                 is_enterprise_install: bool | None = False) -> Bot | None:
+        row = self._row(team_id)
+        if row is None:
+            return None
+        found = install_service.credentials(row, self._keyring)
+        return Bot(app_id=row.app_id, enterprise_id=row.enterprise_id, team_id=row.slack_team_id,
+                   team_name=row.team_name, bot_token=found.bot_token, bot_id=row.bot_id or "",
+                   bot_user_id=row.bot_user_id or "", bot_scopes=row.bot_scopes or "",
+                   bot_token_expires_at=_epoch(row.bot_token_expires_at),
+                   installed_at=row.installed_at.timestamp())
+
+    def find_installation(self, *, enterprise_id: str | None, team_id: str | None,
+                          user_id: str | None = None,
+                          is_enterprise_install: bool | None = False) -> SdkInstallation | None:
+        row = self._row(team_id)
+        if row is None or (user_id is not None and user_id != row.installer_user_id):
+            return None
+        secret = self._keyring.decrypt
+        return SdkInstallation(
+            app_id=row.app_id, enterprise_id=row.enterprise_id, team_id=row.slack_team_id,
+            team_name=row.team_name, bot_token=secret(row.bot_token_encrypted),
+            bot_id=row.bot_id, bot_user_id=row.bot_user_id, bot_scopes=row.bot_scopes or "",
+            bot_refresh_token=(secret(row.bot_refresh_token_encrypted)
+                               if row.bot_refresh_token_encrypted else None),
+            bot_token_expires_at=_epoch(row.bot_token_expires_at),
+            user_id=row.installer_user_id or "", user_scopes=row.user_scopes or "",
+            user_token=secret(row.user_token_encrypted) if row.user_token_encrypted else None,
+            user_refresh_token=(secret(row.user_refresh_token_encrypted)
+                                if row.user_refresh_token_encrypted else None),
+            user_token_expires_at=_epoch(row.user_token_expires_at),
+            token_type=row.token_type, installed_at=row.installed_at.timestamp())
+
+    def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        self.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+
+    def delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
+                            user_id: str | None = None) -> None:
+        self.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+
+    def delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        if team_id:
+            with self._sessions.begin() as session:
+                install_service.delete_for_team(db_session=session, slack_team_id=team_id)
+            self._changed(team_id)
+
+
+class DatabaseStateStore(OAuthStateStore):
+    """States in the database, so the browser may come back to any replica; each one works
+    once and for install_service.STATE_LIFETIME."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        with self._sessions.begin() as session:
+            return install_service.issue_state(db_session=session, at=clock.now())
+
+    def consume(self, state: str) -> bool:
+        if not state:
+            return False
+        with self._sessions.begin() as session:
+            return install_service.consume_state(db_session=session, state=state,
+                                                 at=clock.now())
