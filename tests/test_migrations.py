@@ -26,9 +26,13 @@ TABLES = {
     "slack_request_receipts", "checkin_question_sets", "checkin_rounds", "checkin_answers",
     "time_off", "outbox_messages", "slack_dm_channels", "outbox_pacing", "metric_changes",
     "metric_alerts", "team_digests", "plan_admins", "audit_events",
+    "api_tokens", "api_idempotent_requests",
 }
-# Revision 0017 (roles, the audit log): gone whenever the schema is taken below it.
-ROLES = {"plan_admins", "audit_events"}
+# Revision 0020 (the measurements API), above 0017: gone whenever the schema is taken below it.
+API = {"api_tokens", "api_idempotent_requests"}
+# Revision 0017 (roles, the audit log) and what came after: gone whenever the schema is taken
+# below it.
+ROLES = {"plan_admins", "audit_events"} | API
 
 
 def tables(engine: Engine) -> set[str]:
