@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from bot import clock, schema
+from bot.api.routes import api_routes
 from bot.config import WHERE_TO_GET, Settings, SettingsError, StartupError
 from bot.db import make_engine
 from bot.okrs.store.cache import ChainCache
@@ -127,6 +128,7 @@ def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
                               chains=jobs.chains, router=router, slack=jobs.slack)
         runtime = Runtime(settings, engine, jobs.session_factory, bolt_app, jobs.chains,
                           router, jobs, release_clock=release_clock)
+        runtime.routes.extend(api_routes(jobs.session_factory, jobs.chains))
         if settings.slack_app_token is not None:
             runtime.socket_mode = OkrSocketModeHandler(
                 bolt_app, settings.slack_app_token.get_secret_value())
