@@ -45,6 +45,12 @@ def stored(db_session: Session, workspace_id: int, key: str,
            request_hash: str) -> Stored | None:
     """The answer given to this request before, None if the key is new; KeyReused when the
     key came with something else."""
+    row = stored_row(db_session, workspace_id, key, request_hash)
+    return None if row is None else Stored(row.status_code, row.response)
+
+
+def stored_row(db_session: Session, workspace_id: int, key: str,
+               request_hash: str) -> IdempotentRequest | None:
     row = db_session.scalar(select(IdempotentRequest).where(
         IdempotentRequest.workspace_id == workspace_id, IdempotentRequest.key == key))
     if row is None:
@@ -53,7 +59,7 @@ def stored(db_session: Session, workspace_id: int, key: str,
         raise KeyReused(f"The key “{key}” was used on {row.created_at:%Y-%m-%d %H:%M} UTC for "
                         "a different request; nothing was recorded. Use a new key for new "
                         "data.")
-    return Stored(row.status_code, row.response)
+    return row
 
 
 def claim(db_session: Session, workspace_id: int, key: str, request_hash: str, *,

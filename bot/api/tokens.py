@@ -11,7 +11,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.access.policy import WORKSPACE, Action, Actor
+from bot.access.roles import require
 from bot.api.models import ApiToken
+from bot.audit import service as audit
 from bot.errors import InvalidInput, NotFound
 from bot.people.models import Workspace
 
@@ -19,6 +22,8 @@ PREFIX = "okr_"
 # What `list` shows of a token: enough to tell two apart, far too little to use.
 SHOWN = len(PREFIX) + 6
 MAX_NAME = 80
+TOKEN_CREATED = "api token created"  # noqa: S105 (an audit action, not a secret)
+TOKEN_REVOKED = "api token revoked"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,9 @@ def hashed(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create(db_session: Session, workspace: Workspace, name: str, *, now: datetime) -> NewToken:
+def create(db_session: Session, workspace: Workspace, actor: Actor, name: str, *,
+           now: datetime) -> NewToken:
+    require(db_session, workspace.id, Action.CREATE_API_TOKEN, actor, WORKSPACE)
     name = name.strip()
     if not name or len(name) > MAX_NAME:
         raise InvalidInput(f"A token's name says what uses it, in 1 to {MAX_NAME} characters.",
@@ -43,6 +50,9 @@ def create(db_session: Session, workspace: Workspace, name: str, *, now: datetim
                    prefix=secret[:SHOWN], created_at=now)
     db_session.add(row)
     db_session.flush()
+    audit.record(db_session, workspace.id, actor=actor.name, action=TOKEN_CREATED,
+                 kind="api token", key=str(row.id), after={"name": name, "prefix": row.prefix},
+                 at=now)
     return NewToken(row, secret)
 
 
@@ -51,10 +61,11 @@ def of_workspace(db_session: Session, workspace: Workspace) -> list[ApiToken]:
                                    .order_by(ApiToken.id)))
 
 
-def revoke(db_session: Session, workspace: Workspace, token_id: int, *,
+def revoke(db_session: Session, workspace: Workspace, actor: Actor, token_id: int, *,
            now: datetime) -> ApiToken:
     """Revoke one of the workspace's tokens (again: no change). Another workspace's token is
     not found, whatever its id."""
+    require(db_session, workspace.id, Action.CREATE_API_TOKEN, actor, WORKSPACE)
     row = db_session.scalar(select(ApiToken).where(ApiToken.id == token_id,
                                                    ApiToken.workspace_id == workspace.id))
     if row is None:
@@ -62,6 +73,8 @@ def revoke(db_session: Session, workspace: Workspace, token_id: int, *,
                        kind="api token", typed=str(token_id))
     if row.revoked_at is None:
         row.revoked_at = now
+        audit.record(db_session, workspace.id, actor=actor.name, action=TOKEN_REVOKED,
+                     kind="api token", key=str(row.id), after={"name": row.name}, at=now)
     return row
 
 

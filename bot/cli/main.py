@@ -122,6 +122,22 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return audit.run(args, database_url)
 
 
+def cmd_api_token(args: argparse.Namespace) -> int:
+    from bot.cli import api_tokens
+
+    database_url = _settings().database_url
+    _quiet_upgrade(database_url)
+    return api_tokens.run(args, database_url)
+
+
+def cmd_measurements(args: argparse.Namespace) -> int:
+    from bot.cli import measurements
+
+    database_url = _settings().database_url
+    _quiet_upgrade(database_url)
+    return measurements.run(args, database_url)
+
+
 def cmd_version(_args: argparse.Namespace) -> int:
     print(f"okr-bot {__version__}")
     return 0
@@ -154,6 +170,10 @@ def parser() -> argparse.ArgumentParser:
     from bot.cli import audit
 
     audit.add_parser(sub).set_defaults(run=cmd_audit)
+    from bot.cli import api_tokens, measurements
+
+    api_tokens.add_parser(sub).set_defaults(run=cmd_api_token)
+    measurements.add_parser(sub).set_defaults(run=cmd_measurements)
     sub.add_parser("version", help="print the version").set_defaults(run=cmd_version)
     return top
 
