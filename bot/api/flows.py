@@ -77,8 +77,8 @@ def _post(session_factory: sessionmaker[Session], token: str | None, raw: bytes,
             if earlier is not None:
                 return Answer(earlier.status_code, earlier.response, replayed=True)
             claimed = idempotency.claim(db_session, workspace.id, key, request_hash, now=now)
-        items = read_body(raw)
-        batch = record_batch(db_session, workspace, actor, items, now=now)
+        items, wrong = read_body(raw)
+        batch = record_batch(db_session, workspace, actor, items, now=now, found=wrong)
         body = render.recorded(batch)
         if claimed is not None:
             idempotency.answer(claimed, 201, body)

@@ -11,10 +11,12 @@ A backfill therefore alerts on where the metric stands now, not on each past cro
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -88,11 +90,13 @@ def _metrics(db_session: Session, workspace: Workspace, keys: set[str]) -> dict[
 
 
 def check(db_session: Session, workspace: Workspace, actor: Actor,
-          items: Sequence[Incoming], *, now: datetime) -> list[_Checked]:
-    """Every item read and judged; InvalidFields naming each wrong field (in the items' order)
-    when any is wrong; NotAllowed when the actor may not update one of the metrics."""
+          items: Sequence[Incoming], *, now: datetime,
+          found: Mapping[str, str] | None = None) -> list[_Checked]:
+    """Every item read and judged; InvalidFields naming each wrong field, with those `found`
+    wrong before (the JSON schema's), in the items' order, when any is wrong; NotAllowed when
+    the actor may not update one of the metrics."""
     metrics = _metrics(db_session, workspace, {i.metric.strip().casefold() for i in items})
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = dict(found or {})
     checked: list[_Checked] = []
     allowed: set[int] = set()
     for item in items:
@@ -123,15 +127,21 @@ def check(db_session: Session, workspace: Workspace, actor: Actor,
             allowed.add(metric.id)
         checked.append(_Checked(item, metric, parsed, item.at or now))
     if errors:
-        raise InvalidFields(errors)
+        raise InvalidFields(dict(sorted(errors.items(), key=lambda e: _in_order(e[0]))))
     return checked
 
 
+def _in_order(path: str) -> list[Any]:
+    """`measurements[10].value` after `measurements[9].at`; `row 12` after `row 9`."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path)]
+
+
 def record_batch(db_session: Session, workspace: Workspace, actor: Actor,
-                 items: Sequence[Incoming], *, now: datetime,
-                 source: Source = Source.API) -> BatchRecorded:
-    """Check every item, then record them all; the caller's transaction holds all or none."""
-    checked = check(db_session, workspace, actor, items, now=now)
+                 items: Sequence[Incoming], *, now: datetime, source: Source = Source.API,
+                 found: Mapping[str, str] | None = None) -> BatchRecorded:
+    """Check every item, then record them all; the caller's transaction holds all or none.
+    `found`: problems the caller's own reading found (the whole batch is refused with them)."""
+    checked = check(db_session, workspace, actor, items, now=now, found=found)
     by_metric: dict[int, list[_Checked]] = {}
     for entry in checked:
         by_metric.setdefault(entry.metric.id, []).append(entry)

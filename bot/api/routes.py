@@ -70,9 +70,13 @@ def api_routes(session_factory: sessionmaker[Session], chains: Any,
             return JSONResponse(render.problem(
                 "too_large", f"A request body is at most {MAX_BODY_BYTES:,} bytes; send "
                 "at most 1,000 measurements at a time."), 413)
-        raw = await request.body()
-        if len(raw) > MAX_BODY_BYTES:
-            return JSONResponse(render.problem("too_large", "request body too large"), 413)
+        chunks, size = [], 0
+        async for chunk in request.stream():  # a body sent without a length is counted
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                return JSONResponse(render.problem("too_large", "request body too large"), 413)
+            chunks.append(chunk)
+        raw = b"".join(chunks)
         token, key = _token(request), request.headers.get("idempotency-key")
         return await _answer(lambda: flows.post_measurements(
             session_factory, token=token, raw=raw, idempotency_key=key, now=now()),

@@ -26,7 +26,7 @@ class MeasurementIn(BaseModel):
 
     metric: Annotated[str, Field(min_length=1, max_length=255,
                                  description="the metric's key, as in the plan")]
-    value: Annotated[float | str, Field(description="a number, or a value as typed in Slack: "
+    value: Annotated[int | float | str, Field(description="a number, or a value as typed in Slack: "
                                         + EXAMPLES)]
     at: Annotated[AwareDatetime | None, Field(description="when it was measured (ISO 8601 "
                                               "with offset); default: now")] = None
@@ -139,17 +139,39 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def read_body(raw: bytes) -> list[Incoming]:
-    """The measurements a request's body holds; InvalidFields naming every problem."""
+def read_body(raw: bytes) -> tuple[list[Incoming], dict[str, str]]:
+    """The measurements a request's body holds, and what is wrong with the others by field
+    (each measurement is read on its own, so one bad field hides nothing else). InvalidFields
+    when the body as a whole is not one measurement or a list of them."""
     try:
         body = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as error:
         raise InvalidFields({"body": f"expected a JSON object ({error})"}) from None
-    batch = isinstance(body, dict) and "measurements" in body
-    try:
-        if batch:
-            parsed = MeasurementBatch.model_validate(body)
-            return [m.incoming(f"measurements[{i}]") for i, m in enumerate(parsed.measurements)]
-        return [MeasurementIn.model_validate(body).incoming()]
-    except ValidationError as error:
-        raise InvalidFields({_path(e["loc"]): _message(e) for e in error.errors()}) from None
+    if not (isinstance(body, dict) and "measurements" in body):
+        try:
+            return [MeasurementIn.model_validate(body).incoming()], {}
+        except ValidationError as error:
+            return [], _errors(error, ())
+    listed = body["measurements"]
+    outer = {name: "not a field of a batch; expected measurements only"
+             for name in body if name != "measurements"}
+    if not isinstance(listed, list):
+        outer["measurements"] = "expected a list of measurements"
+    elif not listed:
+        outer["measurements"] = "expected at least one measurement"
+    elif len(listed) > MAX_MEASUREMENTS:
+        outer["measurements"] = f"at most {MAX_MEASUREMENTS:,} measurements in one request"
+    if outer:
+        raise InvalidFields(outer)
+    items: list[Incoming] = []
+    errors: dict[str, str] = {}
+    for index, entry in enumerate(listed):
+        try:
+            items.append(MeasurementIn.model_validate(entry).incoming(f"measurements[{index}]"))
+        except ValidationError as error:
+            errors.update(_errors(error, ("measurements", index)))
+    return items, errors
+
+
+def _errors(error: ValidationError, prefix: tuple[int | str, ...]) -> dict[str, str]:
+    return {_path((*prefix, *e["loc"])): _message(e) for e in error.errors()}
