@@ -36,8 +36,9 @@ class Imported:
     first_imported_at: datetime | None = None  # set when the file was imported before
 
 
-def read_csv(content: bytes) -> list[Incoming]:
-    """The file's rows; InvalidFields naming each wrong cell by its line (`row 4.value`)."""
+def read_csv(content: bytes) -> tuple[list[Incoming], dict[str, str]]:
+    """The file's rows, and what is wrong with the others by line (`row 4.at`); InvalidFields
+    when the file as a whole is not one of measurements."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -72,11 +73,9 @@ def read_csv(content: bytes) -> list[Incoming]:
                               cells.get("note", "").strip() or None, f"row {line}"))
         if len(items) > MAX_ROWS:
             raise InvalidFields({"file": f"at most {MAX_ROWS:,} rows in one file"})
-    if errors:
-        raise InvalidFields(errors)
-    if not items:
+    if not items and not errors:
         raise InvalidFields({"file": "no measurements below the header row"})
-    return items
+    return items, errors
 
 
 def import_csv(session_factory: sessionmaker[Session], team_id: str, content: bytes, *,
@@ -99,8 +98,9 @@ def _import(session_factory: sessionmaker[Session], team_id: str, content: bytes
             return Imported(earlier.response.get("recorded", 0), earlier.response,
                             first_imported_at=earlier.created_at)
         claimed = idempotency.claim(db_session, workspace.id, key, request_hash, now=now)
-        items = read_csv(content)
-        batch = record_batch(db_session, workspace, Actor.operator(), items, now=now)
+        items, wrong = read_csv(content)
+        batch = record_batch(db_session, workspace, Actor.operator(), items, now=now,
+                             found=wrong)
         answer = render.recorded(batch)
         idempotency.answer(claimed, 201, answer)
         return Imported(batch.count, answer)
