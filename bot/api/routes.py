@@ -4,6 +4,7 @@ answer JSON. Domain errors become 4xx here and nowhere else."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -51,13 +52,19 @@ def _problem(error: DomainError) -> JSONResponse:
 
 
 async def _answer(call: Callable[[], flows.Answer], what: str) -> Response:
+    """The flow's answer as JSON, and one log line (never the token, the key or the body)."""
+    started = time.perf_counter()
     try:
         answer = await run_in_threadpool(call)
     except DomainError as error:
         response = _problem(error)
-        structured(log, logging.INFO, "api_refused", request=what,
-                   status=response.status_code, error=type(error).__name__)
+        structured(log, logging.INFO, "api_request", request=what,
+                   status=response.status_code, error=type(error).__name__,
+                   latency_ms=round((time.perf_counter() - started) * 1000, 1))
         return response
+    structured(log, logging.INFO, "api_request", request=what, status=answer.status_code,
+               replayed=answer.replayed,
+               latency_ms=round((time.perf_counter() - started) * 1000, 1))
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return JSONResponse(answer.body, answer.status_code, headers=headers)
 

@@ -55,6 +55,8 @@ def test_one_value_is_recorded_like_an_update_and_read_back(planned: Api, token:
     assert shown.json["unit"] == "per 100" and shown.json["owner"] == "U0AIUX001"
     assert shown.json["baseline"] == 6 and shown.json["target"] == 4
     assert shown.json["kind"] == "kpi" and shown.json["direction"] == "lower_is_better"
+    unknown = planned.call("GET", "/api/v1/metrics/no-such-kpi", token=token)
+    assert unknown.status == 404 and "no-such-kpi" in unknown.json["message"]
 
 
 def test_typed_values_and_instants_are_read_as_in_slack(planned: Api, token: str) -> None:

@@ -4,8 +4,10 @@ them: shown once, stored hashed, refused once revoked, and never good for anothe
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.api.models import ApiToken
@@ -88,3 +90,18 @@ def test_a_token_needs_a_name_and_a_workspace_with_a_plan(planned: Api, tmp_path
     assert blank.returncode == 1 and "name" in blank.stderr
     nowhere = planned.cli("api-token", "create", "T0NOPE", "x", cwd=tmp_path)
     assert nowhere.returncode == 1 and "T0NOPE" in nowhere.stderr
+
+
+def test_requests_are_logged_without_the_token_or_the_body(planned: Api, token: str,
+                                                           caplog: pytest.LogCaptureFixture
+                                                           ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.api")
+    assert planned.post({"metric": "onboarding-tickets", "value": 5, "note": "private words"},
+                        token=token, headers={"Idempotency-Key": "k-secret"}).status == 201
+    assert planned.call("GET", TICKETS, token=token + "x").status == 401
+
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("bot.api")]
+    assert any("event=api_request" in line and "status=201" in line for line in lines)
+    assert any("status=401" in line for line in lines)
+    logged = "\n".join(lines)
+    assert token not in logged and "private words" not in logged and "k-secret" not in logged
