@@ -179,3 +179,28 @@ def test_another_workspaces_token_can_neither_read_nor_write_here(planned: Api, 
     planned.runtime.chains.wait_idle()
     own = planned.call("GET", "/api/v1/metrics/gross-churn", token=other_token)
     assert own.status == 200 and own.json["current"] == 9
+
+
+def test_each_value_of_a_batch_is_audited_with_the_value_before_it(planned: Api,
+                                                                    token: str) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    first = planned.post({"metric": TICKETS, "value": 6, "at": (now - timedelta(days=10))
+                          .isoformat()}, token=token)
+    assert first.status == 201, first.text
+    reply = planned.post({"measurements": [
+        {"metric": TICKETS, "value": 8, "at": (now - timedelta(days=1)).isoformat()},
+        {"metric": TICKETS, "value": 5, "at": (now - timedelta(days=20)).isoformat()},
+        {"metric": TICKETS, "value": 7, "at": (now - timedelta(days=5)).isoformat()}]},
+        token=token)
+    assert reply.status == 201, reply.text
+
+    with planned.session_factory() as session:
+        events = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "value recorded").order_by(AuditEvent.id)).all()
+    recorded = [(e.before["value"], e.after["value"]) for e in events]
+    # The plan measures no tickets: the first request's 6 comes after nothing, then the batch
+    # oldest first: 5 after nothing too (it is older than 6), 7 after 6, 8 after 7.
+    assert _values(planned, TICKETS)[0] == (5, None, "api")
+    assert recorded == [(None, 6), (None, 5), (6, 7), (7, 8)]
+    assert reply.json["metrics"][0]["value"] == 8
+    assert reply.json["metrics"][0]["previous_value"] == 7
