@@ -53,6 +53,8 @@ def post_measurements(session_factory: sessionmaker[Session], *, token: str | No
                            field="Idempotency-Key",
                            expected=f"1 to {idempotency.MAX_KEY} characters")
     request_hash = idempotency.fingerprint("POST /api/v1/measurements", raw)
+    if idempotency_key is not None:
+        idempotency_key = idempotency.API_KEYS + idempotency_key
     try:
         return _post(session_factory, token, raw, idempotency_key, request_hash, now)
     except IntegrityError:

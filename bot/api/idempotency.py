@@ -19,7 +19,10 @@ from sqlalchemy.orm import Session
 from bot.api.models import IdempotentRequest
 from bot.errors import DomainError
 
-MAX_KEY = 255
+MAX_KEY = 200  # a client's; stored under its namespace, API_KEYS or CSV_FILES
+# Namespaces, so that no client's key can ever stand for a file imported, or the reverse.
+API_KEYS = "api:"
+CSV_FILES = "csv:"
 
 
 class KeyReused(DomainError):
@@ -56,9 +59,10 @@ def stored_row(db_session: Session, workspace_id: int, key: str,
     if row is None:
         return None
     if row.request_hash != request_hash:
-        raise KeyReused(f"The key “{key}” was used on {row.created_at:%Y-%m-%d %H:%M} UTC for "
-                        "a different request; nothing was recorded. Use a new key for new "
-                        "data.")
+        given = key.partition(":")[2]
+        raise KeyReused(f"The key “{given}” was used on {row.created_at:%Y-%m-%d %H:%M} UTC "
+                        "for a different request; nothing was recorded. Use a new key for "
+                        "new data.")
     return row
 
 

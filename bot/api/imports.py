@@ -81,7 +81,7 @@ def read_csv(content: bytes) -> tuple[list[Incoming], dict[str, str]]:
 def import_csv(session_factory: sessionmaker[Session], team_id: str, content: bytes, *,
                now: datetime) -> Imported:
     """Record every row of the file as the CLI's operator, or nothing."""
-    key = "csv:" + idempotency.fingerprint(content)
+    key = idempotency.CSV_FILES + idempotency.fingerprint(content)
     try:
         return _import(session_factory, team_id, content, key, now)
     except IntegrityError:  # imported at this moment by another process: say what it did

@@ -50,7 +50,7 @@ def document() -> dict[str, Any]:
             "/api/v1/measurements": {"post": {
                 "summary": "Record one measurement or a batch of up to 1,000, all or none",
                 "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                                "schema": {"type": "string", "maxLength": 255},
+                                "schema": {"type": "string", "maxLength": 200},
                                 "description": "a repeat with the same body answers the same "
                                                "and writes nothing; another body is a 422"}],
                 "requestBody": {"required": True,

@@ -39,6 +39,14 @@ class MeasurementIn(BaseModel):
             raise ValueError(VALUE_EXPECTED)
         return value
 
+    @field_validator("at", mode="before")
+    @classmethod
+    def _iso_text(cls, at: Any) -> Any:
+        # pydantic would read a bare number as Unix time; the API promises ISO 8601 only.
+        if at is not None and not isinstance(at, str):
+            raise ValueError(AT_EXPECTED)
+        return at
+
     def value_text(self) -> str:
         """The value as parse_value reads it: a JSON number written out in full (1e-07 is
         0.0000001), so its decimals are kept."""

@@ -45,7 +45,8 @@ def test_the_key_with_another_body_is_422_and_writes_nothing(planned: Api, token
     other = planned.post({"metric": "onboarding-tickets", "value": 7}, token=token, headers=key)
 
     assert other.status == 422, other.text
-    assert other.json["error"] == "idempotency_key_reused" and "k1" in other.json["message"]
+    assert other.json["error"] == "idempotency_key_reused"
+    assert "“k1”" in other.json["message"]
     assert planned.measurements() == written
 
 
@@ -66,6 +67,15 @@ def test_a_refused_request_can_be_corrected_under_its_key(planned: Api, token: s
     fixed = planned.post({"metric": "onboarding-tickets", "value": "8"}, token=token,
                          headers=key)
     assert fixed.status == 201, fixed.text
+
+
+def test_a_key_too_long_is_refused_before_anything(planned: Api, token: str) -> None:
+    before = planned.measurements()
+    reply = planned.post(BODY, token=token, headers={"Idempotency-Key": "k" * 201})
+    assert reply.status == 400
+    assert reply.json["errors"] == [{"field": "Idempotency-Key", "message": reply.json[
+        "message"]}] and "1 to 200 characters" in reply.json["message"]
+    assert planned.measurements() == before
 
 
 def test_keys_are_per_workspace(planned: Api, token: str, other_token: str) -> None:

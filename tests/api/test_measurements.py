@@ -119,19 +119,21 @@ def test_every_wrong_field_is_named_and_nothing_is_written(planned: Api, token: 
         {"metric": ACTIVATION, "value": "12 apples"}, {"metric": ACTIVATION, "value": "140%"},
         {"metric": TICKETS, "value": 5, "at": "2026-12-01T09:00:00"},
         {"metric": TICKETS, "value": 5, "at": future},
-        {"metric": "no-such-metric", "value": 5}, {**good, "colour": "red"}]}, token=token)
+        {"metric": "no-such-metric", "value": 5}, {**good, "colour": "red"},
+        {**good, "at": 1764835200}]}, token=token)
 
     assert reply.status == 400, reply.text
     errors = {e["field"]: e["message"] for e in reply.json["errors"]}
     assert set(errors) == {"measurements[1].value", "measurements[2].value",
                            "measurements[3].value", "measurements[4].value",
                            "measurements[5].at", "measurements[6].at",
-                           "measurements[7].metric", "measurements[8].colour"}
+                           "measurements[7].metric", "measurements[8].colour",
+                           "measurements[9].at"}
     assert errors["measurements[1].value"].startswith("required")
     assert errors["measurements[2].value"].startswith("expected a number or a value")
     assert "12 apples" in errors["measurements[3].value"]
     assert "140%" in errors["measurements[4].value"]
-    assert "offset" in errors["measurements[5].at"]
+    assert "offset" in errors["measurements[5].at"] and "offset" in errors["measurements[9].at"]
     assert "future" in errors["measurements[6].at"]
     assert "no-such-metric" in errors["measurements[7].metric"]
     assert planned.measurements() == before
