@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.access.policy import Actor
 from bot.api import idempotency, render, tokens
-from bot.api.recording import record_batch
+from bot.api.recording import Incoming, record_batch
 from bot.api.schemas import read_body
-from bot.errors import DomainError, InvalidInput, NotFound
+from bot.errors import DomainError, InvalidFields, InvalidInput, NotFound
 from bot.okrs import flows as okr_flows
 from bot.okrs.method.chain import NodeKind
 from bot.people.models import Workspace
@@ -48,43 +48,53 @@ def post_measurements(session_factory: sessionmaker[Session], *, token: str | No
                       raw: bytes, idempotency_key: str | None, now: datetime) -> Answer:
     """Record the body's measurements, all or none; with a key, a repeat of the same request
     answers as the first did and writes nothing, and the key with another body is refused."""
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= idempotency.MAX_KEY:
-        raise InvalidInput(f"An Idempotency-Key is 1 to {idempotency.MAX_KEY} characters.",
-                           field="Idempotency-Key",
-                           expected=f"1 to {idempotency.MAX_KEY} characters")
     request_hash = idempotency.fingerprint("POST /api/v1/measurements", raw)
-    if idempotency_key is not None:
-        idempotency_key = idempotency.API_KEYS + idempotency_key
+    # Read before the transaction (SQLite's one write lock is held from its start); what is
+    # wrong is said only once the token is known good.
     try:
-        return _post(session_factory, token, raw, idempotency_key, request_hash, now)
+        body: tuple[list[Incoming], dict[str, str]] | InvalidFields = read_body(raw)
+    except InvalidFields as error:
+        body = error
+    try:
+        return _post(session_factory, token, body, idempotency_key, request_hash, now)
     except IntegrityError:
         if idempotency_key is None:
             raise
     # Another request claimed the key first and has committed by now: answer as it did.
     with session_factory.begin() as db_session:
         _actor, workspace = _authenticated(db_session, token, now)
-        earlier = idempotency.stored(db_session, workspace.id, idempotency_key, request_hash)
+        earlier = idempotency.stored(db_session, workspace.id,
+                                     idempotency.API_KEYS + idempotency_key, request_hash)
     if earlier is None:  # it was rolled back: this one goes ahead on its own
-        return _post(session_factory, token, raw, idempotency_key, request_hash, now)
+        return _post(session_factory, token, body, idempotency_key, request_hash, now)
     return Answer(earlier.status_code, earlier.response, replayed=True)
 
 
-def _post(session_factory: sessionmaker[Session], token: str | None, raw: bytes,
-          key: str | None, request_hash: str, now: datetime) -> Answer:
+def _post(session_factory: sessionmaker[Session], token: str | None,
+          body: tuple[list[Incoming], dict[str, str]] | InvalidFields, key: str | None,
+          request_hash: str, now: datetime) -> Answer:
     with session_factory.begin() as db_session:
         actor, workspace = _authenticated(db_session, token, now)
+        if key is not None and not 0 < len(key) <= idempotency.MAX_KEY:
+            raise InvalidInput(f"An Idempotency-Key is 1 to {idempotency.MAX_KEY} characters.",
+                               field="Idempotency-Key",
+                               expected=f"1 to {idempotency.MAX_KEY} characters")
         claimed = None
         if key is not None:
-            earlier = idempotency.stored(db_session, workspace.id, key, request_hash)
+            stored_key = idempotency.API_KEYS + key
+            earlier = idempotency.stored(db_session, workspace.id, stored_key, request_hash)
             if earlier is not None:
                 return Answer(earlier.status_code, earlier.response, replayed=True)
-            claimed = idempotency.claim(db_session, workspace.id, key, request_hash, now=now)
-        items, wrong = read_body(raw)
+            claimed = idempotency.claim(db_session, workspace.id, stored_key, request_hash,
+                                        now=now)
+        if isinstance(body, InvalidFields):
+            raise body
+        items, wrong = body
         batch = record_batch(db_session, workspace, actor, items, now=now, found=wrong)
-        body = render.recorded(batch)
+        answer = render.recorded(batch)
         if claimed is not None:
-            idempotency.answer(claimed, 201, body)
-        return Answer(201, body)
+            idempotency.answer(claimed, 201, answer)
+        return Answer(201, answer)
 
 
 def get_metric(session_factory: sessionmaker[Session], chains: Any, *, token: str | None,

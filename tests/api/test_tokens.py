@@ -70,6 +70,10 @@ def test_missing_malformed_and_unknown_tokens_get_401_with_a_challenge(planned: 
             assert reply.headers["www-authenticate"] == 'Bearer realm="okr-bot"'
             assert reply.json["error"] == "unauthorized"
             assert token not in reply.text
+    # Nothing about the body or the key is said to a caller without a good token.
+    for raw, key in ((b"{", "k"), (b"{}", "k" * 300)):
+        reply = planned.post(raw=raw, headers={"Idempotency-Key": key})
+        assert reply.status == 401 and reply.json["errors"] == []
     assert planned.measurements() == before
 
 
