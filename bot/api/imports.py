@@ -82,14 +82,16 @@ def import_csv(session_factory: sessionmaker[Session], team_id: str, content: by
                now: datetime) -> Imported:
     """Record every row of the file as the CLI's operator, or nothing."""
     key = idempotency.CSV_FILES + idempotency.fingerprint(content)
+    # Read before the transaction: SQLite's one write lock is held from its start.
+    rows = read_csv(content)
     try:
-        return _import(session_factory, team_id, content, key, now)
+        return _import(session_factory, team_id, content, rows, key, now)
     except IntegrityError:  # imported at this moment by another process: say what it did
-        return _import(session_factory, team_id, content, key, now)
+        return _import(session_factory, team_id, content, rows, key, now)
 
 
-def _import(session_factory: sessionmaker[Session], team_id: str, content: bytes, key: str,
-            now: datetime) -> Imported:
+def _import(session_factory: sessionmaker[Session], team_id: str, content: bytes,
+            rows: tuple[list[Incoming], dict[str, str]], key: str, now: datetime) -> Imported:
     request_hash = idempotency.fingerprint("csv import", content)
     with session_factory.begin() as db_session:
         workspace = okr_flows.workspace(db_session, team_id)
@@ -98,7 +100,7 @@ def _import(session_factory: sessionmaker[Session], team_id: str, content: bytes
             return Imported(earlier.response.get("recorded", 0), earlier.response,
                             first_imported_at=earlier.created_at)
         claimed = idempotency.claim(db_session, workspace.id, key, request_hash, now=now)
-        items, wrong = read_csv(content)
+        items, wrong = rows
         batch = record_batch(db_session, workspace, Actor.operator(), items, now=now,
                              found=wrong)
         answer = render.recorded(batch)
