@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 
+import jsonschema
 from sqlalchemy import func, select
 
 from bot.api.models import IdempotentRequest
@@ -124,3 +125,25 @@ def test_the_openapi_document_describes_what_is_validated(planned: Api) -> None:
         assert f"#/components/schemas/{name}" in refs or name == "MeasurementsRecorded"
     for ref in {part.split('"')[0] for part in refs.split("#/components/schemas/")[1:]}:
         assert ref in schemas, ref
+
+
+def test_bodies_the_api_takes_are_the_ones_its_schema_allows(planned: Api, token: str) -> None:
+    document = planned.call("GET", "/api/v1/openapi.json").json
+    schema = {**document["paths"]["/api/v1/measurements"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"], "components": document["components"],
+        "$schema": "https://json-schema.org/draft/2020-12/schema"}
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    at = "2026-12-01T09:00:00+00:00"
+    good = [{"metric": "onboarding-tickets", "value": 6},
+            {"metric": "first-week-activation", "value": "12.5%", "at": at, "note": "n"},
+            {"measurements": [{"metric": "trial-drop-off", "value": 38.5}]}]
+    bad = [{"metric": "onboarding-tickets"}, {"metric": "onboarding-tickets", "value": [1]},
+           {"metric": "onboarding-tickets", "value": 6, "colour": "red"},
+           {"measurements": []}, {"measurements": [{"metric": "x", "value": 1}] * 1001}]
+    for body in good:
+        assert validator.is_valid(body), body
+        assert planned.post(body, token=token).status == 201
+    for body in bad:
+        assert not validator.is_valid(body), body
+        assert planned.post(body, token=token).status == 400
