@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.api.models import ApiToken
 from bot.audit.models import AuditEvent
+from bot.people.models import Workspace
 from tests.api.conftest import OTHER_TEAM, Api
 from tests.conftest import TEAM_ID
 
@@ -109,3 +111,12 @@ def test_requests_are_logged_without_the_token_or_the_body(planned: Api, token: 
     assert any("status=401" in line for line in lines)
     logged = "\n".join(lines)
     assert token not in logged and "private words" not in logged and "k-secret" not in logged
+
+
+def test_a_workspace_that_uninstalled_the_app_has_no_api(planned: Api, token: str) -> None:
+    assert planned.call("GET", TICKETS, token=token).status == 200
+    with planned.session_factory.begin() as session:
+        session.execute(update(Workspace).where(Workspace.slack_team_id == TEAM_ID)
+                        .values(uninstalled_at=datetime.now(UTC)))
+    assert planned.call("GET", TICKETS, token=token).status == 401
+    assert planned.post({"metric": "onboarding-tickets", "value": 5}, token=token).status == 401
