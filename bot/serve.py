@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from bot import clock, schema
+from bot.api.routes import api_routes
 from bot.config import WHERE_TO_GET, Settings, SettingsError, StartupError
 from bot.db import make_engine
 from bot.install.oauth import build_flow, install_routes
@@ -132,6 +133,7 @@ def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
             runtime.routes.extend(install_routes(build_flow(
                 settings, session_factory=jobs.session_factory,
                 tokens=jobs.slack.installations)))
+        runtime.routes.extend(api_routes(jobs.session_factory, jobs.chains))
         if settings.slack_app_token is not None:
             runtime.socket_mode = OkrSocketModeHandler(
                 bolt_app, settings.slack_app_token.get_secret_value())

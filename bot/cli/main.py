@@ -138,6 +138,22 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return keys.cmd_rotate(settings)
 
 
+def cmd_api_token(args: argparse.Namespace) -> int:
+    from bot.cli import api_tokens
+
+    database_url = _settings().database_url
+    _quiet_upgrade(database_url)
+    return api_tokens.run(args, database_url)
+
+
+def cmd_measurements(args: argparse.Namespace) -> int:
+    from bot.cli import measurements
+
+    database_url = _settings().database_url
+    _quiet_upgrade(database_url)
+    return measurements.run(args, database_url)
+
+
 def cmd_version(_args: argparse.Namespace) -> int:
     print(f"okr-bot {__version__}")
     return 0
@@ -176,6 +192,10 @@ def parser() -> argparse.ArgumentParser:
     from bot.cli import keys
 
     keys.add_parser(sub).set_defaults(run=cmd_keys)
+    from bot.cli import api_tokens, measurements
+
+    api_tokens.add_parser(sub).set_defaults(run=cmd_api_token)
+    measurements.add_parser(sub).set_defaults(run=cmd_measurements)
     sub.add_parser("version", help="print the version").set_defaults(run=cmd_version)
     return top
 

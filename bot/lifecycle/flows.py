@@ -150,7 +150,9 @@ def _file_of(table: Table) -> str:
 
 
 def _json_row(table: Table, row: Any) -> dict[str, Any]:
-    return {column.name: _json_value(row._mapping[column]) for column in table.columns}
+    hidden = ownership.SECRET_COLUMNS.get(table.name, frozenset())
+    return {column.name: _json_value(row._mapping[column]) for column in table.columns
+            if column.name not in hidden}
 
 
 def _json_value(value: Any) -> Any:

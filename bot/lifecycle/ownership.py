@@ -34,6 +34,9 @@ BY_SLACK_TEAM: dict[str, str] = {
 }
 # Tables that hold secrets (tokens): purged with the workspace, never exported.
 NEVER_EXPORTED: frozenset[str] = frozenset({"slack_installations"})
+# Columns left out of an export though their table is in it: a token's hash is not the token,
+# but a leaked export should not even help test guesses against it.
+SECRET_COLUMNS: dict[str, frozenset[str]] = {"api_tokens": frozenset({"token_hash"})}
 # Tables whose rows belong to no workspace and are left alone: an OAuth state is handed to a
 # browser before anyone knows which workspace it will install into (and expires in minutes).
 NOT_A_WORKSPACES: frozenset[str] = frozenset({"slack_oauth_states"})

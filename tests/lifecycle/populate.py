@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.access.policy import Actor
 from bot.alerts.job import check_alerts
+from bot.api.models import ApiToken, IdempotentRequest
 from bot.checkins import flows as checkin_flows
 from bot.checkins.answering import question_set, submit_checkin
 from bot.checkins.form import Submission
@@ -77,6 +78,10 @@ def populate(session_factory: sessionmaker[Session], team_id: str) -> None:
             DirectMessageChannel(team_id=team_id, user_id=MAYA, channel_id=f"D{team_id}",
                                  opened_at=now),
             OutboxPacing(team_id=team_id, next_post_at=now, next_open_at=now),
+            ApiToken(workspace_id=workspace.id, name="warehouse", token_hash=f"{team_id:0>64}",
+                     prefix="okr_abc", created_at=now),
+            IdempotentRequest(workspace_id=workspace.id, key="k1", request_hash="0" * 64,
+                              status_code=200, response={"recorded": 1}, created_at=now),
             # What an OAuth install stores (its token column is ciphertext in real life).
             Installation(slack_team_id=team_id, bot_token_encrypted="gAAAA-not-a-token",
                          installed_at=now),

@@ -102,6 +102,8 @@ def test_an_export_holds_every_row_the_workspace_owns_and_its_plan_with_history(
         "value recorded", "blocker raised", "confidence recorded"}
     answers = export.files["checkins.json"]["checkin_answers"]
     assert answers[0]["answers"]["accomplished"] == "shipped the wizard"
+    assert export.files["workspace.json"]["api_tokens"][0]["name"] == "warehouse"
+    assert "token_hash" not in export.files["workspace.json"]["api_tokens"][0]
     # Only its own: the other workspace's team id appears nowhere.
     assert OTHER not in str(export.files)
     # The plan file reads back as a plan, with the values recorded since the import.
