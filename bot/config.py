@@ -34,7 +34,7 @@ WHERE_TO_GET = {
 
 # A hostname, an IPv4 address or an IPv6 address; whether it can be bound is checked at start.
 HOST_PATTERN = re.compile(r"^([A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$")
-ECHOED = {"HOST", "PORT", "LOG_LEVEL", "SLACK_API_URL", "OKR_BOT_ENV", "OKR_BOT_CLOCK_START",
+ECHOED = {"HOST", "PORT", "LOG_LEVEL", "LOG_FORMAT", "SLACK_API_URL", "OKR_BOT_ENV", "OKR_BOT_CLOCK_START",
           "OKR_BOT_CLOCK_SPEED"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENVIRONMENTS = ("production", "development", "test")
@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port (the log says which)
     log_level: str = "INFO"
+    log_format: str = "logfmt"  # or json: one JSON object a line
     # Declared before the clock settings, whose validators read it.
     okr_bot_env: str = "production"
     # Only with OKR_BOT_ENV=test: the served app's clock starts there and runs this much faster.
@@ -77,6 +78,11 @@ class Settings(BaseSettings):
     # People whose check-in falls due within this many days get their DM channel opened
     # ahead (the `open-dm-channels` job), so a first week needs no opens in its due minute.
     outbox_open_ahead_days: int = Field(default=7, ge=0, le=28)
+    # Graceful shutdown (docs/deploy.md): after SIGTERM /readyz answers 503 for this long while
+    # requests are still served, so a load balancer stops sending; then in-flight work gets at
+    # most SHUTDOWN_TIMEOUT_SECONDS before the claims still held go back to the queue.
+    shutdown_drain_seconds: float = Field(default=5.0, ge=0, le=300)
+    shutdown_timeout_seconds: float = Field(default=20.0, ge=1, le=600)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod
@@ -130,6 +136,13 @@ class Settings(BaseSettings):
         if not HOST_PATTERN.match(value):
             raise ValueError("is not an address to listen on")
         return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.strip().lower() not in ("logfmt", "json"):
+            raise ValueError("must be logfmt or json")
+        return value.strip().lower()
 
     @field_validator("log_level")
     @classmethod

@@ -5,7 +5,8 @@ from importlib import import_module
 TABLE_MODULES = ("bot.people.models", "bot.slack.models", "bot.okrs.store.models",
                  "bot.checkins.models", "bot.checkins.rounds", "bot.outbox.models",
                  "bot.alerts.models", "bot.summaries.models",
-                 "bot.access.models", "bot.audit.models")
+                 "bot.access.models", "bot.audit.models",
+                 "bot.process.models")
 
 
 def load_all() -> None:

@@ -25,10 +25,11 @@ TABLES = {
     "metric_activities", "metric_objectives", "measurements", "blockers", "confidence_reports",
     "slack_request_receipts", "checkin_question_sets", "checkin_rounds", "checkin_answers",
     "time_off", "outbox_messages", "slack_dm_channels", "outbox_pacing", "metric_changes",
-    "metric_alerts", "team_digests", "plan_admins", "audit_events",
+    "metric_alerts", "team_digests", "plan_admins", "audit_events", "processes",
 }
-# Revision 0017 (roles, the audit log): gone whenever the schema is taken below it.
-ROLES = {"plan_admins", "audit_events"}
+# Revision 0017 (roles, the audit log) and 0019 (processes, which follows it): gone whenever
+# the schema is taken below 0017.
+ROLES = {"plan_admins", "audit_events", "processes"}
 
 
 def tables(engine: Engine) -> set[str]:

@@ -19,7 +19,7 @@ EXIT_CONFIG = 2
 
 def _settings() -> Settings:
     settings = load_settings()
-    configure_logging(settings.log_level, settings.secrets())
+    configure_logging(settings.log_level, settings.secrets(), settings.log_format)
     return settings
 
 
