@@ -34,8 +34,8 @@ WHERE_TO_GET = {
 
 # A hostname, an IPv4 address or an IPv6 address; whether it can be bound is checked at start.
 HOST_PATTERN = re.compile(r"^([A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$")
-ECHOED = {"HOST", "PORT", "LOG_LEVEL", "LOG_FORMAT", "SLACK_API_URL", "OKR_BOT_ENV", "OKR_BOT_CLOCK_START",
-          "OKR_BOT_CLOCK_SPEED"}
+ECHOED = {"HOST", "PORT", "LOG_LEVEL", "LOG_FORMAT", "SLACK_API_URL", "OKR_BOT_ENV",
+          "OKR_BOT_CLOCK_START", "OKR_BOT_CLOCK_SPEED"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENVIRONMENTS = ("production", "development", "test")
 TESTS_ONLY = "is for tests only: it moves the app's clock, so it is refused unless OKR_BOT_ENV=test"
@@ -79,9 +79,10 @@ class Settings(BaseSettings):
     # ahead (the `open-dm-channels` job), so a first week needs no opens in its due minute.
     outbox_open_ahead_days: int = Field(default=7, ge=0, le=28)
     # Graceful shutdown (docs/deploy.md): after SIGTERM /readyz answers 503 for this long while
-    # requests are still served, so a load balancer stops sending; then in-flight work gets at
-    # most SHUTDOWN_TIMEOUT_SECONDS before the claims still held go back to the queue.
-    shutdown_drain_seconds: float = Field(default=5.0, ge=0, le=300)
+    # requests are still served, so a load balancer stops sending (the Dockerfile sets 5; a
+    # laptop stops at once); then in-flight work gets at most SHUTDOWN_TIMEOUT_SECONDS before
+    # the claims still held go back to the queue.
+    shutdown_drain_seconds: float = Field(default=0.0, ge=0, le=300)
     shutdown_timeout_seconds: float = Field(default=20.0, ge=1, le=600)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")

@@ -7,10 +7,11 @@ that clock and APScheduler waits the real time that stands for (`OnAppClock`).""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -39,6 +40,9 @@ from bot.slack.clients import SlackClients
 from bot.slack.receipts import KEEP_RECEIPTS_FOR, prune_receipts, prune_request_receipts
 from bot.summaries.posting import PostTally, post_digests
 
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
+
 log = logging.getLogger(__name__)
 
 SEND_OUTBOX = "send-outbox"
@@ -56,6 +60,9 @@ class JobContext:
     outbox: OutboxLimits = field(default_factory=OutboxLimits)  # the sender's pacing
     # Runs send-outbox as soon as messages are committed, on the runtime's scheduler.
     outbox_wake: SenderWake = field(default_factory=SenderWake)
+    # Set when the process stops (SIGTERM): the sender claims nothing more.
+    stopping: threading.Event = field(default_factory=threading.Event)
+    metrics: Metrics | None = None  # the runtime's, when it serves /metrics
 
 
 @dataclass(frozen=True)
