@@ -261,8 +261,8 @@ def serve(settings: Settings, *, role: Role = Role.ALL, migrate: bool = True) ->
         log.info("okr-bot serving Slack over %s (role %s); listening on http://%s:%s",
                  mode, role, host, port)
     else:
-        log.info("okr-bot worker running the scheduler and the outbox sender; health and "
-                 "metrics on http://%s:%s", host, port)
+        log.info("okr-bot worker running the scheduler and the outbox sender (no Slack "
+                 "endpoint); listening on http://%s:%s for health and metrics", host, port)
     config = uvicorn.Config(runtime.web_app(), log_config=None, access_log=False,
                             server_header=False,
                             timeout_graceful_shutdown=settings.shutdown_timeout_seconds)

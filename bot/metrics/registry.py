@@ -78,15 +78,21 @@ class Metrics:
         self.requests.labels(label, outcome).inc()
         self.ack_seconds.labels(label).observe(seconds)
 
-    def observe_delivery(self, claim: Claim, outcome: Attempt) -> None:
-        """One outbox message's attempt: sent (a DM or a channel post), or refused by Slack."""
+    def observe_delivery(self, claim: Claim, outcome: Attempt, *, opened: bool) -> None:
+        """One outbox message's attempt: sent (a DM or a channel post), or refused by Slack;
+        `opened`: conversations.open got through first (so a failure was the post's)."""
         opening = claim.kind == OPEN_DM
         if outcome.through:
             if not opening:
                 self.messages_sent.labels(claim.kind[:40],
                                           "dm" if claim.user_id else "channel").inc()
             return
-        method = "conversations.open" if opening else "chat.postMessage"
+        if claim.channel is None and not opened:
+            method = "conversations.open"
+        elif (outcome.error or "").startswith("checking whether"):
+            method = "conversations.history"  # looking for an earlier attempt's post
+        else:
+            method = "chat.postMessage"
         if outcome.status == 429:
             self.rate_limited.labels(method).inc()
         else:

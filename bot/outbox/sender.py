@@ -219,7 +219,7 @@ def _send_one(context: JobContext, batch: _Batch, client: _Slack, claim: Claim,
     outcome, opened = _deliver(client, claim, context.now)
     decided = verdict(outcome, attempts=claim.attempts, limits=context.outbox)
     if context.metrics is not None:
-        context.metrics.observe_delivery(claim, outcome)
+        context.metrics.observe_delivery(claim, outcome, opened=opened)
     if decided is Verdict.SENT:
         assert outcome.channel is not None
         return decided, Sent(claim, outcome.ts, outcome.channel, opened)
