@@ -37,20 +37,18 @@ class Served:
 
 
 @pytest.fixture
-def serve(settings: Settings, fake_slack: FakeSlack) -> Iterator[Callable[..., object]]:
+def serve(settings: Settings, fake_slack: FakeSlack) -> Callable[..., object]:
     """`serve(role=..., with_scheduler=...)` as a context manager yielding a Served."""
-    built: list[Runtime] = []
 
     @contextmanager
     def start(*, role: Role = Role.ALL, with_scheduler: bool | None = False) -> Iterator[Served]:
         runtime = build_runtime(settings, role=role)
-        built.append(runtime)
         with serving(runtime.web_app(with_scheduler=with_scheduler)) as url:
             yield Served(url, runtime, SlackSender(
                 f"{url}/slack/events", SIGNING_SECRET, team_id=TEAM_ID,
                 response_urls=fake_slack.response_url))
 
-    yield start
+    return start
 
 
 def sample(samples: dict, name: str, **labels: str) -> float:
