@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from enum import StrEnum
 from pathlib import Path
 
@@ -49,6 +51,9 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+_QUIET = threading.Lock()  # one probe at a time lowers and restores alembic's level
+
+
 class SchemaState(StrEnum):
     CURRENT = "current"  # at this code's head
     BEHIND = "behind"  # older than this code's head (or empty): needs `okr-bot migrate`
@@ -57,7 +62,15 @@ class SchemaState(StrEnum):
 
 def state(engine: Engine) -> tuple[SchemaState, str | None]:
     """Where the database's schema stands against this code's migrations, and its revision."""
-    at = current_revision(engine)
+    # Alembic says which dialect it found, at INFO, each time: noise in every /readyz.
+    with _QUIET:
+        chatter = logging.getLogger("alembic.runtime.migration")
+        level = chatter.level
+        chatter.setLevel(max(level, logging.WARNING))
+        try:
+            at = current_revision(engine)
+        finally:
+            chatter.setLevel(level)
     if at == head_revision():
         return SchemaState.CURRENT, at
     if at is None:
