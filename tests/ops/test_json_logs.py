@@ -1,0 +1,79 @@
+"""LOG_FORMAT=json: one JSON object a line with the same fields logfmt carries, secrets and
+anything shaped like a token redacted; logfmt stays the default; a bad value is named."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import SettingsError, load_settings
+from bot.logs import configure_logging, structured
+from tests.cli.test_main import run
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+
+SECRET = "s3cr3t-password-value"
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.strip().splitlines()]
+
+
+def test_json_lines_carry_the_structured_fields_redacted(
+        capsys: pytest.CaptureFixture[str], restore_logging: None) -> None:
+    configure_logging("INFO", [SECRET], "json")
+    log = logging.getLogger("okr.test")
+    structured(log, logging.INFO, "slack_request", type="command", name='/okr "update"',
+               status=200, latency_ms="3.1", retry=None)
+    log.warning("connecting with %s and xoxb-123-abc", SECRET)
+    try:
+        raise ValueError(f"bad {SECRET}\nsecond line")
+    except ValueError as error:
+        structured(log, logging.ERROR, "failed", exc_info=error, team="T1")
+    first, second, third = lines(capsys.readouterr().err)
+    assert first.pop("ts").endswith("Z")
+    assert first == {"level": "info", "logger": "okr.test", "event": "slack_request",
+                     "type": "command", "name": '/okr "update"', "status": "200",
+                     "latency_ms": "3.1"}
+    assert second["msg"] == "connecting with [redacted] and xoxb-[redacted]"
+    assert (third["event"], third["team"], third["level"]) == ("failed", "T1", "error")
+    assert "ValueError: bad [redacted]\nsecond line" in third["exc"]
+
+
+def test_logfmt_stays_the_default(capsys: pytest.CaptureFixture[str],
+                                  restore_logging: None) -> None:
+    configure_logging("INFO", [SECRET])
+    structured(logging.getLogger("okr.test"), logging.INFO, "hello", who=SECRET)
+    line = capsys.readouterr().err.strip()
+    assert " level=info logger=okr.test event=hello who=[redacted]" in line
+
+
+def test_log_format_is_checked() -> None:
+    assert load_settings(env_file=None, log_format="JSON").log_format == "json"
+    with pytest.raises(SettingsError) as refused:
+        load_settings(env_file=None, log_format="xml")
+    assert str(refused.value) == "LOG_FORMAT must be logfmt or json (got 'xml')"
+
+
+def test_a_command_logs_json_when_asked(tmp_path: Path) -> None:
+    done = run("migrate", cwd=tmp_path, env={
+        "LOG_FORMAT": "json", "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'okr-bot.db'}"})
+    assert done.returncode == 0, done.stderr
+    logged = lines(done.stderr)
+    assert logged, "alembic logs each migration it runs"
+    assert all(entry["logger"].startswith("alembic") for entry in logged)
+    assert any("0019" in entry["msg"] for entry in logged)
