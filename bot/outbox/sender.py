@@ -216,6 +216,9 @@ def _send_one(context: JobContext, batch: _Batch, client: _Slack, claim: Claim,
               worker: str) -> tuple[Verdict | None, Sent | None]:
     if not batch.start(claim):
         return None, None  # released by a 429 while it waited, or late: booked again
+    if context.stopping.is_set():  # the process is stopping: never tried, so given back
+        batch.late.append(claim)
+        return None, None
     outcome, opened = _deliver(client, claim, context.now)
     decided = verdict(outcome, attempts=claim.attempts, limits=context.outbox)
     if context.metrics is not None:
