@@ -15,6 +15,7 @@ from bot.process.models import Role
 from bot.serve import Runtime, build_runtime
 from tests.conftest import SIGNING_SECRET, TEAM_ID
 from tests.fakes import FakeSlack, SlackSender
+from tests.outbox.conftest import app_clock, outbox  # noqa: F401 (their fixtures, here too)
 from tests.support.server import HttpReply, get, serving
 
 
