@@ -32,8 +32,8 @@ from bot.metrics.collectors import ChainCacheCollector, OutboxCollector
 from bot.okrs.store.cache import ChainCache
 from bot.process import stopping
 from bot.process.heartbeat import Heartbeat
-from bot.process.models import Role
 from bot.process.readiness import Readiness, readyz_route
+from bot.process.roles import Role
 from bot.scheduler import JobContext, build_job_context, start_scheduler
 from bot.slack.app import create_app
 from bot.slack.clients import SlackClients

@@ -24,7 +24,7 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.process.models import Role
+    from bot.process.roles import Role
     from bot.serve import serve
 
     settings = _settings()

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import __version__, clock
 from bot.db import transaction
 from bot.logs import structured
-from bot.process.models import ProcessRow, Role
+from bot.process.models import ProcessRow
+from bot.process.roles import Role
 
 log = logging.getLogger(__name__)
 

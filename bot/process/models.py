@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base
-
-
-class Role(StrEnum):
-    WEB = "web"  # Slack's HTTP endpoint (or Socket Mode), no scheduler
-    WORKER = "worker"  # the scheduler and the outbox sender, no Slack endpoint
-    ALL = "all"  # both, for a small install: one process does everything
-
-    @property
-    def runs_jobs(self) -> bool:
-        return self is not Role.WEB
-
-    @property
-    def serves_slack(self) -> bool:
-        return self is not Role.WORKER
 
 
 class ProcessRow(Base):

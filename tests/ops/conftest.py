@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.config import Settings
-from bot.process.models import Role
+from bot.process.roles import Role
 from bot.serve import Runtime, build_runtime
 from tests.conftest import SIGNING_SECRET, TEAM_ID
 from tests.fakes import FakeSlack, SlackSender

@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 from bot import clock, schema
 from bot.db import transaction
 from bot.process.heartbeat import Heartbeat, stale_after
-from bot.process.models import ProcessRow, Role
+from bot.process.models import ProcessRow
+from bot.process.roles import Role
 
 
 def test_a_process_running_everything_is_ready(serve) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from bot import schema
 from bot.config import Settings, StartupError
 from bot.db import make_engine
-from bot.process.models import Role
+from bot.process.roles import Role
 from bot.serve import build_runtime
 from tests.cli.test_main import OKR_BOT, clean_env, run
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
