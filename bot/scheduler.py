@@ -36,6 +36,7 @@ from bot.outbox.pacing import OutboxLimits
 from bot.outbox.sender import send_outbox
 from bot.outbox.wake import SenderWake
 from bot.people.time_zones import refresh_time_zones
+from bot.process.heartbeat import runtime_claimant
 from bot.slack.clients import SlackClients
 from bot.slack.receipts import KEEP_RECEIPTS_FOR, prune_receipts, prune_request_receipts
 from bot.summaries.posting import PostTally, post_digests
@@ -63,6 +64,8 @@ class JobContext:
     # Set when the process stops (SIGTERM): the sender claims nothing more.
     stopping: threading.Event = field(default_factory=threading.Event)
     metrics: Metrics | None = None  # the runtime's, when it serves /metrics
+    # What this runtime's outbox claims are named from: host:pid: and a mark of its own.
+    claimant: str = field(default_factory=runtime_claimant)
 
 
 @dataclass(frozen=True)

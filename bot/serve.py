@@ -119,7 +119,8 @@ class Runtime:
         if self.socket_mode is not None:
             self.socket_mode.close()
         stopping.finish(scheduler=self.scheduler, session_factory=self.session_factory,
-                        now=clock.now, timeout=self.settings.shutdown_timeout_seconds)
+                        now=clock.now, timeout=self.settings.shutdown_timeout_seconds,
+                        claimant=self.jobs.claimant)
         if self.heartbeat is not None:
             self.heartbeat.stop()
         # Let lazy listeners that are still talking to Slack finish before the pool goes.

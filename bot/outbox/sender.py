@@ -61,16 +61,17 @@ HISTORY_PAGES = 5  # 1,000 messages back; a DM holds far fewer in one retry's sp
 CLOCK_SKEW = timedelta(seconds=30)
 
 
-def worker_name() -> str:
-    # host:pid:run, so a process stopping can find and give back the claims it holds.
-    return f"{process_prefix()}{uuid.uuid4().hex[:8]}"
+def worker_name(claimant: str | None = None) -> str:
+    """host:pid:run, the run's name starting with its runtime's `claimant` (JobContext), so a
+    runtime stopping can find and give back the claims it holds, and only those."""
+    return f"{claimant or process_prefix()}{uuid.uuid4().hex[:8]}"
 
 
 def send_outbox(context: JobContext, *, seconds: Callable[[], float] = _seconds) -> str:
     """Deliver what is due; stop when nothing more is due now, or after `run_seconds`.
     `seconds` is the real time the run paces on (a monotonic clock; a test's own)."""
     limits: OutboxLimits = context.outbox
-    worker, tally, clients = worker_name(), Counter[str](), dict[str, _Slack]()
+    worker, tally, clients = worker_name(context.claimant), Counter[str](), dict[str, _Slack]()
     started, held = seconds(), False
     pace, booked = _Pace(limits, seconds), dict[str, datetime]()
     with ThreadPoolExecutor(max_workers=limits.concurrency,

@@ -38,6 +38,12 @@ def process_prefix() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:"
 
 
+def runtime_claimant() -> str:
+    """A runtime's own prefix for its outbox claims: the process's, and a mark for the
+    runtime (two runtimes in one process, as in tests, give back only their own)."""
+    return f"{process_prefix()}{uuid.uuid4().hex[:4]}"
+
+
 def stale_after() -> timedelta:
     """How old a beat may be, on the app's clock, before its process counts as gone."""
     driver = clock.driven()

@@ -17,20 +17,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db import transaction
 from bot.logs import structured
 from bot.outbox.models import OutboxMessage, OutboxStatus
-from bot.process.heartbeat import process_prefix
 
 log = logging.getLogger(__name__)
 
 
-def release_claims(session_factory: sessionmaker[Session], now: datetime) -> int:
-    """Queue again, due now, every outbox message this process's senders still hold. A post
+def release_claims(session_factory: sessionmaker[Session], now: datetime,
+                   claimant: str) -> int:
+    """Queue again, due now, every outbox message this runtime's senders still hold (their
+    names start with `claimant`, bot/outbox/sender.py `worker_name`). A post
     keeps its `unconfirmed_since` (set when it was claimed), so the next attempt looks in the
     channel first in case this one reached Slack; its attempt stays counted."""
     with transaction(session_factory) as db_session:
         return db_session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.status == OutboxStatus.SENDING,
-                   OutboxMessage.claimed_by.startswith(process_prefix(), autoescape=True))
+                   OutboxMessage.claimed_by.startswith(claimant, autoescape=True))
             .values(status=OutboxStatus.QUEUED, next_attempt_at=now, claimed_by=None,
                     claimed_until=None)
             .execution_options(synchronize_session=False)).rowcount
@@ -50,12 +51,12 @@ def stop_scheduler(scheduler: BaseScheduler, timeout: float) -> bool:
 
 
 def finish(*, scheduler: BaseScheduler | None, session_factory: sessionmaker[Session],
-           now: Callable[[], datetime], timeout: float) -> None:
+           now: Callable[[], datetime], timeout: float, claimant: str) -> None:
     """The stop's last steps, logged as one line: jobs waited for, claims released."""
     began = time.monotonic()
     finished = stop_scheduler(scheduler, timeout) if scheduler is not None else True
     try:
-        released = release_claims(session_factory, now())
+        released = release_claims(session_factory, now(), claimant)
     except Exception as error:  # the leases run out instead: slower, never lost
         structured(log, logging.WARNING, "claims_not_released", error=type(error).__name__)
         released = None

@@ -1,5 +1,5 @@
-"""What a stop gives back: the outbox claims this process still holds (after its in-flight
-sends had their time), queued again and due now; another process's claims are left alone."""
+"""What a stop gives back: the outbox claims this runtime still holds (after its in-flight
+sends had their time), queued again and due now; another process's or runtime's are left."""
 
 from __future__ import annotations
 
@@ -15,15 +15,16 @@ from bot.db import transaction
 from bot.outbox.models import OutboxMessage
 from bot.outbox.queue import claim_due
 from bot.outbox.sender import worker_name
+from bot.process.heartbeat import runtime_claimant
 from bot.process.stopping import release_claims, stop_scheduler
 from bot.scheduler import JobContext
 from tests.outbox.conftest import LIMITS, queue_dms, rows
 
 
-def test_release_gives_back_this_process_claims_only(outbox: JobContext) -> None:
+def test_release_gives_back_this_runtime_claims_only(outbox: JobContext) -> None:
     queue_dms(outbox, 4)
     now = outbox.now()
-    ours = claim_due(outbox.session_factory, worker=worker_name(), now=now,
+    ours = claim_due(outbox.session_factory, worker=worker_name(outbox.claimant), now=now,
                      limits=replace(LIMITS, horizon=timedelta(minutes=1)))
     assert len(ours) == 4
     # One of them is held by a process on another host.
@@ -31,8 +32,10 @@ def test_release_gives_back_this_process_claims_only(outbox: JobContext) -> None
         db_session.execute(update(OutboxMessage).where(OutboxMessage.id == ours[0].id)
                            .values(claimed_by="elsewhere:1:abcdef12"))
     later = now + timedelta(seconds=3)
-    assert release_claims(outbox.session_factory, later) == 3
-    assert release_claims(outbox.session_factory, later) == 0  # nothing held any more
+    # Another runtime of this same process gives back nothing of this one's.
+    assert release_claims(outbox.session_factory, later, runtime_claimant()) == 0
+    assert release_claims(outbox.session_factory, later, outbox.claimant) == 3
+    assert release_claims(outbox.session_factory, later, outbox.claimant) == 0
     stored = {row.id: row for row in rows(outbox.session_factory)}
     kept = stored.pop(ours[0].id)
     assert (kept.status, kept.claimed_by) == ("sending", "elsewhere:1:abcdef12")
@@ -51,7 +54,7 @@ def test_stopping_the_scheduler_waits_for_a_running_job_within_a_bound() -> None
         started.set()
         release.wait(timeout=30)
 
-    scheduler.add_job(slow, id="slow", next_run_time=clock.real_now())
+    scheduler.add_job(slow, "interval", hours=1, id="slow", next_run_time=clock.real_now())
     scheduler.start()
     assert started.wait(timeout=10)
     began = clock.real_now()
@@ -69,7 +72,7 @@ def test_stopping_the_scheduler_waits_for_a_job_that_finishes_in_time() -> None:
         threading.Event().wait(0.3)
         finished.set()
 
-    scheduler.add_job(short, id="short", next_run_time=clock.real_now())
+    scheduler.add_job(short, "interval", hours=1, id="short", next_run_time=clock.real_now())
     scheduler.start()
     assert started.wait(timeout=10)
     assert stop_scheduler(scheduler, timeout=5) is True
