@@ -196,6 +196,7 @@ def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
         if settings.slack_app_token is not None and role.serves_slack:
             runtime.socket_mode = OkrSocketModeHandler(
                 bolt_app, settings.slack_app_token.get_secret_value())
+            runtime.socket_mode.observe_request = metrics.observe_request
             runtime.socket_mode.connect()
     except (BoltError, SlackApiError, OSError) as error:
         if runtime is not None:

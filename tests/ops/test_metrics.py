@@ -11,15 +11,19 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import update
 
 from bot import __version__, clock
+from bot.config import load_settings
 from bot.db import transaction
 from bot.job_outcome import Outcome
 from bot.outbox.models import OutboxMessage
 from bot.outbox.queue import enqueue
 from bot.scheduler import run_job
-from tests.conftest import TEAM_ID
+from bot.serve import build_runtime
+from tests.conftest import APP_TOKEN, BOT_TOKEN, TEAM_ID
 from tests.fakes import FakeSlack
-from tests.ops.conftest import sample
+from tests.ops.conftest import Served, sample
 from tests.outbox.conftest import LIMITS
+from tests.slack.test_socket_mode import command_payload
+from tests.support.server import serving
 
 REQUESTS = "okrbot_slack_requests_total"
 
@@ -132,3 +136,25 @@ def test_chain_cache_hits_and_misses(serve, planned: None) -> None:
     assert sample(samples, "okrbot_chain_cache_hits_total") >= 1
     assert sample(samples, "okrbot_chain_cache_hits_total") + sample(
         samples, "okrbot_chain_cache_misses_total") >= 3
+
+
+def test_socket_mode_requests_are_counted_too(database_url: str, fake_slack: FakeSlack) -> None:
+    settings = load_settings(env_file=None, slack_bot_token=BOT_TOKEN, slack_app_token=APP_TOKEN,
+                             slack_api_url=fake_slack.base_url, database_url=database_url)
+    runtime = build_runtime(settings)
+    try:
+        fake_slack.socket_mode.wait_connected()
+        with serving(runtime.web_app(with_scheduler=False)) as url:
+            envelope = fake_slack.socket_mode.send_envelope("slash_commands",
+                                                            command_payload("help"))
+            fake_slack.socket_mode.wait_ack(envelope)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and not sample(
+                    Served(url, runtime, None).samples(), REQUESTS, type="command",
+                    outcome="ok"):
+                time.sleep(0.02)
+            samples = Served(url, runtime, None).samples()
+    finally:
+        runtime.close()
+    assert sample(samples, REQUESTS, type="command", outcome="ok") == 1
+    assert sample(samples, "okrbot_slack_ack_seconds_count", type="command") == 1
