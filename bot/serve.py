@@ -287,7 +287,9 @@ class DrainingServer(uvicorn.Server):
         if self.timer is not None or self.should_exit or sig != signal.SIGTERM:
             super().handle_exit(sig, frame)
             return
-        self.runtime.drain()
+        # Not in the signal handler itself: it may interrupt the main thread holding a lock
+        # the drain takes (the scheduler's, a log handler's).
+        threading.Thread(target=self.runtime.drain, name="okr-bot-drain", daemon=True).start()
         self.timer = threading.Timer(self.drain_seconds, super().handle_exit, (sig, None))
         self.timer.daemon = True
         self.timer.start()
