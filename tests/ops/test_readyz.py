@@ -4,14 +4,16 @@ stays liveness throughout."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
 from bot import clock, schema
-from bot.db import transaction
+from bot.db import make_engine, make_session_factory, transaction
 from bot.process.heartbeat import Heartbeat, stale_after
 from bot.process.models import ProcessRow
+from bot.process.readiness import Readiness
 from bot.process.roles import Role
 
 
@@ -88,3 +90,18 @@ def test_a_draining_process_is_not_ready_but_alive(serve) -> None:
     assert health.status == 200
     assert draining == 1
     assert paused == 2  # APScheduler's STATE_PAUSED: nothing fires any more
+
+
+def test_an_unreachable_database_is_named() -> None:
+    # A server that is not there: nothing listens on port 9 (discard) of this machine.
+    gone = make_engine("postgresql+psycopg://okr@127.0.0.1:9/okr_bot")
+    try:
+        readiness = Readiness(gone, make_session_factory(gone), threading.Event(),
+                              local_worker=lambda: False, role="web")
+        status, body = readiness.answer()
+    finally:
+        gone.dispose()
+    assert status == 503
+    assert body["failed"] == ["database"]
+    assert body["checks"]["database"] == {"ok": False, "detail": "unreachable (OperationalError)"}
+    assert body["checks"]["accepting"]["ok"] is True
