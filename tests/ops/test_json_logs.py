@@ -13,7 +13,9 @@ import pytest
 from bot.config import SettingsError, load_settings
 from bot.logs import configure_logging, structured
 from tests.cli.test_main import run
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
+from tests.fakes import FakeSlack, SlackSender
+from tests.ops.processes import Process
 
 SECRET = "s3cr3t-password-value"
 
@@ -77,3 +79,27 @@ def test_a_command_logs_json_when_asked(tmp_path: Path) -> None:
     assert logged, "alembic logs each migration it runs"
     assert all(entry["logger"].startswith("alembic") for entry in logged)
     assert any("0019" in entry["msg"] for entry in logged)
+
+
+def test_serve_logs_every_line_as_json_with_no_secret(tmp_path: Path,
+                                                      fake_slack: FakeSlack) -> None:
+    serving = Process(tmp_path, {
+        "LOG_FORMAT": "json", "LOG_LEVEL": "DEBUG", "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake_slack.base_url,
+        "PORT": "0"}, "serve")
+    try:
+        url = serving.url()
+        reply = SlackSender(f"{url}/slack/events", SIGNING_SECRET,
+                            team_id=TEAM_ID).command("help")
+    finally:
+        serving.stop()
+    assert reply.status == 200
+    logged = [json.loads(line) for line in serving.lines]  # every line is one JSON object
+    requests = [entry for entry in logged if entry.get("event") == "slack_request"]
+    assert len(requests) == 1
+    assert {key: requests[0][key] for key in ("transport", "type", "name", "team", "status")} \
+        == {"transport": "http", "type": "command", "name": "/okr help", "team": TEAM_ID,
+            "status": "200"}
+    assert any(entry.get("event") == "stopped" for entry in logged)
+    # Even at DEBUG, where slack_sdk logs its requests, no secret reaches the log.
+    assert BOT_TOKEN not in serving.log and SIGNING_SECRET not in serving.log
