@@ -24,13 +24,19 @@ RUN pip install --no-cache-dir --no-deps --editable . \
 
 USER 10001
 
+# SHUTDOWN_DRAIN_SECONDS: after SIGTERM, /readyz answers 503 this long before the server stops
+# taking requests, so the load balancer has stopped sending here (docs/deploy.md).
 ENV HOST=0.0.0.0 \
     PORT=3000 \
-    DATABASE_URL=sqlite:////data/okr-bot.db
+    DATABASE_URL=sqlite:////data/okr-bot.db \
+    SHUTDOWN_DRAIN_SECONDS=5
 VOLUME ["/data"]
 EXPOSE 3000
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '3000') + '/healthz', timeout=4)"]
 
-CMD ["okr-bot", "serve"]
+# The role is the argument: `serve` (Slack and the worker in one process, the default),
+# `serve --role web`, `worker`, or `migrate` as a release step before either.
+ENTRYPOINT ["okr-bot"]
+CMD ["serve"]

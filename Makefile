@@ -27,8 +27,10 @@ $(DEV_STAMP): $(DEPENDS) | $(BIN)/python
 
 install: $(DEV_STAMP)
 
-## Serve Slack with the settings in the environment or .env (migrates the database first).
+## Serve Slack with the settings in the environment or .env: migrates the database first (as
+## its own step, under a lock on PostgreSQL), then one process serves Slack and runs the worker.
 run: $(RUN_STAMP)
+	$(BIN)/okr-bot migrate
 	$(BIN)/okr-bot serve
 
 ## Lint and run the whole suite (SQLite and a throwaway PostgreSQL server).

@@ -40,8 +40,8 @@ WHERE_TO_GET = {
 
 # A hostname, an IPv4 address or an IPv6 address; whether it can be bound is checked at start.
 HOST_PATTERN = re.compile(r"^([A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$")
-ECHOED = {"HOST", "PORT", "LOG_LEVEL", "SLACK_API_URL", "OKR_BOT_ENV", "OKR_BOT_CLOCK_START",
-          "OKR_BOT_CLOCK_SPEED", "SLACK_REDIRECT_URI"}
+ECHOED = {"HOST", "PORT", "LOG_LEVEL", "LOG_FORMAT", "SLACK_API_URL", "OKR_BOT_ENV",
+          "OKR_BOT_CLOCK_START", "OKR_BOT_CLOCK_SPEED", "SLACK_REDIRECT_URI"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENVIRONMENTS = ("production", "development", "test")
 TESTS_ONLY = "is for tests only: it moves the app's clock, so it is refused unless OKR_BOT_ENV=test"
@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port (the log says which)
     log_level: str = "INFO"
+    log_format: str = "logfmt"  # or json: one JSON object a line
     # Declared before the clock settings, whose validators read it.
     okr_bot_env: str = "production"
     # Only with OKR_BOT_ENV=test: the served app's clock starts there and runs this much faster.
@@ -92,6 +93,12 @@ class Settings(BaseSettings):
     # An uninstalled workspace's data is deleted this many days after the uninstall
     # (`okr-bot workspace purge` deletes it at once).
     okr_bot_retention_days: int = Field(default=30, ge=1, le=3650)
+    # Graceful shutdown (docs/deploy.md): after SIGTERM /readyz answers 503 for this long while
+    # requests are still served, so a load balancer stops sending (the Dockerfile sets 5; a
+    # laptop stops at once); then in-flight work gets at most SHUTDOWN_TIMEOUT_SECONDS before
+    # the claims still held go back to the queue.
+    shutdown_drain_seconds: float = Field(default=0.0, ge=0, le=300)
+    shutdown_timeout_seconds: float = Field(default=20.0, ge=1, le=600)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod
@@ -169,6 +176,13 @@ class Settings(BaseSettings):
         if not HOST_PATTERN.match(value):
             raise ValueError("is not an address to listen on")
         return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.strip().lower() not in ("logfmt", "json"):
+            raise ValueError("must be logfmt or json")
+        return value.strip().lower()
 
     @field_validator("log_level")
     @classmethod

@@ -7,10 +7,11 @@ that clock and APScheduler waits the real time that stands for (`OnAppClock`).""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -36,9 +37,13 @@ from bot.outbox.pacing import OutboxLimits
 from bot.outbox.sender import send_outbox
 from bot.outbox.wake import SenderWake
 from bot.people.time_zones import refresh_time_zones
+from bot.process.heartbeat import runtime_claimant
 from bot.slack.clients import SlackClients
 from bot.slack.receipts import KEEP_RECEIPTS_FOR, prune_receipts, prune_request_receipts
 from bot.summaries.posting import PostTally, post_digests
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,11 @@ class JobContext:
     outbox_wake: SenderWake = field(default_factory=SenderWake)
     # How long an uninstalled workspace's data is kept (OKR_BOT_RETENTION_DAYS).
     retention: timedelta = timedelta(days=30)
+    # Set when the process stops (SIGTERM): the sender claims nothing more.
+    stopping: threading.Event = field(default_factory=threading.Event)
+    metrics: Metrics | None = None  # the runtime's, when it serves /metrics
+    # What this runtime's outbox claims are named from: host:pid: and a mark of its own.
+    claimant: str = field(default_factory=runtime_claimant)
 
 
 @dataclass(frozen=True)

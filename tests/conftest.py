@@ -35,11 +35,12 @@ hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 SETTING_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
-                     "DATABASE_URL", "SLACK_API_URL", "HOST", "PORT", "LOG_LEVEL",
+                     "DATABASE_URL", "SLACK_API_URL", "HOST", "PORT", "LOG_LEVEL", "LOG_FORMAT",
                      "OUTBOX_MESSAGES_PER_MINUTE", "OUTBOX_OPENS_PER_MINUTE",
                      "OUTBOX_MAX_ATTEMPTS", "OUTBOX_OPEN_AHEAD_DAYS",
                      "OKR_BOT_RETENTION_DAYS", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET",
-                     "SLACK_REDIRECT_URI", "OKR_BOT_ENCRYPTION_KEY")
+                     "SLACK_REDIRECT_URI", "OKR_BOT_ENCRYPTION_KEY",
+                     "SHUTDOWN_DRAIN_SECONDS", "SHUTDOWN_TIMEOUT_SECONDS")
 
 
 @pytest.fixture(autouse=True)

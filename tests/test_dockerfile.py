@@ -45,4 +45,4 @@ def test_dockerfile_shape() -> None:
     assert "HOST=0.0.0.0" in text
     assert re.search(r"^EXPOSE 3000", text, re.M)
     assert re.search(r"^HEALTHCHECK .*\n?.*/healthz", text, re.M)
-    assert 'CMD ["okr-bot", "serve"]' in text
+    assert 'ENTRYPOINT ["okr-bot"]' in text and 'CMD ["serve"]' in text  # the role: an argument

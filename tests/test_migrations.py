@@ -27,6 +27,7 @@ TABLES = {
     "time_off", "outbox_messages", "slack_dm_channels", "outbox_pacing", "metric_changes",
     "metric_alerts", "team_digests", "plan_admins", "audit_events",
     "slack_installations", "slack_oauth_states", "api_tokens", "api_idempotent_requests",
+    "processes",
 }
 # Revision 0017 (roles, the audit log): gone whenever the schema is taken below it.
 ROLES = {"plan_admins", "audit_events"}
@@ -34,6 +35,9 @@ ROLES = {"plan_admins", "audit_events"}
 INSTALLS = {"slack_installations", "slack_oauth_states"}
 # Revision 0020 (the measurements API), above 0018.
 API = {"api_tokens", "api_idempotent_requests"}
+# Revision 0021 (processes: heartbeats), above 0020.
+PROCESSES = {"processes"}
+FROM_0017 = ROLES | INSTALLS | API | PROCESSES
 
 
 def tables(engine: Engine) -> set[str]:
@@ -123,7 +127,7 @@ def test_downgrading_one_step_removes_only_blockers_and_confidence(database_url:
                                                                    engine: Engine) -> None:
     schema.upgrade(database_url)
     schema.downgrade(database_url, "0003")
-    assert tables(engine) == TABLES - ROLES - INSTALLS - API - {"blockers", "confidence_reports",
+    assert tables(engine) == TABLES - FROM_0017 - {"blockers", "confidence_reports",
                                        "slack_request_receipts", "checkin_question_sets",
                                        "checkin_rounds", "checkin_answers", "time_off",
                                        "outbox_messages",
@@ -136,7 +140,7 @@ def test_downgrading_one_step_removes_only_blockers_and_confidence(database_url:
 def test_downgrading_the_change_log_removes_only_it(database_url: str, engine: Engine) -> None:
     schema.upgrade(database_url)
     schema.downgrade(database_url, "0010")
-    assert tables(engine) == TABLES - ROLES - INSTALLS - API - {"metric_changes", "metric_alerts",
+    assert tables(engine) == TABLES - FROM_0017 - {"metric_changes", "metric_alerts",
                                                           "team_digests"}
     schema.upgrade(database_url)
     assert tables(engine) == TABLES
@@ -145,7 +149,15 @@ def test_downgrading_the_change_log_removes_only_it(database_url: str, engine: E
 def test_downgrading_the_alerts_removes_only_them(database_url: str, engine: Engine) -> None:
     schema.upgrade(database_url)
     schema.downgrade(database_url, "0011")
-    assert tables(engine) == TABLES - ROLES - INSTALLS - API - {"metric_alerts", "team_digests"}
+    assert tables(engine) == TABLES - FROM_0017 - {"metric_alerts", "team_digests"}
+    schema.upgrade(database_url)
+    assert tables(engine) == TABLES
+
+
+def test_downgrading_the_heartbeats_removes_only_them(database_url: str, engine: Engine) -> None:
+    schema.upgrade(database_url)
+    schema.downgrade(database_url, "0020")
+    assert tables(engine) == TABLES - PROCESSES
     schema.upgrade(database_url)
     assert tables(engine) == TABLES
 
@@ -153,7 +165,7 @@ def test_downgrading_the_alerts_removes_only_them(database_url: str, engine: Eng
 def test_downgrading_the_api_removes_only_its_tables(database_url: str, engine: Engine) -> None:
     schema.upgrade(database_url)
     schema.downgrade(database_url, "0018")
-    assert tables(engine) == TABLES - API
+    assert tables(engine) == TABLES - API - PROCESSES
     schema.upgrade(database_url)
     assert tables(engine) == TABLES
 
@@ -162,6 +174,6 @@ def test_downgrading_the_installations_removes_only_them(database_url: str,
                                                          engine: Engine) -> None:
     schema.upgrade(database_url)
     schema.downgrade(database_url, "0017")
-    assert tables(engine) == TABLES - INSTALLS - API
+    assert tables(engine) == TABLES - INSTALLS - API - PROCESSES
     schema.upgrade(database_url)
     assert tables(engine) == TABLES

@@ -1,4 +1,4 @@
-"""The `okr-bot` command line: serve, migrate, plan, measure, jobs, outbox, version."""
+"""The `okr-bot` command line: serve, worker, migrate, plan, measure, jobs, outbox, version."""
 
 from __future__ import annotations
 
@@ -19,14 +19,20 @@ EXIT_CONFIG = 2
 
 def _settings() -> Settings:
     settings = load_settings()
-    configure_logging(settings.log_level, settings.secrets())
+    configure_logging(settings.log_level, settings.secrets(), settings.log_format)
     return settings
 
 
-def cmd_serve(_args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.process.roles import Role
     from bot.serve import serve
 
-    serve(_settings())
+    settings = _settings()
+    # By default only SQLite (one host, a small install) is migrated at start; PostgreSQL is
+    # migrated as its own step, `okr-bot migrate` (docs/deploy.md).
+    migrate = (args.migrate if args.migrate is not None
+               else settings.database_url.startswith("sqlite"))
+    serve(settings, role=Role(args.role), migrate=migrate)
     return 0
 
 
@@ -162,8 +168,20 @@ def cmd_version(_args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="okr-bot", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("serve", help="migrate the database and serve Slack (HTTP, or Socket Mode "
-                   "when SLACK_APP_TOKEN is set)").set_defaults(run=cmd_serve)
+    serve = sub.add_parser("serve", help="serve Slack (HTTP, or Socket Mode when "
+                           "SLACK_APP_TOKEN is set) and, with --role all, run the worker too")
+    serve.add_argument("--role", choices=("all", "web", "worker"), default="all",
+                       help="all (default): Slack, the scheduler and the outbox sender in one "
+                       "process; web: Slack only (run `okr-bot worker` beside it); worker: "
+                       "the scheduler and the sender only")
+    worker = sub.add_parser("worker", help="run the scheduler and the outbox sender, without "
+                            "Slack's endpoint (health and metrics are still served on PORT)")
+    worker.set_defaults(role="worker")
+    for command in (serve, worker):
+        command.add_argument("--migrate", action=argparse.BooleanOptionalAction, default=None,
+                             help="bring a schema that is behind up to date before starting "
+                             "(default: on SQLite only; on PostgreSQL run `okr-bot migrate`)")
+        command.set_defaults(run=cmd_serve)
     migrate = sub.add_parser("migrate", help="bring the database schema to the newest revision")
     migrate.add_argument("revision", nargs="?", default="head",
                          help="target revision (default: head; 'base' removes every table)")

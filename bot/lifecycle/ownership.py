@@ -38,8 +38,9 @@ NEVER_EXPORTED: frozenset[str] = frozenset({"slack_installations"})
 # but a leaked export should not even help test guesses against it.
 SECRET_COLUMNS: dict[str, frozenset[str]] = {"api_tokens": frozenset({"token_hash"})}
 # Tables whose rows belong to no workspace and are left alone: an OAuth state is handed to a
-# browser before anyone knows which workspace it will install into (and expires in minutes).
-NOT_A_WORKSPACES: frozenset[str] = frozenset({"slack_oauth_states"})
+# browser before anyone knows which workspace it will install into (and expires in minutes);
+# a process's heartbeat is the deployment's.
+NOT_A_WORKSPACES: frozenset[str] = frozenset({"slack_oauth_states", "processes"})
 
 
 class Unowned(Exception):

@@ -9,8 +9,6 @@ post carries the message's outbox id in its metadata (docs/outbox.md).
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 import uuid
@@ -39,6 +37,7 @@ from bot.outbox.answers import (
 from bot.outbox.pacing import Attempt, OutboxLimits, Verdict, backoff, retry_after_seconds, verdict
 from bot.outbox.posting import Poster
 from bot.outbox.queue import OPEN_DM, Claim, claim_due, count_waiting, next_queued_at
+from bot.process.heartbeat import process_prefix
 
 if TYPE_CHECKING:
     from bot.scheduler import JobContext
@@ -62,20 +61,23 @@ HISTORY_PAGES = 5  # 1,000 messages back; a DM holds far fewer in one retry's sp
 CLOCK_SKEW = timedelta(seconds=30)
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+def worker_name(claimant: str | None = None) -> str:
+    """host:pid:run, the run's name starting with its runtime's `claimant` (JobContext), so a
+    runtime stopping can find and give back the claims it holds, and only those."""
+    return f"{claimant or process_prefix()}{uuid.uuid4().hex[:8]}"
 
 
 def send_outbox(context: JobContext, *, seconds: Callable[[], float] = _seconds) -> str:
     """Deliver what is due; stop when nothing more is due now, or after `run_seconds`.
     `seconds` is the real time the run paces on (a monotonic clock; a test's own)."""
     limits: OutboxLimits = context.outbox
-    worker, tally, clients = worker_name(), Counter[str](), dict[str, _Slack]()
+    worker, tally, clients = worker_name(context.claimant), Counter[str](), dict[str, _Slack]()
     started, held = seconds(), False
     pace, booked = _Pace(limits, seconds), dict[str, datetime]()
     with ThreadPoolExecutor(max_workers=limits.concurrency,
                             thread_name_prefix="okr-bot-outbox") as pool, _closing(clients):
-        while seconds() - started < limits.run_seconds:
+        # A process stopping (SIGTERM) claims no more; what it holds is sent or given back.
+        while not context.stopping.is_set() and seconds() - started < limits.run_seconds:
             claims = claim_due(context.session_factory, worker=worker, now=context.now(),
                                limits=limits, booked=booked)
             if not claims:
@@ -215,8 +217,13 @@ def _send_one(context: JobContext, batch: _Batch, client: _Slack, claim: Claim,
               worker: str) -> tuple[Verdict | None, Sent | None]:
     if not batch.start(claim):
         return None, None  # released by a 429 while it waited, or late: booked again
+    if context.stopping.is_set():  # the process is stopping: never tried, so given back
+        batch.late.append(claim)
+        return None, None
     outcome, opened = _deliver(client, claim, context.now)
     decided = verdict(outcome, attempts=claim.attempts, limits=context.outbox)
+    if context.metrics is not None:
+        context.metrics.observe_delivery(claim, outcome, opened=opened)
     if decided is Verdict.SENT:
         assert outcome.channel is not None
         return decided, Sent(claim, outcome.ts, outcome.channel, opened)

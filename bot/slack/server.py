@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -83,11 +84,14 @@ def create_web_app(*, engine: Engine, bolt_app: App | None, mode: str = "http",
                    on_startup: Callable[[], None] | None = None,
                    on_shutdown: Callable[[], None] | None = None,
                    now: Callable[[], datetime] = clock.now,
-                   extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+                   extra_routes: Sequence[BaseRoute] = (),
+                   observe_request: Callable[[str | None, str, float], None] | None = None
+                   ) -> Starlette:
     """The ASGI app `okr-bot serve` runs; `bolt_app=None` serves only the health check, which
     also tells the app's time (`now`), so a test driving the clock can see where it is.
     `extra_routes` are what other parts of the runtime serve beside Slack's endpoint (the OAuth
-    install pages, the measurements API, /metrics, /readyz), each built by its own package."""
+    install pages, the measurements API, /metrics, /readyz), each built by its own package.
+    `observe_request(type, outcome, seconds)` is told of each request Slack sent (metrics)."""
     if bolt_app is not None and not signing_secret:
         raise ValueError("serving Slack requests over HTTP needs the signing secret")
     signed_by_slack = SignatureCheck(signing_secret) if signing_secret else None
@@ -98,13 +102,22 @@ def create_web_app(*, engine: Engine, bolt_app: App | None, mode: str = "http",
         """The Events API endpoint: signature first, then Bolt in a worker thread."""
 
         async def slack_events(request: Request) -> Response:
+            started = time.perf_counter()
+
+            def observed(kind: str | None, outcome: str, response: Response) -> Response:
+                if observe_request is not None:
+                    observe_request(kind, outcome, time.perf_counter() - started)
+                return response
+
             raw = await _bounded_body(request)
             if raw is None:
-                return PlainTextResponse("request body too large", status_code=413)
+                return observed(None, "refused", PlainTextResponse(
+                    "request body too large", status_code=413))
             bolt_request = http_request(raw, query=request.url.query, headers=request.headers,
                                         signed_by_slack=signed)
             if isinstance(bolt_request, BoltResponse):
-                return to_starlette_response(bolt_request)
+                return observed(None, "refused", to_starlette_response(bolt_request))
+            kind = describe(bolt_request.body).kind
             # Bolt's Starlette adapter dispatches on the event loop, blocking every other request
             # while a listener runs; a worker thread keeps the loop free.
             worker = asyncio.get_running_loop().run_in_executor(
@@ -115,8 +128,9 @@ def create_web_app(*, engine: Engine, bolt_app: App | None, mode: str = "http",
                 # The database waits ended at DATABASE_SECONDS; what is still running (opening a
                 # connection) cannot commit any more. Slack will not wait for it.
                 worker.add_done_callback(lambda done: done.cancelled() or done.exception())
-                return to_starlette_response(too_slow(bolt_request))
-            return to_starlette_response(bolt_response)
+                return observed(kind, "too_slow", to_starlette_response(too_slow(bolt_request)))
+            return observed(kind, "ok" if bolt_response.status < 400 else "error",
+                            to_starlette_response(bolt_response))
 
         return slack_events
 

@@ -36,6 +36,7 @@ def stored_bytes(database_url: str) -> bytes:
 def test_nothing_is_stored_or_logged_in_clear(oauth_bot: OAuthBot, database_url: str,
                                               caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="slack_sdk")  # whatever an earlier test left
     oauth_bot.fake.oauth.token_rotation = True
     assert oauth_bot.install("T0ALPHA").status == 200
     assert oauth_bot.install("T0BETA").status == 200

@@ -122,6 +122,7 @@ class ChainCache:
         self._log_read: dict[Key, datetime] = {}  # when each entry last read the change log
         self.builds = 0  # chains loaded or recomputed whole, for tests and the benchmark
         self.updates = 0  # chains brought up to date by recomputing only changed metrics
+        self.hits = self.misses = 0  # `cached` found a chain, or not (for /metrics)
 
     def __deepcopy__(self, memo: dict[int, object]) -> ChainCache:
         # Bolt deep-copies a request's context for its lazy listeners; the cache is the
@@ -137,7 +138,9 @@ class ChainCache:
         key = _key(db_session.get_bind(), workspace.id)
         entry = self._entry(key)
         if entry is None or entry.version < workspace.data_version:
+            self.misses += 1
             return None
+        self.hits += 1
         # The log is read once per transaction: a command asks whether it can answer now,
         # then for the chain, and a second read would find nothing the first did not.
         checked = db_session.info.get(_CHECKED)
