@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from enum import StrEnum
@@ -42,8 +43,15 @@ def downgrade(database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    """This code's migrations, read once a process: they do not change while it runs, and
+    reading them (every file compiled) cost each start and each /readyz about 20 ms."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    return _scripts().get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -76,7 +84,7 @@ def state(engine: Engine) -> tuple[SchemaState, str | None]:
     if at is None:
         return SchemaState.BEHIND, None
     try:
-        known = ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(at)
+        known = _scripts().get_revision(at)
     except CommandError:  # alembic's word for a revision its scripts do not have
         known = None
     return (SchemaState.BEHIND if known is not None else SchemaState.UNKNOWN), at

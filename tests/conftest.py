@@ -83,7 +83,7 @@ def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate
 
 @pytest.fixture(scope="session")
 def postgres_templates(postgres: PostgresServer) -> PostgresTemplates:
-    return PostgresTemplates(postgres.create_database, TEAM_ID)
+    return PostgresTemplates(postgres, TEAM_ID)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -94,13 +94,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     content = (Content.EMPTY if request.node.get_closest_marker("empty_database")
                else Content.PLANNED if "planned" in request.fixturenames else Content.MIGRATED)
     if request.param == "sqlite":
-        templates: SqliteTemplates = request.getfixturevalue("sqlite_templates")
-        yield templates.copy(content, tmp_path / "okr-bot.db")
+        files: SqliteTemplates = request.getfixturevalue("sqlite_templates")
+        yield files.copy(content, tmp_path / "okr-bot.db")
         return
-    server: PostgresServer = request.getfixturevalue("postgres")
-    url = request.getfixturevalue("postgres_templates").copy(content)
+    templates: PostgresTemplates = request.getfixturevalue("postgres_templates")
+    url = templates.lend(content)
     yield url
-    server.drop_database(url)
+    templates.give_back(url, content)
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ from tests.support.postgres import PostgresServer
 # (docs/performance.md), so more room than the suite's 120 s for a slower machine.
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(300)]
 
-PEOPLE = 1000
+PEOPLE = 300
 SPEED = 20  # app seconds a real second: a lease of two minutes runs out in 6 s
 RATE = 100  # chat.postMessage a second the fake Slack accepts; 429 with Retry-After above
 START = DUE - timedelta(seconds=20)

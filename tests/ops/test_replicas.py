@@ -27,7 +27,7 @@ from tests.support.server import get
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(300)]
 
-PEOPLE = 400
+PEOPLE = 200
 SPEED = 20
 RATE = 100  # posts a second the fake Slack takes; 429 above
 START = DUE - timedelta(seconds=20)

@@ -79,6 +79,11 @@ class PostgresServer:
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
+    def dsn(self, database_or_url: str) -> str:
+        """psycopg's connection string for a database, named or by its SQLAlchemy URL."""
+        name = database_or_url.rsplit("/", 1)[-1]
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname={name} connect_timeout=10"
+
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 

@@ -8,7 +8,6 @@ Tests of the migrations themselves ask for an empty one: `@pytest.mark.empty_dat
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
@@ -16,6 +15,8 @@ from bot import schema
 from bot.db import make_engine, make_session_factory
 from bot.okrs.plans.files import load_plan
 from bot.okrs.store.importer import import_plan
+from tests.support.pg_pool import Lender
+from tests.support.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_PLAN = ROOT / "examples" / "ai-feature-launch.yml"
@@ -65,18 +66,36 @@ class SqliteTemplates:
 
 
 class PostgresTemplates:
-    """One template database per content on the process's server; CREATE DATABASE … TEMPLATE
-    copies it for a test in a few tens of milliseconds."""
+    """One template database per content on the process's server. `copy` makes a database of
+    a test's own (CREATE DATABASE … TEMPLATE); `lend` and `give_back` reuse one a test before
+    used, put back to the template's rows (tests/support/pg_pool.py), which is ten times
+    cheaper."""
 
-    def __init__(self, create: Callable[[str | None], str], team_id: str) -> None:
-        self.create, self.team_id = create, team_id
+    def __init__(self, server: PostgresServer, team_id: str) -> None:
+        self.create, self.team_id = server.create_database, team_id
         self.made: dict[Content, str] = {}
+        self.lender = Lender(server.create_database, server.drop_database, server.dsn)
+        self.drop = server.drop_database
+
+    def lend(self, content: Content) -> str:
+        if content is Content.EMPTY:
+            return self.create(None)
+        return self.lender.lend(self._template(content))
+
+    def give_back(self, url: str, content: Content) -> None:
+        if content is Content.EMPTY:
+            self.drop(url)
+        else:
+            self.lender.give_back(url, self.made[content])
 
     def copy(self, content: Content) -> str:
         if content is Content.EMPTY:
             return self.create(None)
+        return self.create(self._template(content))
+
+    def _template(self, content: Content) -> str:
         if content not in self.made:
             url = self.create(None)
             fill(url, content, self.team_id)
             self.made[content] = url.rsplit("/", 1)[1]
-        return self.create(self.made[content])
+        return self.made[content]
