@@ -36,7 +36,7 @@ run: $(RUN_STAMP)
 ## Lint and run the whole suite (SQLite and a throwaway PostgreSQL server).
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n 3 --dist worksteal
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

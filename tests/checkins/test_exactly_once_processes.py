@@ -41,7 +41,7 @@ from tests.support.postgres import PostgresServer
 
 # Two real serve processes sending 1,000 DMs: about a minute since the sender's new pacing
 # (docs/performance.md), so more room than the suite's 120 s for a slower machine.
-pytestmark = [pytest.mark.postgres, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(300)]
 
 PEOPLE = 300
 SPEED = 20  # app seconds a real second: a lease of two minutes runs out in 6 s

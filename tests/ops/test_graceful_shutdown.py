@@ -23,7 +23,7 @@ from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 from tests.fakes import FakeSlack
 from tests.support.server import get
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 PEOPLE = 150
 SPEED = 20  # app seconds a real second: the check-ins fall due a second after the start

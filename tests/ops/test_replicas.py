@@ -25,7 +25,7 @@ from tests.ops.processes import Process
 from tests.support.postgres import PostgresServer
 from tests.support.server import get
 
-pytestmark = [pytest.mark.postgres, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(300)]
 
 PEOPLE = 200
 SPEED = 20
