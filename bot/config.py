@@ -264,18 +264,21 @@ class Settings(BaseSettings):
             found.append(password)
         return found
 
-    def require_slack(self) -> None:
-        """Raise SettingsError unless the Slack credentials `serve` needs are all set."""
+    def require_slack(self, *, serves_requests: bool = True) -> None:
+        """Raise SettingsError unless the Slack credentials `serve` needs are all set. A
+        worker (`serves_requests=False`) takes no request from Slack, so needs no signing
+        secret: only what sends (the bot token, or OAuth's installations and their key)."""
         if self.oauth:
             missing = [name for name, value in (
                 ("SLACK_CLIENT_ID", self.slack_client_id),
                 ("SLACK_CLIENT_SECRET", self.slack_client_secret),
                 ("OKR_BOT_ENCRYPTION_KEY", self.okr_bot_encryption_key)) if value is None]
-            if self.slack_signing_secret is None:
+            if self.slack_signing_secret is None and serves_requests:
                 missing.append("SLACK_SIGNING_SECRET")  # the install pages are served over HTTP
         else:
             missing = ["SLACK_BOT_TOKEN"] if self.slack_bot_token is None else []
-        if self.slack_signing_secret is None and not self.socket_mode and not self.oauth:
+        if (self.slack_signing_secret is None and not self.socket_mode and not self.oauth
+                and serves_requests):
             missing.append("SLACK_SIGNING_SECRET")
         if missing:
             raise SettingsError("; ".join(f"{name} is not set: {WHERE_TO_GET[name]}"

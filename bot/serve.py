@@ -176,7 +176,7 @@ def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
     """Check (and with `migrate`, bring up) the schema, then build the engine, the Bolt app
     and (with SLACK_APP_TOKEN, for a role serving Slack) Socket Mode, with state of their own:
     the chain cache, the `/okr` router, the Slack clients, the metrics registry."""
-    settings.require_slack()
+    settings.require_slack(serves_requests=role.serves_slack)
     engine = make_engine(settings.database_url, **engine_options)
     try:
         check_schema(settings, engine, migrate=migrate)
@@ -190,7 +190,8 @@ def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
     runtime = None
     try:
         bolt_app = create_app(settings, session_factory=jobs.session_factory,
-                              chains=jobs.chains, router=router, slack=jobs.slack)
+                              chains=jobs.chains, router=router, slack=jobs.slack,
+                              serves_requests=role.serves_slack)
         runtime = Runtime(settings, engine, jobs.session_factory, bolt_app, jobs.chains,
                           router, jobs, release_clock=release_clock, role=role,
                           metrics=metrics)

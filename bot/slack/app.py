@@ -37,11 +37,12 @@ class _DropClientTokenWarning(logging.Filter):
 
 
 def create_app(settings: Settings, *, session_factory: sessionmaker[Session],
-               chains: ChainCache, router: Router, slack: SlackClients) -> App:
+               chains: ChainCache, router: Router, slack: SlackClients,
+               serves_requests: bool = True) -> App:
     """Build the Bolt App around the runtime's state. With one bot token, verifies it with
     auth.test first (SlackApiError, OSError), as Bolt does when it is given the token itself;
     in OAuth mode each workspace's installation says who the bot is there."""
-    settings.require_slack()
+    settings.require_slack(serves_requests=serves_requests)
     if not settings.oauth:
         identity = slack.verify()
         # The token works, so the app is installed there: a workspace marked uninstalled (or

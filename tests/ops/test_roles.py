@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot import schema
+from bot.config import SettingsError
 from bot.process.models import ProcessRow
 from bot.process.roles import Role
 from bot.scheduler import JOBS
+from bot.serve import build_runtime
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 from tests.fakes import FakeSlack, SlackSender
 from tests.ops.processes import Process
-from tests.support.server import get
+from tests.support.server import get, serving
 
 
 def roles(served) -> list[str]:
@@ -81,3 +84,18 @@ def test_web_and_worker_processes_side_by_side(tmp_path: Path, fake_slack: FakeS
     # Only the worker ever ran a job.
     assert not any("event=job_finished" in line for line in web.lines)
     assert "apscheduler" not in web.log
+
+
+def test_a_worker_needs_no_signing_secret_and_a_web_replica_does(
+        settings, fake_slack: FakeSlack) -> None:
+    unsigned = settings.model_copy(update={"slack_signing_secret": None})
+    worker = build_runtime(unsigned, role=Role.WORKER)
+    try:
+        with serving(worker.web_app(with_scheduler=False)) as url:
+            health = get(f"{url}/healthz")
+    finally:
+        worker.close()
+    assert health.json["mode"] == "worker"
+    with pytest.raises(SettingsError) as refused:
+        build_runtime(unsigned, role=Role.WEB)
+    assert str(refused.value).startswith("SLACK_SIGNING_SECRET is not set")
