@@ -16,21 +16,19 @@ from __future__ import annotations
 import argparse
 import secrets
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from slack_sdk.oauth.installation_store import Installation as SdkInstallation
 from sqlalchemy import event
 
+from bench.backends import on_each_backend
 from bot import schema
 from bot.config import load_settings
 from bot.db import make_engine, make_session_factory
 from bot.install.keys import Keyring, new_key
 from bot.install.stores import DatabaseInstallationStore
 from bot.slack.clients import SlackClients
-from tests.support.postgres import PostgresServer, find_bin_dir
 
 
 def _timed(calls: int, work: Callable[[int], object]) -> list[float]:
@@ -102,24 +100,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--teams", type=int, default=200)
     args = parser.parse_args()
-    if args.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as folder:
-            print("SQLite")
-            print("\n".join(run(f"sqlite:///{Path(folder) / 'install.db'}", args.calls,
-                                args.teams)))
-    if args.backend in ("postgresql", "both"):
-        bin_dir = find_bin_dir()
-        if bin_dir is None:
-            print("PostgreSQL: no binaries on this machine, skipped")
-            return
-        server = PostgresServer(bin_dir)
-        server.start()
-        try:
-            print("PostgreSQL")
-            print("\n".join(run(server.create_database(), args.calls, args.teams)))
-        finally:
-            server.stop()
-
+    on_each_backend(args.backend, "install", lambda url: run(url, args.calls, args.teams))
 
 if __name__ == "__main__":
     main()

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import event, select
 
+from bench.backends import on_each_backend
 from bot import schema
 from bot.access.policy import Actor
 from bot.api import flows as api_flows
@@ -32,7 +32,6 @@ from bot.okrs.plans.files import load_plan
 from bot.okrs.store.importer import import_plan
 from bot.okrs.store.models import Metric
 from tests.conftest import TEAM_ID
-from tests.support.postgres import PostgresServer, find_bin_dir
 
 PLAN = Path(__file__).resolve().parents[1] / "examples" / "ai-feature-launch.yml"
 
@@ -97,23 +96,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--rows", type=int, default=10_000)
     args = parser.parse_args()
-    if args.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as folder:
-            print("SQLite")
-            print("\n".join(run(f"sqlite:///{Path(folder) / 'import.db'}", args.rows)))
-    if args.backend in ("postgresql", "both"):
-        bin_dir = find_bin_dir()
-        if bin_dir is None:
-            print("PostgreSQL: no binaries on this machine, skipped")
-            return
-        server = PostgresServer(bin_dir)
-        server.start()
-        try:
-            print("PostgreSQL")
-            print("\n".join(run(server.create_database(), args.rows)))
-        finally:
-            server.stop()
-
+    on_each_backend(args.backend, "import", lambda url: run(url, args.rows))
 
 if __name__ == "__main__":
     main()

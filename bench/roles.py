@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import event
 
+from bench.backends import on_each_backend
 from bot import schema
 from bot.access.policy import Action, Actor
 from bot.access.roles import require
@@ -33,7 +32,6 @@ from bot.errors import NotAllowed
 from bot.okrs import flows
 from tests.access import matrix
 from tests.conftest import TEAM_ID
-from tests.support.postgres import PostgresServer, find_bin_dir
 
 ROLES = {"owner": matrix.PRIYA, "direct manager": matrix.MAYA, "indirect manager": matrix.CEO,
          "slack admin": matrix.SLACK_ADMIN, "plan admin": matrix.PLAN_ADMIN,
@@ -109,23 +107,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--calls", type=int, default=2000)
     args = parser.parse_args()
-    if args.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as folder:
-            print("SQLite")
-            print("\n".join(run(f"sqlite:///{Path(folder) / 'roles.db'}", args.calls)))
-    if args.backend in ("postgresql", "both"):
-        bin_dir = find_bin_dir()
-        if bin_dir is None:
-            print("PostgreSQL: no binaries on this machine, skipped")
-            return
-        server = PostgresServer(bin_dir)
-        server.start()
-        try:
-            print("PostgreSQL")
-            print("\n".join(run(server.create_database(), args.calls)))
-        finally:
-            server.stop()
-
+    on_each_backend(args.backend, "roles", lambda url: run(url, args.calls))
 
 if __name__ == "__main__":
     main()
