@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib import import_module
 
 from sqlalchemy.exc import OperationalError
 
@@ -104,28 +105,16 @@ def _quiet_upgrade(database_url: str) -> None:
         alembic.setLevel(level)
 
 
-def cmd_outbox(args: argparse.Namespace) -> int:
-    from bot.cli import outbox
+def _on_database(module: str) -> Callable[[argparse.Namespace], int]:
+    """A command of `bot.cli.<module>`: its `run(args, database_url)`, once the settings are
+    read and the schema brought up quietly."""
 
-    database_url = _settings().database_url
-    _quiet_upgrade(database_url)
-    return outbox.run(args, database_url)
+    def command(args: argparse.Namespace) -> int:
+        database_url = _settings().database_url
+        _quiet_upgrade(database_url)
+        return import_module(f"bot.cli.{module}").run(args, database_url)
 
-
-def cmd_summary(args: argparse.Namespace) -> int:
-    from bot.cli import summary
-
-    database_url = _settings().database_url
-    _quiet_upgrade(database_url)
-    return summary.run(args, database_url)
-
-
-def cmd_audit(args: argparse.Namespace) -> int:
-    from bot.cli import audit
-
-    database_url = _settings().database_url
-    _quiet_upgrade(database_url)
-    return audit.run(args, database_url)
+    return command
 
 
 def cmd_workspace(args: argparse.Namespace) -> int:
@@ -142,22 +131,6 @@ def cmd_keys(args: argparse.Namespace) -> int:
     settings = _settings()
     _quiet_upgrade(settings.database_url)
     return keys.cmd_rotate(settings)
-
-
-def cmd_api_token(args: argparse.Namespace) -> int:
-    from bot.cli import api_tokens
-
-    database_url = _settings().database_url
-    _quiet_upgrade(database_url)
-    return api_tokens.run(args, database_url)
-
-
-def cmd_measurements(args: argparse.Namespace) -> int:
-    from bot.cli import measurements
-
-    database_url = _settings().database_url
-    _quiet_upgrade(database_url)
-    return measurements.run(args, database_url)
 
 
 def cmd_version(_args: argparse.Namespace) -> int:
@@ -197,13 +170,13 @@ def parser() -> argparse.ArgumentParser:
     plan_cli.add_measure_parser(sub).set_defaults(run=cmd_measure)
     from bot.cli import outbox
 
-    outbox.add_parser(sub).set_defaults(run=cmd_outbox)
+    outbox.add_parser(sub).set_defaults(run=_on_database("outbox"))
     from bot.cli import summary
 
-    summary.add_parser(sub).set_defaults(run=cmd_summary)
+    summary.add_parser(sub).set_defaults(run=_on_database("summary"))
     from bot.cli import audit
 
-    audit.add_parser(sub).set_defaults(run=cmd_audit)
+    audit.add_parser(sub).set_defaults(run=_on_database("audit"))
     from bot.cli import workspace
 
     workspace.add_parser(sub).set_defaults(run=cmd_workspace)
@@ -212,8 +185,8 @@ def parser() -> argparse.ArgumentParser:
     keys.add_parser(sub).set_defaults(run=cmd_keys)
     from bot.cli import api_tokens, measurements
 
-    api_tokens.add_parser(sub).set_defaults(run=cmd_api_token)
-    measurements.add_parser(sub).set_defaults(run=cmd_measurements)
+    api_tokens.add_parser(sub).set_defaults(run=_on_database("api_tokens"))
+    measurements.add_parser(sub).set_defaults(run=_on_database("measurements"))
     sub.add_parser("version", help="print the version").set_defaults(run=cmd_version)
     return top
 

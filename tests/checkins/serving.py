@@ -130,6 +130,19 @@ def outbox_statuses(database_url: str) -> Counter[str]:
         engine.dispose()
 
 
+def claim_holders(database_url: str) -> Counter[int]:
+    """Messages being sent, by the pid of the process holding them (claims are named
+    host:pid:run)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            names = connection.scalars(select(OutboxMessage.claimed_by).where(
+                OutboxMessage.status == "sending")).all()
+    finally:
+        engine.dispose()
+    return Counter(int(name.split(":")[-2]) for name in names if name)
+
+
 def sending_span(slack: FakeSlack) -> str:
     posts = [c.received_at for c in slack.calls_to("chat.postMessage") if c.ok]
     return f"posts from first to last {max(posts) - min(posts):.1f} s"

@@ -29,6 +29,7 @@ from tests.checkins.serving import (
     Bots,
     calls_in,
     checkin_posts,
+    claim_holders,
     outbox_statuses,
     people,
     prepare,
@@ -72,18 +73,6 @@ def bots(tmp_path: Path, database: str, slack: FakeSlack) -> Iterator[Bots]:
         yield running
     finally:
         running.stop_all()
-
-
-def claimants(database_url: str) -> set[int]:
-    """The process ids holding claims on messages being sent (worker names end host:pid:run)."""
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            names = connection.scalars(select(OutboxMessage.claimed_by).where(
-                OutboxMessage.status == "sending")).all()
-    finally:
-        engine.dispose()
-    return {int(name.split(":")[-2]) for name in names if name}
 
 
 def assert_each_person_has_exactly_one(slack: FakeSlack, database_url: str) -> None:
@@ -155,7 +144,7 @@ def test_two_processes_on_one_postgresql_send_each_dm_once_even_when_one_is_kill
     two.url()
     # Killed while it holds claims, a quarter of the way in.
     bots.wait_until(lambda: sum(checkin_posts(slack).values()) >= PEOPLE // 4
-                    and one.process.pid in claimants(database), within=60,
+                    and one.process.pid in claim_holders(database), within=60,
                     what="a quarter of the check-ins out, the first process holding claims")
     bots.kill(one)
     sent_by_two = sent_by(two)

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import signal
 import time
-from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from bot.db import make_engine
-from bot.outbox.models import OutboxMessage
-from tests.checkins.serving import DUE, checkin_posts, outbox_statuses, people, prepare
+from tests.checkins.serving import (
+    DUE,
+    checkin_posts,
+    claim_holders,
+    outbox_statuses,
+    people,
+    prepare,
+)
 from tests.cli.test_main import Serving
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 from tests.fakes import FakeSlack
@@ -36,18 +39,6 @@ TIMEOUT_SECONDS = 10
 def slack() -> Iterator[FakeSlack]:
     with FakeSlack(bot_token=BOT_TOKEN, team_id=TEAM_ID) as fake:
         yield fake
-
-
-def holders(database_url: str) -> Counter[int]:
-    """Messages being sent, by the pid of the process holding them (ids are host:pid:run)."""
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            names = connection.scalars(select(OutboxMessage.claimed_by).where(
-                OutboxMessage.status == "sending")).all()
-    finally:
-        engine.dispose()
-    return Counter(int(name.split(":")[-2]) for name in names if name)
 
 
 def start(tmp_path: Path, database_url: str, slack: FakeSlack, at: float, *,
@@ -83,7 +74,7 @@ def test_sigterm_drains_finishes_in_flight_sends_and_gives_back_its_claims(
         url = first.url()
         assert get(f"{url}/readyz").status == 200
         wait_until(lambda: sum(checkin_posts(slack).values()) >= PEOPLE // 5
-                   and holders(database_url)[first.process.pid] > 0, within=60,
+                   and claim_holders(database_url)[first.process.pid] > 0, within=60,
                    what="the first process sending, with claims held", serving=first)
         first.process.send_signal(signal.SIGTERM)
         stopping = time.monotonic()

@@ -14,11 +14,15 @@ from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
 
-from bot.db import make_engine
-from bot.outbox.models import OutboxMessage
-from tests.checkins.serving import DUE, checkin_posts, outbox_statuses, people, prepare
+from tests.checkins.serving import (
+    DUE,
+    checkin_posts,
+    claim_holders,
+    outbox_statuses,
+    people,
+    prepare,
+)
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 from tests.fakes import FakeSlack, SlackSender
 from tests.ops.processes import Process
@@ -55,17 +59,6 @@ def environment(database: str, slack: FakeSlack, after: float) -> dict[str, str]
             "OKR_BOT_ENV": "test", "OKR_BOT_CLOCK_SPEED": str(SPEED),
             "OKR_BOT_CLOCK_START": (START + timedelta(seconds=after * SPEED)).isoformat(),
             "OUTBOX_MESSAGES_PER_MINUTE": "6000", "OUTBOX_OPENS_PER_MINUTE": "1000"}
-
-
-def holders(database: str) -> set[int]:
-    engine = make_engine(database)
-    try:
-        with engine.connect() as connection:
-            names = connection.scalars(select(OutboxMessage.claimed_by).where(
-                OutboxMessage.status == "sending")).all()
-    finally:
-        engine.dispose()
-    return {int(name.split(":")[-2]) for name in names if name}
 
 
 def commands_counted(url: str) -> float:
@@ -106,7 +99,7 @@ def test_two_web_replicas_and_a_worker_killed_halfway(
                                                  user_id=people(PEOPLE)[n % PEOPLE]),
                 range(COMMANDS)))
         wait_until(lambda: sum(checkin_posts(slack).values()) >= PEOPLE // 4
-                   and worker.process.pid in holders(database), within=90,
+                   and worker.process.pid in claim_holders(database), within=90,
                    what="a quarter of the check-ins out, the worker holding claims",
                    running=running)
         worker.process.send_signal(signal.SIGKILL)
