@@ -186,6 +186,7 @@ def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
     release_clock = drive_clock(settings)
     metrics = Metrics(str(role))
     jobs = replace(build_job_context(settings, engine, slack=slack), metrics=metrics)
+    jobs.slack.observe_failures(metrics.observe_slack_failure)
     router = build_router()
     runtime = None
     try:

@@ -30,6 +30,7 @@ REQUEST_TYPES = frozenset({"command", "event", "action", "view", "shortcut", "op
 # Slack answers within 3 seconds or not at all: the buckets crowd below that line.
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 2.8, 3.0, 5.0)
 _SLACK_CODE = re.compile(r"^[a-z_]{2,40}$")
+_SLACK_METHOD = re.compile(r"^[a-z]+(\.[a-zA-Z]+){1,3}$")
 
 
 def request_type(kind: str | None) -> str:
@@ -98,6 +99,15 @@ class Metrics:
         else:
             self.slack_errors.labels(method, slack_error(outcome.code or outcome.error,
                                                          outcome.status)).inc()
+
+    def observe_slack_failure(self, method: str, status: int) -> None:
+        """A Web API call okr-bot made while answering or in a job (the outbox counts its own
+        above) that Slack refused, or that got no answer (`status` 0)."""
+        method = method if _SLACK_METHOD.fullmatch(method) else "other"
+        if status == 429:
+            self.rate_limited.labels(method).inc()
+        else:
+            self.slack_errors.labels(method, slack_error(None, status)).inc()
 
     def watch_scheduler(self, scheduler: BaseScheduler) -> None:
         """Count every run the scheduler finishes, fails or misses."""

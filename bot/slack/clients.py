@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -49,6 +50,7 @@ class SlackClients:
             keyring = Keyring(settings.okr_bot_encryption_key.get_secret_value())
             self.installations = InstallationTokens(settings, session_factory, keyring)
         self._clients: dict[str, WebClient] = {}
+        self._observe: Callable[[str, int], None] = lambda _method, _status: None
         # auth.test's answer per token: who the bot is, for Bolt's context. One call per token
         # for the runtime's life, as Bolt's single-workspace authorization did.
         self._identities: dict[str, SlackResponse] = {}
@@ -147,12 +149,31 @@ class SlackClients:
         each request's token comes from `authorize`."""
         return self._web_client(None)
 
+    def observe_failures(self, observe: Callable[[str, int], None]) -> None:
+        """Tell `observe(method, HTTP status)` of every call Slack refused (429, 5xx…) or
+        that got no answer (status 0), before any retry: the runtime's metrics."""
+        self._observe = observe
+
     def _web_client(self, token: str | None) -> WebClient:
         return WebClient(token=token, base_url=self._settings.slack_api_url,
                          timeout=TIMEOUT_SECONDS, retry_handlers=[
+                             _Watch(lambda method, status: self._observe(method, status)),
                              ConnectionErrorRetryHandler(),
                              RateLimitErrorRetryHandler(max_retry_count=1),
                          ])
+
+
+class _Watch(RetryHandler):
+    """First of a client's retry handlers: sees every failed attempt, retries none."""
+
+    def __init__(self, observe: Callable[[str, int], None]) -> None:
+        super().__init__(max_retry_count=0)
+        self.observe = observe
+
+    def can_retry(self, *, state: RetryState, request: HttpRequest,
+                  response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        self.observe(request.url.rsplit("/", 1)[-1], response.status_code if response else 0)
+        return False
 
 
 class NotInstalled(DomainError):

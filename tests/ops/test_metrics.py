@@ -158,3 +158,20 @@ def test_socket_mode_requests_are_counted_too(database_url: str, fake_slack: Fak
         runtime.close()
     assert sample(samples, REQUESTS, type="command", outcome="ok") == 1
     assert sample(samples, "okrbot_slack_ack_seconds_count", type="command") == 1
+
+
+def test_slack_refusals_met_while_answering_are_counted_too(serve, fake_slack: FakeSlack) -> None:
+    fake_slack.add_user("U0ALICE")
+    fake_slack.fail_next("views.publish", status=429, retry_after=1)
+    fake_slack.fail_next("users.info", status=500)
+    with serve() as bot:
+        first = bot.slack.event({"type": "app_home_opened", "user": "U0ALICE", "tab": "home"})
+        assert first.status == 200
+        # users.info failed (500, nothing published); the second opening gets a 429 first.
+        fake_slack.wait_for("users.info")
+        bot.slack.event({"type": "app_home_opened", "user": "U0ALICE", "tab": "home"})
+        fake_slack.wait_for("views.publish", count=2, timeout=10)
+        samples = bot.samples()
+    assert sample(samples, "okrbot_slack_rate_limited_total", method="views.publish") == 1
+    assert sample(samples, "okrbot_slack_errors_total", method="users.info",
+                  error="http_5xx") == 1
