@@ -10,7 +10,7 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,9 +44,14 @@ def hangable() -> Iterator[PostgresServer]:
         server.stop()
 
 
-def server_processes(server: PostgresServer) -> list[int]:
-    """The postmaster and every process it started (backends, background workers)."""
-    postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+def server_processes(server: PostgresServer) -> Callable[[], list[int]]:
+    """What lists the postmaster and every process it started (backends, background
+    workers), asked once the postmaster is stopped: a backend it forks in between (a
+    connection a background refresh opened) would otherwise keep answering."""
+    return lambda: _processes(int((server.data / "postmaster.pid").read_text().split()[0]))
+
+
+def _processes(postmaster: int) -> list[int]:
     children = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
@@ -66,7 +71,10 @@ def _signal(pid: int, sig: signal.Signals) -> None:
 
 
 @contextmanager
-def hung(pids: list[int]) -> Iterator[None]:
+def hung(listing: Callable[[], list[int]]) -> Iterator[None]:
+    postmaster, *_ = listing()
+    _signal(postmaster, signal.SIGSTOP)  # first: it forks no backend from here on
+    pids = listing()
     for pid in pids:
         _signal(pid, signal.SIGSTOP)
     try:
