@@ -7,11 +7,10 @@ that clock and APScheduler waits the real time that stands for (`OnAppClock`).""
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -19,13 +18,13 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock
 from bot.alerts.job import AlertTally, check_alerts
 from bot.checkins.job import Tally, run_checkins
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, transaction
+from bot.job_context import JobContext
 from bot.job_outcome import Outcome
 from bot.lifecycle import job as lifecycle_job
 from bot.logs import structured
@@ -35,40 +34,14 @@ from bot.okrs.store.changes import KEEP_LINES_FOR, prune_lines
 from bot.outbox.ahead import open_dm_channels
 from bot.outbox.pacing import OutboxLimits
 from bot.outbox.sender import send_outbox
-from bot.outbox.wake import SenderWake
 from bot.people.time_zones import refresh_time_zones
-from bot.process.heartbeat import runtime_claimant
 from bot.slack.clients import SlackClients
 from bot.slack.receipts import KEEP_RECEIPTS_FOR, prune_receipts, prune_request_receipts
 from bot.summaries.posting import PostTally, post_digests
 
-if TYPE_CHECKING:
-    from bot.metrics import Metrics
-
 log = logging.getLogger(__name__)
 
 SEND_OUTBOX = "send-outbox"
-
-
-@dataclass(frozen=True)
-class JobContext:
-    """What a job may use, the runtime's own (bot/serve.py `build_job_context`), whether the
-    scheduler or `okr-bot jobs run` runs it."""
-
-    session_factory: sessionmaker[Session]
-    slack: SlackClients  # the Web API client for a workspace: `slack.client(team_id)`
-    chains: ChainCache
-    now: Callable[[], datetime] = field(default=clock.now)
-    outbox: OutboxLimits = field(default_factory=OutboxLimits)  # the sender's pacing
-    # Runs send-outbox as soon as messages are committed, on the runtime's scheduler.
-    outbox_wake: SenderWake = field(default_factory=SenderWake)
-    # How long an uninstalled workspace's data is kept (OKR_BOT_RETENTION_DAYS).
-    retention: timedelta = timedelta(days=30)
-    # Set when the process stops (SIGTERM): the sender claims nothing more.
-    stopping: threading.Event = field(default_factory=threading.Event)
-    metrics: Metrics | None = None  # the runtime's, when it serves /metrics
-    # What this runtime's outbox claims are named from: host:pid: and a mark of its own.
-    claimant: str = field(default_factory=runtime_claimant)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from bot.outbox.queue import OPEN_DM, dm_channels
 from bot.people.models import Workspace
 
 if TYPE_CHECKING:
-    from bot.scheduler import JobContext
+    from bot.job_context import JobContext
 
 OPEN_TEXT = "opens the DM channel for the next check-in"  # what `outbox list` shows
 

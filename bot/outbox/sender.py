@@ -40,7 +40,7 @@ from bot.outbox.queue import OPEN_DM, Claim, claim_due, count_waiting, next_queu
 from bot.process.heartbeat import process_prefix
 
 if TYPE_CHECKING:
-    from bot.scheduler import JobContext
+    from bot.job_context import JobContext
 
 log = logging.getLogger(__name__)
 
