@@ -13,17 +13,21 @@ DEPENDS := pyproject.toml constraints.txt
 
 .PHONY: install run test lint migrate fake-slack clean constraints
 
+# The README's try-it path starts `make fake-slack` and `make run` in two terminals, often
+# while the first is still installing: each install step waits for a lock (a directory, which
+# mkdir makes atomically on every system) and skips what the other one finished meanwhile.
+LOCK := $(VENV).lock
+LOCKED = until mkdir $(LOCK) 2>/dev/null; do sleep 1; done; trap 'rmdir $(LOCK)' EXIT;
+FRESH = [ -f $@ ] && [ $@ -nt pyproject.toml ] && [ $@ -nt constraints.txt ]
+
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade pip
+	@$(LOCKED) [ -x $(BIN)/pip ] || { $(PYTHON) -m venv $(VENV) && $(PIP) install --upgrade pip; }
 
 $(RUN_STAMP): $(DEPENDS) | $(BIN)/python
-	$(PIP) install -c constraints.txt -e .
-	touch $@
+	@$(LOCKED) $(FRESH) || { $(PIP) install -c constraints.txt -e . && touch $@; }
 
 $(DEV_STAMP): $(DEPENDS) | $(BIN)/python
-	$(PIP) install -c constraints.txt -e ".[dev]"
-	touch $@ $(RUN_STAMP)
+	@$(LOCKED) $(FRESH) || { $(PIP) install -c constraints.txt -e ".[dev]" && touch $@ $(RUN_STAMP); }
 
 install: $(DEV_STAMP)
 
@@ -59,7 +63,7 @@ constraints:
 	rm -rf .constraints-venv
 
 clean:
-	rm -rf $(VENV) .constraints-venv .pytest_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) $(LOCK) .constraints-venv .pytest_cache .ruff_cache .hypothesis *.egg-info
 
 ## Time /okr status and /okr tree against a no-op command on a generated workspace, on SQLite
 ## and a throwaway PostgreSQL server; then the same under load: 10 updates and 10 status a second
