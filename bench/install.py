@@ -15,35 +15,18 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import statistics
-import time
-from collections.abc import Callable
 
 from slack_sdk.oauth.installation_store import Installation as SdkInstallation
 from sqlalchemy import event
 
 from bench.backends import on_each_backend
+from bench.micro import line, timed
 from bot import schema
 from bot.config import load_settings
 from bot.db import make_engine, make_session_factory
 from bot.install.keys import Keyring, new_key
 from bot.install.stores import DatabaseInstallationStore
 from bot.slack.clients import SlackClients
-
-
-def _timed(calls: int, work: Callable[[int], object]) -> list[float]:
-    out = []
-    for number in range(calls):
-        start = time.perf_counter()
-        work(number)
-        out.append((time.perf_counter() - start) * 1e6)
-    return out
-
-
-def _line(name: str, micros: list[float], statements: float) -> str:
-    p95 = sorted(micros)[int(len(micros) * 0.95) - 1]
-    return (f"  {name:<38} median {statistics.median(micros):8.1f} µs   p95 {p95:8.1f} µs   "
-            f"{statements:4.1f} statements")
 
 
 def run(url: str, calls: int, teams: int) -> list[str]:
@@ -85,11 +68,11 @@ def run(url: str, calls: int, teams: int) -> list[str]:
                 slack.authorize(team_id=team_ids[n % teams], user_id="U1"),
                 slack.client(team_ids[n % teams])))):
         counted["n"] = 0
-        micros = _timed(calls, work)
-        lines.append(_line(name, micros, counted["n"] / calls))
+        micros = timed(calls, work)
+        lines.append(line(name, micros, counted["n"] / calls))
     keyring, stored = Keyring(key), Keyring(key).encrypt("xoxb-bench-token")
-    lines.append(_line("one Fernet decryption (cached above)",
-                       _timed(calls, lambda _n: keyring.decrypt(stored)), 0))
+    lines.append(line("one Fernet decryption (cached above)",
+                       timed(calls, lambda _n: keyring.decrypt(stored)), 0))
     engine.dispose()
     return lines
 

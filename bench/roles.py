@@ -18,12 +18,13 @@ import argparse
 import contextlib
 import statistics
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
 
 from bench.backends import on_each_backend
+from bench.micro import line
+from bench.micro import timed as timed_calls
 from bot import schema
 from bot.access.policy import Action, Actor
 from bot.access.roles import require
@@ -36,21 +37,6 @@ from tests.conftest import TEAM_ID
 ROLES = {"owner": matrix.PRIYA, "direct manager": matrix.MAYA, "indirect manager": matrix.CEO,
          "slack admin": matrix.SLACK_ADMIN, "plan admin": matrix.PLAN_ADMIN,
          "stranger (refused)": matrix.STRANGER}
-
-
-def _timed(calls: int, work: Callable[[], object]) -> list[float]:
-    out = []
-    for _ in range(calls):
-        start = time.perf_counter()
-        work()
-        out.append((time.perf_counter() - start) * 1e6)
-    return out
-
-
-def _line(name: str, micros: list[float], statements: float) -> str:
-    p95 = sorted(micros)[int(len(micros) * 0.95) - 1]
-    return (f"  {name:<34} median {statistics.median(micros):8.1f} µs   p95 {p95:8.1f} µs   "
-            f"{statements:4.1f} statements")
 
 
 def run(url: str, calls: int) -> list[str]:
@@ -81,8 +67,8 @@ def run(url: str, calls: int) -> list[str]:
                 with contextlib.suppress(NotAllowed):
                     require(session, workspace.id, Action.UPDATE_VALUE, Actor(uid), item)
             counted["n"] = 0
-            micros = _timed(calls, decide)
-            lines.append(_line(f"require: {name}", micros, counted["n"] / calls))
+            micros = timed_calls(calls, lambda _n: decide())
+            lines.append(line(f"require: {name}", micros, counted["n"] / calls))
     start = datetime(2026, 12, 3, 9, tzinfo=UTC)
     step = iter(range(10 ** 9))
 
@@ -94,8 +80,8 @@ def run(url: str, calls: int) -> list[str]:
                                 now=at, at=at)
     counted.update(n=0, audit=0, audit_us=[])
     updates = calls // 4
-    micros = _timed(updates, update)
-    lines.append(_line("update_metric by the owner", micros, counted["n"] / updates))
+    micros = timed_calls(updates, lambda _n: update())
+    lines.append(line("update_metric by the owner", micros, counted["n"] / updates))
     lines.append(f"  of which the audit row: {counted['audit'] / updates:.1f} insert, median "
                  f"{statistics.median(counted['audit_us']):.1f} µs to execute")
     engine.dispose()
