@@ -61,6 +61,10 @@ def create_app(settings: Settings, *, session_factory: sessionmaker[Session],
         authorize=slack.bolt_authorize(),
         # Never fall back on Bolt's own reading of the environment: Settings is the one source.
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",
+        # Signatures are checked once, on the raw bytes and on the app's clock, before Bolt
+        # sees an HTTP request (bot/slack/dispatch.py); Bolt's own check would read the
+        # machine's clock, which a driven runtime does not follow. Socket Mode has none.
+        request_verification_enabled=False,
         # Listeners run in the request thread and the reply leaves when they return: no 10 ms
         # ack polling. Slow work goes to lazy listeners.
         process_before_response=True,
