@@ -32,13 +32,14 @@ from tests.ops.week import (
     REMINDER,
     WINDOW,
     Week,
+    import_the_plan,
     outbox_posts,
     outbox_rows,
     posted,
-    prepare,
+    stored,
 )
 from tests.slack.test_checkin_modal import ANSWERS, filled
-from tests.support.postgres import PostgresServer
+from tests.support.templates import Content, PostgresTemplates
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -46,11 +47,11 @@ ANSWERING = [*MEMBERS[:9], MANAGER]  # the other three get a reminder and are mi
 
 
 @pytest.fixture
-def database(postgres: PostgresServer) -> Iterator[str]:
-    url = postgres.create_database()
-    prepare(url)
+def database(postgres_templates: PostgresTemplates) -> Iterator[str]:
+    url = postgres_templates.lend(Content.MIGRATED)
+    import_the_plan(url)
     yield url
-    postgres.drop_database(url)
+    postgres_templates.give_back(url, Content.MIGRATED)
 
 
 @pytest.fixture
@@ -107,6 +108,7 @@ def test_a_week_of_checkins_with_two_workers_at_every_event(
                for n, text in enumerate(["help", "status onboarding", "status", "help"] * 5)]
     red = week.senders[0].command("update signup-success 55%", user_id=KPI_OWNER)
     assert [r.status for r in replies] == [200] * 20
+    assert all("Make onboarding reliable" in r.body for r in replies[1::4])
     assert red.json["text"] == "Signup success rate: nothing yet → 55% (red)", red.body
 
     week.workers_at(DUE, lambda: sent(database)["checkin"] == len(EVERYONE)
@@ -126,6 +128,7 @@ def test_a_week_of_checkins_with_two_workers_at_every_event(
     week.workers_at(DUE + timedelta(days=7),
                     lambda: sent(database)["checkin"] == 2 * len(EVERYONE),
                     what="the next Monday's check-ins sent")
+    week.last_workers_stop()
 
     # Exactly once: every queued message reached Slack once, and nothing is left queued.
     rows = outbox_rows(database)
@@ -159,11 +162,13 @@ def test_a_week_of_checkins_with_two_workers_at_every_event(
     to_manager = [p["text"] for p in posted(slack, slack.dm_channel(MANAGER))]
     assert sum("reporting line" in text for text in to_manager) == 1, to_manager
 
-    # Both workers of each pair took part; the web replicas ran no job.
-    # Both workers of a pair did work at least once (the database shared it out, not luck).
+    # What is stored: each answer, the week's digest and each alert once.
+    assert stored(database) == {"answers": 10, "digests": 1, "alerts": 3}
+
+    # Both workers of some pair did work (the database shared it out), and the web replicas
+    # ran no job.
     ran = [Counter(line.split(" job=")[1].split()[0] for line in worker.lines
                    if "event=job_finished" in line) for worker in week.workers]
-    assert any(ran[n] and ran[n + 1] for n in range(0, len(ran), 2)), ran
-    print(f"phases (up, done, stopped) {week.phases} s")
+    assert any(ran[n] and ran[n + 1] for n in range(0, len(ran), 2)), (ran, week.phases)
     for web in week.webs:
         assert not any("event=job_finished" in line for line in web.lines), web.log[-2000:]

@@ -12,14 +12,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bot import schema
+from bot.alerts.models import MetricAlert
+from bot.checkins.rounds import CheckinAnswer
 from bot.db import make_engine, make_session_factory
 from bot.okrs.plans.files import parse_plan
 from bot.okrs.store.importer import import_plan
 from bot.outbox.models import OutboxMessage
 from bot.outbox.sender import EVENT_TYPE
+from bot.summaries.models import TeamDigest
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 from tests.fakes import FakeSlack, SlackSender
 from tests.fakes.signing import SlackReply
@@ -86,9 +88,7 @@ kpis:
 """
 
 
-def prepare(database_url: str) -> None:
-    """Migrated, with the squad's plan imported."""
-    schema.upgrade(database_url)
+def import_the_plan(database_url: str) -> None:
     loaded = parse_plan(PLAN)
     assert loaded.ok, loaded.errors
     engine = make_engine(database_url)
@@ -132,7 +132,8 @@ class Week:
                                  "serve", "--role", "web") for _ in range(2)]
         self.senders = [Timed(f"{web.url()}/slack/events", self.web_now) for web in self.webs]
         self.workers: list[Process] = []
-        self.phases: list[float] = []  # real seconds each pair of workers ran
+        self.pair: list[Process] = []  # the workers running now
+        self.phases: list[float] = []  # real seconds each pair took to start, to be done
 
     def _start(self, clock: datetime, speed: float, *args: str) -> Process:
         process = Process(self.cwd, environment(self.database, self.slack, clock, speed), *args)
@@ -140,23 +141,29 @@ class Week:
         return process
 
     def workers_at(self, event: datetime, done: Callable[[], bool], *, what: str) -> None:
-        """Two workers whose clock reads `event` - LEAD as they start, running until `done`
-        and a little longer (time for a duplicate to show), then stopped with SIGTERM."""
+        """Two workers whose clock reads `event` - LEAD as they start, running until `done`.
+        The pair before is stopped (SIGTERM) as they start, as in a rolling deploy: until
+        then it kept running, time for a duplicate to show."""
         began = time.monotonic()
-        pair = [self._start(event - LEAD + timedelta(seconds=(time.monotonic() - began) * SPEED),
-                            SPEED, "worker") for _ in range(2)]
-        self.workers += pair
-        for worker in pair:
+        before, self.pair = self.pair, []
+        for worker in before:
+            worker.process.send_signal(signal.SIGTERM)
+        self.pair = [self._start(event - LEAD + timedelta(seconds=(time.monotonic() - began)
+                                                          * SPEED), SPEED, "worker")
+                     for _ in range(2)]
+        self.workers += self.pair
+        for worker in before:
+            assert worker.stop() in (0, -signal.SIGTERM), worker.log[-3000:]
+        for worker in self.pair:
             worker.url()
         up = time.monotonic() - began
         self.wait_until(done, within=30, what=what)
-        done_at = time.monotonic() - began
-        time.sleep(1)  # 20 s of the workers' clock: four outbox runs
-        for worker in pair:
-            worker.process.send_signal(signal.SIGTERM)
-        for worker in pair:
+        self.phases.append((round(up, 1), round(time.monotonic() - began, 1)))
+
+    def last_workers_stop(self) -> None:
+        time.sleep(1)  # 20 s of the workers' clock, four outbox runs: time for a duplicate
+        for worker in self.pair:
             assert worker.stop() in (0, -signal.SIGTERM), worker.log[-3000:]
-        self.phases.append((round(up, 1), round(done_at, 1), round(time.monotonic() - began, 1)))
 
     def wait_until(self, done: Callable[[], bool], *, within: float, what: str) -> None:
         deadline = time.monotonic() + within
@@ -192,6 +199,18 @@ def outbox_rows(database: str) -> list[OutboxMessage]:
             rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
             session.expunge_all()
             return list(rows)
+    finally:
+        engine.dispose()
+
+
+def stored(database: str) -> dict[str, int]:
+    """Check-in answers, team digests and metric alerts in the database."""
+    engine = make_engine(database)
+    try:
+        with make_session_factory(engine)() as session:
+            return {name: session.scalar(select(func.count()).select_from(model))
+                    for name, model in (("answers", CheckinAnswer), ("digests", TeamDigest),
+                                        ("alerts", MetricAlert))}
     finally:
         engine.dispose()
 
