@@ -32,7 +32,9 @@ class Installation(Timestamped, Base):
     # None for an org-wide install: it belongs to the org, not to one of its workspaces.
     slack_team_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     enterprise_id: Mapped[str | None] = mapped_column(String(32))
-    is_enterprise_install: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    is_enterprise_install: Mapped[bool] = mapped_column(default=False,
+                                                        server_default=text("false"))
+    # The workspace's name; an org-wide install's is the org's.
     team_name: Mapped[str | None] = mapped_column(String(255))
     app_id: Mapped[str | None] = mapped_column(String(32))
     bot_id: Mapped[str | None] = mapped_column(String(32))
