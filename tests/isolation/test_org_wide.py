@@ -39,9 +39,12 @@ def org(oauth_bot: OAuthBot) -> OAuthBot:
     assert oauth_bot.install(ORG).status == 200
     plan = load_plan(EXAMPLE_PLAN).plan
     assert plan is not None
-    for team_id in (GRID1, GRID2):
+    # The first workspace's plan does not say it is in the org (a request will); the
+    # second's does.
+    for team_id, enterprise in ((GRID1, None), (GRID2, ORG)):
         with oauth_bot.runtime.session_factory.begin() as session:
-            import_plan(db_session=session, plan=plan.model_copy(update={"workspace": team_id}))
+            import_plan(db_session=session, plan=plan.model_copy(
+                update={"workspace": team_id, "enterprise": enterprise}))
     for user_id in PEOPLE:
         oauth_bot.fake.add_user(user_id)
     return oauth_bot
@@ -72,9 +75,11 @@ def test_each_workspace_of_the_org_sees_only_its_own_values(org: OAuthBot) -> No
 
 
 def test_jobs_reach_each_workspace_of_the_org_with_the_orgs_token(org: OAuthBot) -> None:
-    with freeze_time(NOW - timedelta(hours=12)):  # each workspace is heard from once
-        for team_id in (GRID1, GRID2):
-            assert org_sender(org, team_id).command("help", user_id=MAYA).status == 200
+    with org.runtime.session_factory() as session:
+        assert session.scalar(select(Workspace.enterprise_id).where(
+            Workspace.slack_team_id == GRID1)) is None
+    with freeze_time(NOW - timedelta(hours=12)):  # the first is heard from once
+        assert org_sender(org, GRID1).command("help", user_id=MAYA).status == 200
     with org.runtime.session_factory() as session:
         assert dict(session.execute(select(Workspace.slack_team_id, Workspace.enterprise_id)
                                     .order_by(Workspace.slack_team_id)).all()) == \
