@@ -183,6 +183,10 @@ def test_the_orgs_uninstall_stops_every_workspace_of_the_org_and_a_reinstall_cle
         queue = {m.team_id: m.status for m in session.scalars(select(OutboxMessage))}
     assert queue == {GRID1: "failed", GRID2: "failed", "T0ALPHA": "queued"}
     assert "reinstall" in reply_text(org_bot, org_sender(org_bot, GRID2), "help").lower()
+    # Both come together when an app is removed; the second finds nothing left to delete.
+    other = "tokens_revoked" if event["type"] == "app_uninstalled" else "app_uninstalled"
+    assert org_sender(org_bot, GRID2).event({"type": other}).status == 200
+    assert [row.slack_team_id for row in installations(org_bot)] == ["T0ALPHA"]
 
     # Installed org-wide again: every workspace of the org is back.
     assert org_bot.install(ORG).status == 200
