@@ -222,6 +222,17 @@ class SlackSender:
         name = user_id.lower()
         return {"id": user_id, "username": name, "name": name, "team_id": self.team_id}
 
+    def _team_and_org(self) -> dict[str, Any]:
+        """An interaction's team and org. Installed org-wide, Slack may send no team: the
+        person's (`user.team_id`) is the workspace."""
+        team = {"id": self.team_id, "domain": self.team_domain}
+        if self.enterprise_id:
+            team["enterprise_id"] = self.enterprise_id
+        org = {"id": self.enterprise_id, "name": f"{self.enterprise_id} Grid"} \
+            if self.enterprise_id else None
+        return {"team": None if self.is_enterprise_install else team, "enterprise": org,
+                "is_enterprise_install": self.is_enterprise_install}
+
     def _interaction(self, payload: dict[str, Any], **sign: Any) -> SlackReply:
         return self._post_form({"payload": json.dumps(payload)}, **sign)
 
@@ -246,13 +257,11 @@ class SlackSender:
             "api_app_id": self.api_app_id,
             "token": self.verification_token,
             "trigger_id": trigger_id or new_trigger_id(),
-            "team": {"id": self.team_id, "domain": self.team_domain},
-            "enterprise": None,
-            "is_enterprise_install": False,
             "state": {"values": state or {}},
             # Slack generates a block_id when the app set none
             "actions": [{"action_ts": now, "block_id": secrets.token_hex(3)} | a for a in actions],
         }
+        payload |= self._team_and_org()
         if view is not None:  # no channel and no response_url for actions in a view
             view = self._complete_view(view)
             payload["container"] = {"type": "view", "view_id": view["id"]}

@@ -6,6 +6,7 @@ with the org's token; our data stays keyed by workspace."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import timedelta
 
@@ -106,3 +107,25 @@ def test_jobs_reach_each_workspace_of_the_org_with_the_orgs_token(org: OAuthBot)
     assert len(heads) == 2  # one per workspace
     assert org_tokens_only(org)
     assert org.fake.problems == []
+
+
+def test_a_click_from_the_org_without_a_team_shares_its_own_workspaces_status(
+        org: OAuthBot) -> None:
+    one, two = org_sender(org, GRID1), org_sender(org, GRID2)
+    with freeze_time(NOW):
+        answer(org, one.command("update first-week-activation 16.5%", user_id=MAYA))
+        org.fake.responses.clear()
+        shown = two.command("status onboarding", user_id=MAYA)
+        org.fake.responses.clear()
+        status = json.loads(answer(org, shown))
+        [button] = [e for b in status["blocks"] if b["type"] == "actions"
+                    for e in b["elements"] if e.get("value", "").startswith("status")]
+        org.fake.responses.clear()
+        # Installed org-wide, Slack sends the click with no team; the person's is GRID2.
+        clicked = two.block_actions([{**button, "block_id": "share", "type": "button"}],
+                                    user_id=MAYA, response_url=org.fake.response_url("share"))
+        assert clicked.status == 200, clicked.body
+        [posted] = org.fake.wait_for_response()
+    shared = json.dumps(posted["json"])
+    assert posted["json"]["response_type"] == "in_channel"
+    assert "13.8% / 20%" in shared and "16.5" not in shared  # GRID2's value, not GRID1's
