@@ -41,6 +41,8 @@ def run_offline() -> None:
 
 # Any fixed number: two okr-bot processes starting together must not both migrate.
 MIGRATION_LOCK = 7_265_010
+# How long a migrate waits for another one to finish before giving up.
+LOCK_WAIT = "120s"
 
 
 def run_online() -> None:
@@ -50,7 +52,13 @@ def run_online() -> None:
         with engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
             if not sqlite:
+                # Another process's whole migration may hold the lock for longer than the
+                # 2 s (and 10 s) a request waits (bot/db.py): this wait gets its own limits.
+                connection.exec_driver_sql(f"SET lock_timeout = '{LOCK_WAIT}'")
+                connection.exec_driver_sql(f"SET statement_timeout = '{LOCK_WAIT}'")
                 connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+                connection.exec_driver_sql("RESET lock_timeout")
+                connection.exec_driver_sql("RESET statement_timeout")
                 connection.commit()
             context.configure(
                 connection=connection,

@@ -177,3 +177,29 @@ def test_downgrading_the_installations_removes_only_them(database_url: str,
     assert tables(engine) == TABLES - INSTALLS - API - PROCESSES
     schema.upgrade(database_url)
     assert tables(engine) == TABLES
+
+
+def test_downgrading_org_wide_installs_keeps_the_workspaces_ones(
+        database_url: str, engine: Engine) -> None:
+    schema.upgrade(database_url)
+    at = datetime(2026, 12, 4, tzinfo=UTC)
+    row = {"bot_token_encrypted": "ciphertext", "installed_at": at, "created_at": at,
+           "updated_at": at}
+    with engine.begin() as connection:
+        connection.execute(Base.metadata.tables["slack_installations"].insert(), [
+            row | {"slack_team_id": "T0ALPHA", "enterprise_id": None,
+                   "is_enterprise_install": False},
+            row | {"slack_team_id": None, "enterprise_id": "E0ORG",
+                   "is_enterprise_install": True}])
+        workspaces = Base.metadata.tables["workspaces"]
+        connection.execute(workspaces.insert(), [
+            {"slack_team_id": "T0GRID1", "enterprise_id": "E0ORG", "created_at": at,
+             "updated_at": at}])
+    schema.downgrade(database_url, "0021")
+    columns = {c["name"] for c in inspect(engine).get_columns("workspaces")}
+    assert "enterprise_id" not in columns
+    with engine.connect() as connection:
+        assert [r[0] for r in connection.exec_driver_sql(
+            "SELECT slack_team_id FROM slack_installations")] == ["T0ALPHA"]
+    schema.upgrade(database_url)
+    assert schema.current_revision(engine) == schema.head_revision()

@@ -14,6 +14,7 @@ from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import Installation as SdkInstallation
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -57,6 +58,17 @@ def page(title: str, message: str, status: int, headers: dict | None = None) -> 
                         headers={"Content-Type": "text/html; charset=utf-8"} | (headers or {}))
 
 
+def org_wide_message(installed: SdkInstallation) -> str:
+    """An org-wide install adds okr-bot to no workspace yet: an org admin picks them in
+    Slack's admin page for the app, which this links to."""
+    org = html.escape(installed.enterprise_name or installed.enterprise_id or "")
+    add = html.escape(f"https://app.slack.com/manage/{installed.enterprise_id}/integrations/"
+                      f"profile/{installed.app_id}/workspaces/add", quote=True)
+    return (f"okr-bot is installed org-wide in {org}. An org admin now adds it to each "
+            f'workspace that will use it: <a href="{add}">choose the workspaces</a>. Then '
+            "import each workspace's plan, and type <code>/okr help</code> in Slack.")
+
+
 def build_flow(settings: Settings, *, session_factory: sessionmaker[Session],
                tokens: InstallationTokens) -> OAuthFlow:
     assert settings.slack_client_id
@@ -77,7 +89,11 @@ def build_flow(settings: Settings, *, session_factory: sessionmaker[Session],
     forget_state = {"Set-Cookie": [state_utils.build_set_cookie_for_deletion()]}
 
     def success(args: SuccessArgs) -> BoltResponse:
-        name = html.escape(args.installation.team_name or args.installation.team_id or "")
+        installed = args.installation
+        if installed.is_enterprise_install:
+            return page("okr-bot is installed", org_wide_message(installed), 200,
+                        forget_state)
+        name = html.escape(installed.team_name or installed.team_id or "")
         return page("okr-bot is installed",
                     f"okr-bot is installed in {name}. Open Slack and type "
                     "<code>/okr help</code>.", 200, forget_state)

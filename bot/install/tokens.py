@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock
@@ -22,6 +22,7 @@ from bot.db import read_only_session_factory
 from bot.install import service as install_service
 from bot.install.keys import Keyring
 from bot.install.service import BotCredentials
+from bot.people import service as people_service
 
 log = logging.getLogger(__name__)
 
@@ -52,44 +53,63 @@ class InstallationTokens:
         self._read_at: dict[str, tuple[float, BotCredentials]] = {}
         self._lock = threading.Lock()
 
-    def forget(self, team_id: str) -> None:
-        """The workspace's installation changed here (installed, uninstalled): read it again."""
+    def forget(self, team_id: str | None, enterprise_id: str | None = None) -> None:
+        """The workspace's installation changed here (installed, uninstalled), or with
+        `enterprise_id` its org's (then every workspace of the org): read it again."""
         with self._lock:
-            self._read_at.pop(team_id, None)
+            if team_id:
+                self._read_at.pop(team_id, None)
+            if enterprise_id:
+                self._read_at = {key: known for key, known in self._read_at.items()
+                                 if known[1].enterprise_id != enterprise_id}
 
-    def credentials(self, team_id: str | None) -> BotCredentials | None:
+    def credentials(self, team_id: str | None,
+                    enterprise_id: str | None = None) -> BotCredentials | None:
         """The workspace's bot credentials, refreshed first when they are about to expire;
-        None when okr-bot is not installed there."""
-        if not team_id:
+        None when okr-bot is not installed there. Its own installation's, else those of its
+        Enterprise Grid org's org-wide installation: the org a request names
+        (`enterprise_id`), else the one the workspace is known to belong to. A request from
+        an org-wide install that names no workspace gets the org's."""
+        if not team_id and not enterprise_id:
             return None
+        key = team_id or f"org:{enterprise_id}"
         now = clock.now()
         with self._lock:
-            known = self._read_at.get(team_id)
+            known = self._read_at.get(key)
         if known is not None and time.monotonic() - known[0] < FRESH_SECONDS and (
                 known[1].expires_at is None
                 or known[1].expires_at - install_service.REFRESH_MARGIN > now):
             return known[1]
-        found = self._read(team_id, now)
+        found = self._read(team_id, enterprise_id, now)
         with self._lock:
             if found is None:
-                self._read_at.pop(team_id, None)
+                self._read_at.pop(key, None)
             else:
-                self._read_at[team_id] = (time.monotonic(), found)
+                self._read_at[key] = (time.monotonic(), found)
         return found
 
-    def _read(self, team_id: str, now: datetime) -> BotCredentials | None:
+    def _read(self, team_id: str | None, enterprise_id: str | None,
+              now: datetime) -> BotCredentials | None:
         with self._reads() as session:
-            row = install_service.find(db_session=session, slack_team_id=team_id)
+            row = install_service.find_for(db_session=session, slack_team_id=team_id,
+                                           enterprise_id=enterprise_id)
             if row is None:
                 return None
             current = self._cached(row)
-            if not install_service.refresh_due(row, now):
-                return current
+            due = install_service.refresh_due(row, now)
+            learned = bool(team_id and current.is_enterprise_install and install_service.org_of(
+                db_session=session, slack_team_id=team_id) != current.enterprise_id)
+        if learned:
+            assert team_id is not None
+            assert current.enterprise_id is not None
+            self._note_org(team_id, current.enterprise_id)
+        if not due:
+            return current
         try:
             with self._sessions.begin() as session:
                 return install_service.refresh_locked(
-                    db_session=session, keyring=self.keyring, slack_team_id=team_id, at=now,
-                    refresh=self._refresh)
+                    db_session=session, keyring=self.keyring,
+                    installation_id=current.installation_id, at=now, refresh=self._refresh)
         except (OperationalError, SlackApiError, OSError) as error:
             # Refreshing starts two hours early: until then the current token still works.
             # Another replica holding the lock past the database's wait, or Slack failing to
@@ -97,8 +117,21 @@ class InstallationTokens:
             if current.expires_at is None or current.expires_at <= now:
                 raise
             log.warning("workspace %s: token refresh put off (%s); its token is valid until "
-                        "%s", team_id, type(error).__name__, current.expires_at.isoformat())
+                        "%s", team_id or enterprise_id, type(error).__name__,
+                        current.expires_at.isoformat())
             return current
+
+    def _note_org(self, team_id: str, enterprise_id: str) -> None:
+        """The workspace is reached through its org's org-wide install: remembered on its row,
+        so jobs (which name only the workspace) find the org's token, and the org's uninstall
+        stops it. Written once per workspace; a failure is tried again at the next read."""
+        try:
+            with self._sessions.begin() as session:
+                people_service.note_enterprise(db_session=session, slack_team_id=team_id,
+                                               enterprise_id=enterprise_id)
+        except (OperationalError, IntegrityError) as error:
+            log.warning("workspace %s: its org %s not recorded yet (%s)", team_id,
+                        enterprise_id, type(error).__name__)
 
     def _cached(self, row: Any) -> BotCredentials:
         key = (row.bot_token_encrypted, str(row.bot_token_expires_at))

@@ -101,6 +101,41 @@ def tokens_revoked(db_session: Session, slack_team_id: str, *, at: datetime,
     return True
 
 
+def _reached_through_org(db_session: Session, enterprise_id: str) -> list[str]:
+    """The org's workspaces that okr-bot reaches through the org-wide install: those without
+    an installation of their own, which outlives the org's."""
+    return [team_id for team_id in people_service.org_workspaces(
+        db_session=db_session, enterprise_id=enterprise_id)
+        if install_service.find(db_session=db_session, slack_team_id=team_id) is None]
+
+
+def org_uninstalled(db_session: Session, enterprise_id: str, *, at: datetime) -> list[str]:
+    """`app_uninstalled` for an org-wide install: each workspace of the Enterprise Grid org
+    is uninstalled as `uninstalled` does for one (marked, its queue stopped), and the org's
+    installation is deleted. The workspaces stopped."""
+    teams = _reached_through_org(db_session, enterprise_id)
+    for team_id in teams:
+        people_service.mark_uninstalled(db_session=db_session, slack_team_id=team_id, at=at)
+        _stop_queue(db_session, team_id, CANCELLED_UNINSTALLED, at)
+    install_service.delete_org_wide(db_session=db_session, enterprise_id=enterprise_id)
+    return teams
+
+
+def org_tokens_revoked(db_session: Session, enterprise_id: str, *, at: datetime,
+                       bot_tokens: Iterable[str]) -> list[str]:
+    """`tokens_revoked` for an org-wide install, its bot token among them: every workspace
+    of the org as `tokens_revoked` does for one. The workspaces stopped."""
+    if not list(bot_tokens):
+        return []
+    teams = _reached_through_org(db_session, enterprise_id)
+    for team_id in teams:
+        people_service.mark_tokens_revoked(db_session=db_session, slack_team_id=team_id,
+                                           at=at)
+        _stop_queue(db_session, team_id, CANCELLED_REVOKED, at)
+    install_service.delete_org_wide(db_session=db_session, enterprise_id=enterprise_id)
+    return teams
+
+
 def reinstalled(db_session: Session, slack_team_id: str) -> bool:
     """The workspace has okr-bot again (an OAuth install, or the bot token checked at start):
     its jobs resume and no purge is due. Whether it had been uninstalled or revoked."""

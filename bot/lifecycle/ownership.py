@@ -30,6 +30,8 @@ BY_SLACK_TEAM: dict[str, str] = {
     "slack_dm_channels": "team_id",
     "slack_event_receipts": "slack_team_id",
     "slack_request_receipts": "slack_team_id",
+    # An org-wide install's row has no team: it is the Enterprise Grid org's, belongs to none
+    # of its workspaces, and goes with the org's uninstall (flows.org_uninstalled).
     "slack_installations": "slack_team_id",
 }
 # Tables that hold secrets (tokens): purged with the workspace, never exported.

@@ -29,6 +29,9 @@ class Workspace(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slack_team_id: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str | None] = mapped_column(String(255))
+    # The Enterprise Grid org it belongs to, once a request or its plan said so: an org-wide
+    # install's token reaches it (bot/install/tokens.py), and its uninstall stops it.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), index=True)
     uninstalled_at: Mapped[datetime | None]
     tokens_revoked_at: Mapped[datetime | None]
     # Bumped by every write to the plan or its measurements, so a cached chain knows it is old.

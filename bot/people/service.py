@@ -164,3 +164,18 @@ def mark_reinstalled(*, db_session: Session, slack_team_id: str,
     workspace.uninstalled_at = None
     workspace.tokens_revoked_at = None
     return workspace
+
+
+def note_enterprise(*, db_session: Session, slack_team_id: str,
+                    enterprise_id: str) -> Workspace:
+    """The workspace belongs to this Enterprise Grid org (a request from it, or its plan, said
+    so): an org-wide install's token reaches it, and the org's uninstall stops it."""
+    workspace = get_or_create_workspace(db_session=db_session, slack_team_id=slack_team_id)
+    workspace.enterprise_id = enterprise_id
+    return workspace
+
+
+def org_workspaces(*, db_session: Session, enterprise_id: str) -> list[str]:
+    """The Slack team ids of the org's workspaces okr-bot knows of."""
+    return list(db_session.scalars(select(Workspace.slack_team_id).where(
+        Workspace.enterprise_id == enterprise_id).order_by(Workspace.slack_team_id)))

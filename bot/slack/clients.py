@@ -60,15 +60,19 @@ class SlackClients:
         # Bolt deep-copies a request's context for its lazy listeners; this is the runtime's.
         return self
 
-    def forget(self, team_id: str) -> None:
-        """The team's installation changed (OAuth mode): read it again at its next use."""
+    def forget(self, team_id: str | None, enterprise_id: str | None = None) -> None:
+        """The team's installation changed (OAuth mode), or with `enterprise_id` its
+        Enterprise Grid org's: read it again at its next use."""
         if self.installations is not None:
-            self.installations.forget(team_id)
+            self.installations.forget(team_id, enterprise_id)
 
-    def token_for(self, team_id: str | None) -> str:
-        """The bot token for the team's workspace (`None`: a request that names none)."""
+    def token_for(self, team_id: str | None, enterprise_id: str | None = None) -> str:
+        """The bot token for the team's workspace (`None`: a request that names none). In
+        OAuth mode a workspace of an Enterprise Grid org installed org-wide gets the org's:
+        the org is `enterprise_id` when a request names it, else the one the workspace is
+        known to belong to (bot/install/tokens.py)."""
         if self.installations is not None:
-            found = self.installations.credentials(team_id)
+            found = self.installations.credentials(team_id, enterprise_id)
             if found is None:
                 raise NotInstalled(team_id)
             return found.bot_token
@@ -77,14 +81,14 @@ class SlackClients:
             raise SettingsError(f"SLACK_BOT_TOKEN is not set: {WHERE_TO_GET['SLACK_BOT_TOKEN']}")
         return token.get_secret_value()
 
-    def client(self, team_id: str | None) -> WebClient:
+    def client(self, team_id: str | None, enterprise_id: str | None = None) -> WebClient:
         """The client for the team's workspace. Made once per token and then shared (WebClient
         keeps no state between calls); keyed by token, so a token that changes (a reinstall,
         a rotation) gets a client of its own. In OAuth mode a workspace okr-bot is not
         installed in (any more) gets a client without a token, which Slack refuses: an
         uninstall event still has one to hand, and a job's call fails as Slack's would."""
         try:
-            token = self.token_for(team_id)
+            token = self.token_for(team_id, enterprise_id)
         except NotInstalled:
             return self._web_client(None)
         with self._lock:
@@ -109,11 +113,12 @@ class SlackClients:
         with self._lock:
             return self._identities.setdefault(token, answer)
 
-    def authorize(self, *, team_id: str | None,
-                  user_id: str | None) -> AuthorizeResult | None:
+    def authorize(self, *, team_id: str | None, user_id: str | None,
+                  enterprise_id: str | None = None) -> AuthorizeResult | None:
         """What Bolt needs of a request's team: its bot token and the bot's identity."""
         if self.installations is not None:
-            return self._installed(team_id=team_id, user_id=user_id)
+            return self._installed(team_id=team_id, user_id=user_id,
+                                   enterprise_id=enterprise_id)
         identity = self.verify(team_id)
         # What Bolt's single-workspace authorization made of the same auth.test answer.
         return AuthorizeResult(
@@ -122,16 +127,20 @@ class SlackClients:
             bot_token=self.token_for(team_id), user_id=user_id,
             bot_scopes=identity.headers.get("x-oauth-scopes"))
 
-    def _installed(self, *, team_id: str | None, user_id: str | None) -> AuthorizeResult | None:
-        """From the installation row; None (Bolt asks the person to reinstall) without one."""
+    def _installed(self, *, team_id: str | None, user_id: str | None,
+                   enterprise_id: str | None) -> AuthorizeResult | None:
+        """From the installation row (the workspace's, or its org's org-wide one); None
+        (Bolt asks the person to reinstall) without one."""
         assert self.installations is not None
-        found = self.installations.credentials(team_id)
+        found = self.installations.credentials(team_id, enterprise_id)
         if found is None:
             return None
         # The credentials are cached per team and decrypted once per token (tokens.py); the
-        # result is the request's own, since Bolt writes into it.
+        # result is the request's own, since Bolt writes into it. An org's serve the
+        # workspace that asked.
         return AuthorizeResult(
-            enterprise_id=found.enterprise_id, team_id=found.team_id, bot_id=found.bot_id,
+            enterprise_id=found.enterprise_id, team_id=found.team_id or team_id,
+            bot_id=found.bot_id,
             bot_user_id=found.bot_user_id, bot_token=found.bot_token, user_id=user_id,
             bot_scopes=found.bot_scopes)
 
@@ -139,8 +148,10 @@ class SlackClients:
         """Bolt's `authorize` function. A plain function: Bolt passes arguments by the names
         it reads from the signature, and would take a method's `self` for one of them."""
 
-        def authorize(team_id: str | None, user_id: str | None) -> AuthorizeResult | None:
-            return self.authorize(team_id=team_id, user_id=user_id)
+        def authorize(team_id: str | None, user_id: str | None,
+                      enterprise_id: str | None) -> AuthorizeResult | None:
+            return self.authorize(team_id=team_id, user_id=user_id,
+                                  enterprise_id=enterprise_id)
 
         return authorize
 

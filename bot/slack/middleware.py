@@ -84,14 +84,17 @@ def attach_unit_of_work(session_factory: sessionmaker[Session], *, chains: Any, 
     runtime (bot/serve.py): the chain cache, the `/okr` router and the Slack client resolver.
     The request's `client` is the one the resolver gives its team."""
 
-    def attach_unit_of_work(context: BoltContext, next: Callable[[], None]) -> None:
+    def attach_unit_of_work(body: dict, context: BoltContext,
+                            next: Callable[[], None]) -> None:
         context["unit_of_work"] = unit_of_work = UnitOfWork(session_factory)
         if context.get(ABANDONED):  # the HTTP edge answered already: nothing may commit
             unit_of_work.abandon()
         context["chains"] = chains
         context["router"] = router
         context["slack"] = slack
-        context["client"] = slack.client(context.team_id)
+        # An event for an org-wide install may name its workspace only at the top level.
+        context["client"] = slack.client(context.team_id or body.get("team_id"),
+                                         context.enterprise_id)
         next()
 
     return attach_unit_of_work

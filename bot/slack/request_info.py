@@ -19,6 +19,8 @@ def _team(body: Mapping[str, Any]) -> str | None:
     team = body.get("team_id") or body.get("team")
     if isinstance(team, Mapping):
         team = team.get("id")
+    if team is None and isinstance(body.get("user"), Mapping):  # an org-wide install's click
+        team = body["user"].get("team_id")
     return team if isinstance(team, str) else None
 
 

@@ -1,6 +1,9 @@
 """Slack's side of OAuth v2 for the fake Web API: the authorize page's codes, oauth.v2.access
 (a code for tokens, or with token rotation a single-use refresh token for new ones), and
-the tokens it issued, each belonging to one workspace (team).
+the tokens it issued, each belonging to one workspace (team), or with an org-wide install to
+one Enterprise Grid org (`add_org`): then oauth.v2.access answers as Slack does for one
+(`is_enterprise_install: true`, `enterprise: {id, name}`, `team: null`), and the org's token
+works in each of its workspaces.
 
 FakeSlack (slack_api.py) sends oauth.v2.access here, accepts the tokens issued here beside
 its own bot token, and answers auth.test for them as their own workspace's bot.
@@ -22,6 +25,11 @@ if TYPE_CHECKING:
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "fake-client-secret-3f6c2a"
 EXPIRES_IN = 43_200  # Slack's rotating tokens live 12 hours
+# Methods an org-wide token must name the workspace for (`team_id`), per Slack's "changes to
+# APIs for organization-wide apps"; the fake refuses them without it.
+NEEDS_TEAM_ID = frozenset({"conversations.list", "conversations.create", "users.list",
+                           "users.conversations", "usergroups.list", "emoji.list",
+                           "files.list", "chat.scheduledMessages.list"})
 
 
 @dataclass
@@ -32,6 +40,9 @@ class FakeTeam:
     bot_id: str
     installer: str
     tokens: list[str] = field(default_factory=list)  # every bot token issued, oldest first
+    # An Enterprise Grid org installed org-wide (team_id is then the org's E… id).
+    org_wide: bool = False
+    workspaces: tuple[str, ...] = ()  # an org's workspaces
 
 
 class FakeOAuth:
@@ -56,6 +67,17 @@ class FakeOAuth:
             team = FakeTeam(team_id, name, f"UBOT{team_id[-4:]}", f"B{team_id[-6:]}", installer)
             self.teams[team_id] = team
             return team
+
+    def add_org(self, enterprise_id: str, name: str, workspaces: tuple[str, ...], *,
+                installer: str = "W0ADMIN") -> FakeTeam:
+        """An Enterprise Grid org with these workspaces, that installs okr-bot org-wide: its
+        code and tokens go by `enterprise_id`, as a team's by its id."""
+        with self._lock:
+            org = FakeTeam(enterprise_id, name, f"UBOT{enterprise_id[-4:]}",
+                           f"B{enterprise_id[-6:]}", installer, org_wide=True,
+                           workspaces=workspaces)
+            self.teams[enterprise_id] = org
+            return org
 
     def authorize(self, team_id: str) -> str:
         """The code Slack's authorize page sends the browser back with, after the person
@@ -90,9 +112,15 @@ class FakeOAuth:
         answer = self.fake.workspace.answer(method, params, problems)
         with self._lock:
             team = self.teams.get(self._live.get(token or "", ""))
+        if team is not None and team.org_wide and method in NEEDS_TEAM_ID \
+                and not params.get("team_id"):
+            problems.append(f"{method}: an org-wide token names the workspace (team_id)")
+            return {"ok": False, "error": "missing_argument"}
         if method == "auth.test" and team is not None:
             answer |= {"team_id": team.team_id, "team": team.name, "user_id": team.bot_user_id,
                        "bot_id": team.bot_id}
+            if team.org_wide:
+                answer |= {"enterprise_id": team.team_id, "is_enterprise_install": True}
         return answer
 
     def access(self, call: RecordedCall, headers: dict[str, str]) -> Answer:
@@ -144,6 +172,9 @@ class FakeOAuth:
             "access_token": token, "bot_user_id": team.bot_user_id,
             "team": {"id": team.team_id, "name": team.name}, "enterprise": None,
             "is_enterprise_install": False, "authed_user": {"id": team.installer}}
+        if team.org_wide:
+            answer |= {"team": None, "enterprise": {"id": team.team_id, "name": team.name},
+                       "is_enterprise_install": True}
         if rotating:
             refresh = f"xoxe-1-{team.team_id}-refresh{number:04d}"
             self._refresh_tokens[refresh] = team.team_id

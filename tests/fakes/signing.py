@@ -71,8 +71,15 @@ class SlackSender:
         verification_token: str = "legacy-verification-token",  # noqa: S107 (a fake)
         timeout: float = 10,
         response_urls: Callable[[str], str] | None = None,
+        enterprise_id: str | None = None,
+        is_enterprise_install: bool = False,
     ) -> None:
+        """`enterprise_id`: the workspace is in that Enterprise Grid org; with
+        `is_enterprise_install` okr-bot is installed org-wide there, and every request says
+        so (in `authorizations` for events), as Slack does."""
         self.url = url
+        self.enterprise_id = enterprise_id
+        self.is_enterprise_install = is_enterprise_install
         self.signing_secret = signing_secret
         self.team_id = team_id
         self.api_app_id = api_app_id
@@ -152,10 +159,13 @@ class SlackSender:
             "command": command,
             "text": text,
             "api_app_id": self.api_app_id,
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if self.is_enterprise_install else "false",
             "response_url": response_url or self.response_urls("commands"),
             "trigger_id": trigger_id or new_trigger_id(),
         }
+        if self.enterprise_id:
+            fields |= {"enterprise_id": self.enterprise_id,
+                       "enterprise_name": f"{self.enterprise_id} Grid"}
         return self._post_form(fields, **sign)
 
     # -- Events API ------------------------------------------------------------------------
@@ -164,7 +174,8 @@ class SlackSender:
     ) -> dict[str, Any]:
         """The `event_callback` wrapper (valid against slack_common_event_wrapper_schema.json)."""
         now = time.time()
-        return {
+        org = {"enterprise_id": self.enterprise_id} if self.enterprise_id else {}
+        return org | {
             "token": self.verification_token,
             "team_id": self.team_id,
             "api_app_id": self.api_app_id,
@@ -174,11 +185,11 @@ class SlackSender:
             "event_time": int(now),
             "authorizations": [
                 {
-                    "enterprise_id": None,
+                    "enterprise_id": self.enterprise_id,
                     "team_id": self.team_id,
                     "user_id": self.bot_user_id,
                     "is_bot": True,
-                    "is_enterprise_install": False,
+                    "is_enterprise_install": self.is_enterprise_install,
                 }
             ],
             "is_ext_shared_channel": False,
@@ -211,6 +222,17 @@ class SlackSender:
         name = user_id.lower()
         return {"id": user_id, "username": name, "name": name, "team_id": self.team_id}
 
+    def _team_and_org(self) -> dict[str, Any]:
+        """An interaction's team and org. Installed org-wide, Slack may send no team: the
+        person's (`user.team_id`) is the workspace."""
+        team = {"id": self.team_id, "domain": self.team_domain}
+        if self.enterprise_id:
+            team["enterprise_id"] = self.enterprise_id
+        org = {"id": self.enterprise_id, "name": f"{self.enterprise_id} Grid"} \
+            if self.enterprise_id else None
+        return {"team": None if self.is_enterprise_install else team, "enterprise": org,
+                "is_enterprise_install": self.is_enterprise_install}
+
     def _interaction(self, payload: dict[str, Any], **sign: Any) -> SlackReply:
         return self._post_form({"payload": json.dumps(payload)}, **sign)
 
@@ -235,13 +257,11 @@ class SlackSender:
             "api_app_id": self.api_app_id,
             "token": self.verification_token,
             "trigger_id": trigger_id or new_trigger_id(),
-            "team": {"id": self.team_id, "domain": self.team_domain},
-            "enterprise": None,
-            "is_enterprise_install": False,
             "state": {"values": state or {}},
             # Slack generates a block_id when the app set none
             "actions": [{"action_ts": now, "block_id": secrets.token_hex(3)} | a for a in actions],
         }
+        payload |= self._team_and_org()
         if view is not None:  # no channel and no response_url for actions in a view
             view = self._complete_view(view)
             payload["container"] = {"type": "view", "view_id": view["id"]}

@@ -41,11 +41,30 @@ def test_saved_installations_are_found_and_deleted(
     assert store.find_bot(enterprise_id=None, team_id="T0ALPHA") is None
 
 
-def test_an_org_wide_install_is_refused(session_factory: sessionmaker[Session]) -> None:
+def test_an_org_wide_install_is_found_for_the_org_and_its_workspaces(
+        session_factory: sessionmaker[Session]) -> None:
     store = DatabaseInstallationStore(session_factory, Keyring(KEY))
-    with pytest.raises(BoltError, match="one workspace at a time"):
-        store.save(sdk_installation(team_id=None, enterprise_id="E0ORG",
-                                    is_enterprise_install=True))
+    store.save(sdk_installation(team_id=None, team_name=None, enterprise_id="E0ORG",
+                                enterprise_name="Grid Corp", is_enterprise_install=True,
+                                bot_token="xoxb-org-1"))
+    found = store.find_installation(enterprise_id="E0ORG", team_id=None,
+                                    is_enterprise_install=True)
+    assert found is not None and found.is_enterprise_install
+    assert (found.team_id, found.enterprise_name, found.bot_token) == \
+        (None, "Grid Corp", "xoxb-org-1")
+    # A request from a workspace of the org names both: the org's bot answers.
+    bot = store.find_bot(enterprise_id="E0ORG", team_id="T0GRID1")
+    assert bot is not None and bot.bot_token == "xoxb-org-1"
+    assert store.find_bot(enterprise_id="E0OTHER", team_id="T0GRID1") is None
+    store.delete_installation(enterprise_id="E0ORG", team_id=None)
+    assert store.find_bot(enterprise_id="E0ORG", team_id="T0GRID1") is None
+
+
+def test_an_install_without_a_team_or_an_org_is_refused(
+        session_factory: sessionmaker[Session]) -> None:
+    store = DatabaseInstallationStore(session_factory, Keyring(KEY))
+    with pytest.raises(BoltError, match="into a workspace or org-wide"):
+        store.save(sdk_installation(team_id=None))
 
 
 def test_a_state_works_once(session_factory: sessionmaker[Session]) -> None:

@@ -13,9 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.access.policy import Actor
 from bot.errors import NotAllowed
+from bot.install import service as install_service
+from bot.install.models import Installation
 from bot.lifecycle import flows, ownership
 from bot.lifecycle.job import purge_uninstalled
 from bot.okrs.plans.files import dump_plan, parse_plan
+from bot.people import service as people_service
 from bot.people.models import Workspace
 from tests.lifecycle.populate import MAYA, counts, populate, totals
 
@@ -136,3 +139,35 @@ def test_the_retention_job_purges_what_was_uninstalled_long_enough_ago(
     # A day later the other one's period is over too.
     later = purge_uninstalled(two, now=NOW + timedelta(days=1, minutes=1), retention=retention)
     assert [p.slack_team_id for p in later] == [OTHER]
+
+
+def test_an_org_wide_installation_is_the_orgs_and_outlives_a_purge_of_one_of_its_workspaces(
+        two: sessionmaker[Session]) -> None:
+    with two.begin() as session:
+        session.add(Installation(enterprise_id="E0ORG", is_enterprise_install=True,
+                                 bot_token_encrypted="gAAAA-not-a-token", installed_at=NOW))
+        for team_id in (ONE, OTHER):
+            people_service.note_enterprise(db_session=session, slack_team_id=team_id,
+                                           enterprise_id="E0ORG")
+    with two.begin() as session:
+        export = flows.export_workspace(session, ONE, Actor.operator())
+        assert "slack_installations" not in export.row_counts()  # secrets never leave
+        flows.purge_workspace(session, ONE, Actor.operator(), installed_too=True)
+    with two() as session:
+        assert session.scalars(select(Installation.enterprise_id).where(
+            Installation.is_enterprise_install)).all() == ["E0ORG"]
+    # The org's uninstall stops the workspaces reached through it (one with an installation
+    # of its own keeps it) and then deletes it.
+    with two.begin() as session:
+        assert flows.org_uninstalled(session, "E0ORG", at=NOW) == []
+    with two.begin() as session:
+        session.add(Installation(enterprise_id="E0ORG", is_enterprise_install=True,
+                                 bot_token_encrypted="gAAAA-not-a-token", installed_at=NOW))
+        install_service.delete_for_team(db_session=session, slack_team_id=OTHER)
+    with two.begin() as session:
+        assert flows.org_uninstalled(session, "E0ORG", at=NOW) == [OTHER]
+    with two() as session:
+        assert session.scalars(select(Installation.enterprise_id).where(
+            Installation.is_enterprise_install)).all() == []
+        assert session.scalars(select(Workspace.uninstalled_at).where(
+            Workspace.slack_team_id == OTHER)).one() == NOW

@@ -94,13 +94,13 @@ class TwoWorkspaces(SlackClients):
         self.other = other
         self.made: list[str | None] = []
 
-    def token_for(self, team_id: str | None) -> str:
+    def token_for(self, team_id: str | None, enterprise_id: str | None = None) -> str:
         return OTHER_TOKEN if team_id == OTHER_TEAM else super().token_for(team_id)
 
-    def client(self, team_id: str | None) -> WebClient:
+    def client(self, team_id: str | None, enterprise_id: str | None = None) -> WebClient:
         self.made.append(team_id)
         if team_id != OTHER_TEAM:
-            return super().client(team_id)
+            return super().client(team_id, enterprise_id)
         return WebClient(token=OTHER_TOKEN, base_url=self.other.base_url)
 
 

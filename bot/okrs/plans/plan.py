@@ -339,6 +339,9 @@ class Plan(PlanModel):
     version: Literal[1] = 1
     workspace: Annotated[str, Field(pattern=r"^[TE][A-Z0-9]{2,}$",
                                     description="the Slack workspace (team) id")]
+    enterprise: Annotated[str | None, Field(
+        pattern=r"^E[A-Z0-9]{2,}$", description="the Enterprise Grid org the workspace "
+        "belongs to, when okr-bot is installed org-wide there (docs/install.md)")] = None
     admins: list[SlackUserId] = Field(
         default_factory=list, description="workspace admins for okr-bot besides those Slack "
         "names (is_admin or is_owner): they may do what an admin may (docs/roles.md)")

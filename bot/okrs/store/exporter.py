@@ -198,7 +198,8 @@ class _Exporter:
                                         for m in team.memberships if m.role == "manager"))
                  for team in self.teams]
         return p.Plan(
-            workspace=workspace.slack_team_id, people=people, teams=teams,
+            workspace=workspace.slack_team_id, enterprise=workspace.enterprise_id,
+            people=people, teams=teams,
             admins=plan_admins(self.session, workspace.id),
             north_star=self.north_star(), goals=[self.goal(g) for g in self.goals],
             objectives=[self.objective(o) for o in self.objectives],

@@ -374,6 +374,8 @@ def import_plan(*, db_session: Session, plan: p.Plan, actor: Actor | None = None
     role changes and the import go to the audit log. The caller owns the transaction."""
     actor = actor or Actor.operator()
     workspace = get_or_create_workspace(db_session=db_session, slack_team_id=plan.workspace)
+    if plan.enterprise:  # its org's org-wide install reaches it (bot/install/tokens.py)
+        workspace.enterprise_id = plan.enterprise
     before = plan_roles.begin_import(db_session, workspace.id, actor)
     report = _Importer(db_session, workspace).run(plan)
     plan_roles.apply_import(db_session, workspace.id, admins=list(plan.admins), before=before,

@@ -20,7 +20,9 @@ def share_in_channel(body: dict, action: dict, respond: Respond, context: BoltCo
     if not route.reads_chain:
         return
     user = body["user"]["id"]
-    request = CommandRequest(args=route.args, user_id=user, team_id=body["team"]["id"],
+    # An org-wide install's clicks may come with no team: the person's is the workspace.
+    team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id")
+    request = CommandRequest(args=route.args, user_id=user, team_id=team_id,
                              channel_id=(body.get("channel") or {}).get("id"),
                              unit_of_work=context["unit_of_work"], chains=context["chains"])
     request.unit_of_work.only_reads()

@@ -36,10 +36,19 @@ def publish_home(event: dict, body: dict, client: WebClient, context: BoltContex
                                         checkin=checkin))
 
 
+def _org_wide(context: BoltContext) -> str | None:
+    """The Enterprise Grid org whose org-wide install the event is for, if it is."""
+    return context.enterprise_id if context.is_enterprise_install else None
+
+
 def record_uninstall(body: dict, context: BoltContext) -> None:
     """Uninstalled: the workspace's jobs and queued messages stop and its installation (its
     tokens) is deleted, in one transaction; its data goes after the retention period
-    (bot/lifecycle)."""
+    (bot/lifecycle). Uninstalled org-wide: so for every workspace of the org."""
+    if org := _org_wide(context):
+        lifecycle.org_uninstalled(db_session(context), org, at=clock.now())
+        context["slack"].forget(None, org)
+        return
     lifecycle.uninstalled(db_session(context), body["team_id"], at=clock.now())
     context["slack"].forget(body["team_id"])
 
@@ -49,6 +58,11 @@ def record_tokens_revoked(event: dict, body: dict, context: BoltContext) -> None
     token alone changes nothing (okr-bot asks for no user scopes, so holds none)."""
     tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else {}
     bot_tokens = tokens.get("bot") if isinstance(tokens.get("bot"), list) else []
+    if org := _org_wide(context):
+        lifecycle.org_tokens_revoked(db_session(context), org, at=clock.now(),
+                                     bot_tokens=bot_tokens)
+        context["slack"].forget(None, org)
+        return
     if lifecycle.tokens_revoked(db_session(context), body["team_id"], at=clock.now(),
                                 bot_tokens=bot_tokens):
         context["slack"].forget(body["team_id"])
