@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from bot import clock
 from bot.alerts.job import AlertTally, check_alerts
+from bot.api.idempotency import KEEP_API_KEYS_FOR, prune_api_keys
 from bot.checkins.job import Tally, run_checkins
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, transaction
@@ -60,9 +61,11 @@ def prune_event_receipts(context: JobContext) -> str:
         events = prune_receipts(db_session=session, now=now)
         requests = prune_request_receipts(db_session=session, now=now)
         lines = prune_lines(session)
+        keys = prune_api_keys(session, now=now)
     return (f"removed {events} event receipts and {requests} request receipts older than "
-            f"{KEEP_RECEIPTS_FOR.days} day(s), and {lines} change-log lines older than "
-            f"{KEEP_LINES_FOR.days} day(s)")
+            f"{KEEP_RECEIPTS_FOR.days} day(s), {lines} change-log lines older than "
+            f"{KEEP_LINES_FOR.days} day(s), and {keys} API Idempotency-Keys older than "
+            f"{KEEP_API_KEYS_FOR.total_seconds() / 3600:g} hours")
 
 
 def refresh_people_time_zones(context: JobContext) -> str:
@@ -122,8 +125,8 @@ JOBS: dict[str, Job] = {
     for job in (
         Job("prune-event-receipts",
             "Forget Slack event ids and request trigger_ids old enough that Slack will not "
-            "retry them nor their signatures still hold, and measurement change-log lines "
-            "every cached chain has applied.",
+            "retry them nor their signatures still hold, measurement change-log lines "
+            "every cached chain has applied, and API Idempotency-Keys older than a day.",
             # At half past, away from the minute on the hour check-ins fall due.
             lambda: _every(timedelta(hours=1), past_the_hour=30),
             prune_event_receipts),

@@ -64,7 +64,8 @@ def post_measurements(session_factory: sessionmaker[Session], *, token: str | No
     with session_factory.begin() as db_session:
         _actor, workspace = _authenticated(db_session, token, now)
         earlier = idempotency.stored(db_session, workspace.id,
-                                     idempotency.API_KEYS + idempotency_key, request_hash)
+                                     idempotency.API_KEYS + idempotency_key, request_hash,
+                                     now=now)
     if earlier is None:  # it was rolled back: this one goes ahead on its own
         return _post(session_factory, token, body, idempotency_key, request_hash, now)
     return Answer(earlier.status_code, earlier.response, replayed=True)
@@ -82,7 +83,8 @@ def _post(session_factory: sessionmaker[Session], token: str | None,
         claimed = None
         if key is not None:
             stored_key = idempotency.API_KEYS + key
-            earlier = idempotency.stored(db_session, workspace.id, stored_key, request_hash)
+            earlier = idempotency.stored(db_session, workspace.id, stored_key, request_hash,
+                                         now=now)
             if earlier is not None:
                 return Answer(earlier.status_code, earlier.response, replayed=True)
             claimed = idempotency.claim(db_session, workspace.id, stored_key, request_hash,

@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler, default_retry_handlers
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,7 +41,8 @@ class InstallationTokens:
     on SQLite and 1 ms on PostgreSQL), decrypted once per stored token."""
 
     def __init__(self, settings: Settings, session_factory: sessionmaker[Session],
-                 keyring: Keyring, *, timeout: int = 10) -> None:
+                 keyring: Keyring, *, timeout: int = 10,
+                 watch: RetryHandler | None = None) -> None:
         assert settings.slack_client_id
         assert settings.slack_client_secret
         self._client_id = settings.slack_client_id
@@ -48,7 +50,9 @@ class InstallationTokens:
         self._sessions = session_factory
         self._reads = read_only_session_factory(session_factory.kw["bind"])
         self.keyring = keyring
-        self._oauth = WebClient(base_url=settings.slack_api_url, timeout=timeout)
+        self._oauth = WebClient(base_url=settings.slack_api_url, timeout=timeout,
+                                retry_handlers=[*([watch] if watch else []),
+                                                *default_retry_handlers()])
         self._decrypted: dict[tuple[str, str], BotCredentials] = {}
         self._read_at: dict[str, tuple[float, BotCredentials]] = {}
         self._lock = threading.Lock()

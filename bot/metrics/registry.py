@@ -5,6 +5,7 @@ cache's hits. Label values come from short fixed lists, so no person's text beco
 from __future__ import annotations
 
 import re
+import threading
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import (
@@ -31,6 +32,9 @@ REQUEST_TYPES = frozenset({"command", "event", "action", "view", "shortcut", "op
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 2.8, 3.0, 5.0)
 _SLACK_CODE = re.compile(r"^[a-z_]{2,40}$")
 _SLACK_METHOD = re.compile(r"^[a-z]+(\.[a-zA-Z]+){1,3}$")
+# Distinct error codes labelled per runtime: Slack's are a bounded set (a few hundred across
+# the methods okr-bot calls, a handful seen in practice); any beyond this count as "other".
+MAX_ERROR_CODES = 50
 
 
 def request_type(kind: str | None) -> str:
@@ -71,6 +75,8 @@ class Metrics:
                                     "with 429, by method.", ["method"], registry=r)
         self.slack_errors = Counter("okrbot_slack_errors", "Calls to Slack that failed "
                                     "otherwise, by error.", ["method", "error"], registry=r)
+        self._codes: set[str] = set()
+        self._codes_lock = threading.Lock()
         self.job_runs = Counter("okrbot_job_runs", "Scheduled job runs, by job and outcome "
                                 "(done, idle, error, missed).", ["job", "outcome"], registry=r)
 
@@ -97,17 +103,35 @@ class Metrics:
         if outcome.status == 429:
             self.rate_limited.labels(method).inc()
         else:
-            self.slack_errors.labels(method, slack_error(outcome.code or outcome.error,
-                                                         outcome.status)).inc()
+            code = outcome.code or outcome.error
+            label = slack_error(code, outcome.status)
+            self.slack_errors.labels(method, self._bounded(label) if label == code
+                                     else label).inc()
 
-    def observe_slack_failure(self, method: str, status: int) -> None:
+    def observe_slack_failure(self, method: str, status: int,
+                              error: str | None = None) -> None:
         """A Web API call okr-bot made while answering or in a job (the outbox counts its own
-        above) that Slack refused, or that got no answer (`status` 0)."""
+        above) that Slack refused: an HTTP failure, no answer (`status` 0), or an answer
+        `ok: false` with Slack's error code (`error`)."""
         method = method if _SLACK_METHOD.fullmatch(method) else "other"
         if status == 429:
             self.rate_limited.labels(method).inc()
+        elif status == 200:
+            self.slack_errors.labels(method, self._bounded(error)).inc()
         else:
             self.slack_errors.labels(method, slack_error(None, status)).inc()
+
+    def _bounded(self, error: str | None) -> str:
+        """Slack's error code as a label: one shaped like Slack's, among the first
+        MAX_ERROR_CODES this runtime met; "other" otherwise."""
+        if not error or not _SLACK_CODE.fullmatch(error):
+            return "other"
+        with self._codes_lock:
+            if error not in self._codes:
+                if len(self._codes) >= MAX_ERROR_CODES:
+                    return "other"
+                self._codes.add(error)
+        return error
 
     def watch_scheduler(self, scheduler: BaseScheduler) -> None:
         """Count every run the scheduler finishes, fails or misses."""

@@ -44,7 +44,7 @@ from bot.okrs.method.proposals import Proposal, proposals
 from bot.okrs.method.recording import Recorded, Undone
 from bot.okrs.method.typed_values import parse_value
 from bot.okrs.store.measurements import could_be_named, record_measurement, undo_last_measurement
-from bot.okrs.store.models import Goal, Metric, NorthStar, Objective
+from bot.okrs.store.models import CounterMetric, Goal, Metric, NorthStar, Objective
 from bot.okrs.views import (
     ChainFrom,
     Diagnosis,
@@ -305,22 +305,34 @@ def updatable(db_session: Session, workspace_id: int, typed: str) -> list[Candid
 def _metric_by_key() -> Select:
     """Built once, like _planned_workspace. Every kind is updatable (UPDATABLE), so the key
     alone picks the row."""
-    return (select(Metric).where(Metric.workspace_id == bindparam("workspace_id"),
-                                 Metric.key == bindparam("key"))
-            .options(joinedload(Metric.thresholds), joinedload(Metric.objective),
+    countered = or_(exists().where(CounterMetric.metric_id == Metric.id),
+                    exists().where(CounterMetric.counter_metric_id == Metric.id))
+    return (select(Metric, countered).where(Metric.workspace_id == bindparam("workspace_id"),
+                                            Metric.key == bindparam("key"))
+            .options(joinedload(Metric.thresholds),
+                     # Only its start date is read (spec_of); a whole Objective cost the ORM
+                     # more than the lookup (anything else is loaded on first use).
+                     joinedload(Metric.objective).load_only(Objective.starts_on),
                      joinedload(Metric.triggers)))
 
 
 def find_metric(db_session: Session, workspace_id: int, typed: str) -> Metric:
+    return _find_metric(db_session, workspace_id, typed)[0]
+
+
+def _find_metric(db_session: Session, workspace_id: int,
+                 typed: str) -> tuple[Metric, bool | None]:
+    """The metric, and whether it has counter-metrics (None: not looked at)."""
     # A key, as people copy it from a status or a DM, is found by its index; a key wins over
     # every other reading of the words (resolve's first rule), so this is the same answer.
     # Only other words need the prefix search, which reads every metric's name.
-    # What judging the new value reads (bands, the objective's dates, triggers) comes with it.
-    exact = db_session.scalars(_metric_by_key(), {"workspace_id": workspace_id,
+    # What judging the new value reads (bands, the objective's dates, triggers) comes with it,
+    # and whether it has counter-metrics (most have none: then no statement asks for them).
+    exact = db_session.execute(_metric_by_key(), {"workspace_id": workspace_id,
                                                   "key": typed.strip().casefold()}
                                ).unique().one_or_none()
     if exact is not None:
-        return exact
+        return exact[0], bool(exact[1])
     match = resolve(typed, updatable(db_session, workspace_id, typed))
     if match.ambiguous:
         weekly = all(c.item.kind in WEEKLY for c in match.choices)
@@ -331,7 +343,7 @@ def find_metric(db_session: Session, workspace_id: int, typed: str) -> Metric:
         raise NotFound(f"No key result or KPI matches “{typed}”, nor a goal's metric or the "
                        "North Star. Use its key or the start of its name.", kind="metric",
                        typed=typed)
-    return match.found
+    return match.found, None
 
 
 def metric_item(metric: Metric) -> Item:
@@ -346,7 +358,7 @@ def update_metric(db_session: Session, workspace: Workspace, actor: Actor, *, ty
     if at is not None and at > now:
         raise InvalidInput(f"{at.isoformat()} is in the future; a measurement is of the past",
                            field="at", expected="a time up to now")
-    metric = find_metric(db_session, workspace.id, typed)
+    metric, countered = _find_metric(db_session, workspace.id, typed)
     require(db_session, workspace.id, Action.UPDATE_VALUE, actor, metric_item(metric))
     try:
         parsed = parse_value(value_text)
@@ -357,7 +369,7 @@ def update_metric(db_session: Session, workspace: Workspace, actor: Actor, *, ty
     recorded = record_measurement(db_session=db_session, metric=metric, value=parsed.value,
                                   at=at or now, now=now, source=source,
                                   author=actor.slack_user_id, note=note or None,
-                                  decimals=parsed.decimals)
+                                  decimals=parsed.decimals, countered=countered)
     tell_triggers(db_session, workspace, metric, recorded, now)  # the owner, by DM, once
     audit.record(db_session, workspace.id, actor=actor.name, action=audit.VALUE_RECORDED,
                  kind=metric.kind.value, key=metric.key, before={"value": recorded.old_value},

@@ -26,6 +26,8 @@ from bot.install.keys import Keyring
 from bot.install.tokens import InstallationTokens
 
 TIMEOUT_SECONDS = 10
+# observe(method, HTTP status or 0 for no answer, Slack's error code of an `ok: false` answer)
+Observe = Callable[[str, int, str | None], None]
 # Clients kept, one per token: a workspace on token rotation gets a new token twice a day.
 MAX_CLIENTS = 10_000
 
@@ -48,9 +50,11 @@ class SlackClients:
                 raise SettingsError("OAuth mode needs the database and OKR_BOT_ENCRYPTION_KEY: "
                                     + WHERE_TO_GET["OKR_BOT_ENCRYPTION_KEY"])
             keyring = Keyring(settings.okr_bot_encryption_key.get_secret_value())
-            self.installations = InstallationTokens(settings, session_factory, keyring)
+            # Token rotation's oauth.v2.access calls are watched like every other call.
+            self.installations = InstallationTokens(settings, session_factory, keyring,
+                                                    watch=self._watch())
         self._clients: dict[str, WebClient] = {}
-        self._observe: Callable[[str, int], None] = lambda _method, _status: None
+        self._observe: Observe = lambda _method, _status, _error: None
         # auth.test's answer per token: who the bot is, for Bolt's context. One call per token
         # for the runtime's life, as Bolt's single-workspace authorization did.
         self._identities: dict[str, SlackResponse] = {}
@@ -160,30 +164,41 @@ class SlackClients:
         each request's token comes from `authorize`."""
         return self._web_client(None)
 
-    def observe_failures(self, observe: Callable[[str, int], None]) -> None:
-        """Tell `observe(method, HTTP status)` of every call Slack refused (429, 5xx…) or
-        that got no answer (status 0), before any retry: the runtime's metrics."""
+    def observe_failures(self, observe: Observe) -> None:
+        """Tell `observe(method, HTTP status, error)` of every call Slack refused: an HTTP
+        failure (429, 5xx…; `error` None), no answer (status 0), or a 200 answer `ok: false`
+        (`error`: Slack's code), each attempt before any retry: the runtime's metrics."""
         self._observe = observe
+
+    def _watch(self) -> RetryHandler:
+        return _Watch(lambda method, status, error: self._observe(method, status, error))
 
     def _web_client(self, token: str | None) -> WebClient:
         return WebClient(token=token, base_url=self._settings.slack_api_url,
                          timeout=TIMEOUT_SECONDS, retry_handlers=[
-                             _Watch(lambda method, status: self._observe(method, status)),
+                             self._watch(),
                              ConnectionErrorRetryHandler(),
                              RateLimitErrorRetryHandler(max_retry_count=1),
                          ])
 
 
 class _Watch(RetryHandler):
-    """First of a client's retry handlers: sees every failed attempt, retries none."""
+    """First of a client's retry handlers: slack_sdk shows it every attempt's answer (200s
+    included, their JSON parsed) and every error; it tells the failed ones, retries none."""
 
-    def __init__(self, observe: Callable[[str, int], None]) -> None:
+    def __init__(self, observe: Observe) -> None:
         super().__init__(max_retry_count=0)
         self.observe = observe
 
     def can_retry(self, *, state: RetryState, request: HttpRequest,
                   response: HttpResponse | None = None, error: Exception | None = None) -> bool:
-        self.observe(request.url.rsplit("/", 1)[-1], response.status_code if response else 0)
+        method = request.url.split("?", 1)[0].rsplit("/", 1)[-1]
+        if response is None:
+            self.observe(method, 0, None)
+        elif response.status_code != 200:
+            self.observe(method, response.status_code, None)
+        elif isinstance(response.body, dict) and response.body.get("ok") is False:
+            self.observe(method, 200, str(response.body.get("error") or ""))
         return False
 
 

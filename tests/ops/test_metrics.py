@@ -8,12 +8,15 @@ from dataclasses import replace
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
 from bot import __version__, clock
 from bot.config import load_settings
 from bot.db import transaction
 from bot.job_outcome import Outcome
+from bot.metrics import Metrics
+from bot.metrics.registry import MAX_ERROR_CODES
 from bot.outbox.models import OutboxMessage
 from bot.outbox.queue import enqueue
 from bot.scheduler import run_job
@@ -175,3 +178,44 @@ def test_slack_refusals_met_while_answering_are_counted_too(serve, fake_slack: F
     assert sample(samples, "okrbot_slack_rate_limited_total", method="views.publish") == 1
     assert sample(samples, "okrbot_slack_errors_total", method="users.info",
                   error="http_5xx") == 1
+
+
+def test_ok_false_answers_met_while_answering_are_counted_by_method_and_code(
+        serve, fake_slack: FakeSlack) -> None:
+    fake_slack.add_user("U0ALICE")
+    fake_slack.fail_next("users.info", error="user_not_found")
+    fake_slack.fail_next("views.publish", error="invalid_blocks")
+    fake_slack.fail_next("views.publish", error="Not a Slack code!")
+    opened = {"type": "app_home_opened", "user": "U0ALICE", "tab": "home"}
+    with serve() as bot:
+        for _ in range(4):  # users.info refused; then views.publish twice; then all goes
+            assert bot.slack.event(opened).status == 200
+        fake_slack.wait_for("views.publish", count=3, timeout=10)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and sum(
+                v for k, v in bot.samples().items() if k[0] == "okrbot_slack_errors_total") < 3:
+            time.sleep(0.05)
+        samples = bot.samples()
+    assert sample(samples, "okrbot_slack_errors_total", method="users.info",
+                  error="user_not_found") == 1
+    assert sample(samples, "okrbot_slack_errors_total", method="views.publish",
+                  error="invalid_blocks") == 1
+    assert sample(samples, "okrbot_slack_errors_total", method="views.publish",
+                  error="other") == 1
+    # The calls Slack answered ok (auth.test, users.info, the last views.publish) are not
+    # errors: three series, three failures.
+    errors = {k: v for k, v in samples.items() if k[0] == "okrbot_slack_errors_total"}
+    assert sum(errors.values()) == 3, errors
+    assert [c.ok for c in fake_slack.calls_to("views.publish")] == [False, False, True]
+
+
+def test_error_codes_beyond_the_cap_are_counted_as_other() -> None:
+    metrics = Metrics()
+    for n in range(MAX_ERROR_CODES + 5):
+        code = "code_" + "".join(chr(ord("a") + int(digit)) for digit in f"{n:03d}")
+        metrics.observe_slack_failure("chat.postEphemeral", 200, code)
+    text = metrics.exposition()[0].decode()
+    families = {s.labels["error"]: s.value for f in text_string_to_metric_families(text)
+                for s in f.samples if s.name == "okrbot_slack_errors_total"}
+    assert len(families) == MAX_ERROR_CODES + 1
+    assert families["other"] == 5

@@ -211,3 +211,15 @@ def test_the_owner_takes_back_their_own_last_value_and_it_stays_in_the_history(
     nothing = planned.slack.command("update first-week-activation undo", user_id=MAYA)
     assert "no measurement of First-week activation to take back" in text_of(nothing)
     assert all(m.undone_by == MAYA for m in slack_measurements(planned, "first-week-activation"))
+
+
+def test_a_red_counter_metric_holds_an_update_at_yellow(planned: RunningBot) -> None:
+    """The counter-metric is read in the update's own lookup: by key and by name alike."""
+    assert "red" in text_of(planned.slack.command("update onboarding-tickets 12",
+                                                  user_id=PRIYA))
+    by_key = text_of(planned.slack.command("update first-week-activation 20%", user_id=MAYA))
+    by_name = text_of(planned.slack.command("update First-week 21%", user_id=MAYA))
+    for shown in (by_key, by_name):
+        assert "yellow" in shown and "Onboarding support tickets per 100 new AI users" in shown
+        assert "green" not in shown.split("yellow")[0]
+    assert sorted(m.value for m in slack_measurements(planned, "first-week-activation")) == [20, 21]

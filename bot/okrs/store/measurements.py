@@ -84,9 +84,12 @@ def _health(db_session: Session, metric: Metric, series: list[Point], now: datet
     return _judged(metric, series, now, _counter_healths(db_session, metric, now))
 
 
-def _counter_healths(db_session: Session, metric: Metric,
-                     now: datetime) -> list[tuple[Health, str]]:
-    """Each counter-metric's own health and name, read as plain rows (no ORM objects)."""
+def _counter_healths(db_session: Session, metric: Metric, now: datetime,
+                     countered: bool | None = None) -> list[tuple[Health, str]]:
+    """Each counter-metric's own health and name, read as plain rows (no ORM objects);
+    `countered` False: the caller knows it has none."""
+    if countered is False:
+        return []
     ids = list(run_core(db_session, _counter_ids(), {"metric_id": metric.id}).scalars())
     if not ids:  # most metrics have no counter-metric: one indexed lookup and done
         return []
@@ -95,8 +98,8 @@ def _counter_healths(db_session: Session, metric: Metric,
 
 
 def _judged(metric: Metric, series: list[Point], now: datetime,
-            counters: list[tuple[Health, str]]) -> Health:
-    health = metric_health(spec_of(metric), series, now)
+            counters: list[tuple[Health, str]], spec: MetricSpec | None = None) -> Health:
+    health = metric_health(spec or spec_of(metric), series, now)
     for counter_health, counter_name in counters:
         health = with_counter_metric(health, counter_health, counter_name)
     return health
@@ -143,9 +146,11 @@ def note_changed(db_session: Session, metric: Metric) -> None:
 
 def record_measurement(*, db_session: Session, metric: Metric, value: float, at: datetime,
                        source: Source, now: datetime, author: str | None = None,
-                       note: str | None = None, decimals: int | None = None) -> Recorded:
+                       note: str | None = None, decimals: int | None = None,
+                       countered: bool | None = None) -> Recorded:
     """Store one measurement and say what it changed. The caller owns the transaction.
-    `decimals`: as many as were typed (ParsedValue.decimals), to show it back that way."""
+    `decimals`: as many as were typed (ParsedValue.decimals), to show it back that way;
+    `countered`: whether the metric has counter-metrics, if the caller read it already."""
     earlier = points(db_session, metric.id)
     before = [p for p in earlier if p.measured_at <= at]
     old = before[-1] if before else None
@@ -161,10 +166,10 @@ def record_measurement(*, db_session: Session, metric: Metric, value: float, at:
     series = [*before, Point(value=value, measured_at=at, decimals=decimals),
               *earlier[len(before):]]
     spec = spec_of(metric)
-    counters = _counter_healths(db_session, metric, now)
-    health = _judged(metric, series, now, counters)
+    counters = _counter_healths(db_session, metric, now, countered)
+    health = _judged(metric, series, now, counters, spec)
     # What people saw before this value, to say "turned yellow" (None: never measured).
-    old_status = _judged(metric, earlier, now, counters).status if earlier else None
+    old_status = _judged(metric, earlier, now, counters, spec).status if earlier else None
     rules = [TriggerRule(kind=t.kind, action=t.action, value=t.value, periods=t.periods,
                          period=t.period) for t in metric.triggers]
     fired = fired_by(rules, series, metric.frequency, Point(value, at), spec=spec)
