@@ -222,6 +222,7 @@ def test_a_workspace_another_worker_is_sending_is_left_to_it_until_it_stops(
     """Two processes taking turns would pay the margin after another worker's slots at every
     turn; the one sending goes on without it, the other steps in when it stops."""
     queue_dms(outbox, 60)  # 20 a second here, one second a claim
+    app_clock.stop()  # the slots below are exact: no real time may pass between claims
     ours, theirs = dict[str, datetime](), dict[str, datetime]()
 
     def claim(worker: str, booked: dict[str, datetime]) -> list[Claim]:
