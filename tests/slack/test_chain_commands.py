@@ -26,13 +26,6 @@ def example() -> p.Plan:
     return plan.model_copy(update={"workspace": TEAM_ID})
 
 
-@pytest.fixture
-def planned(bot: RunningBot) -> RunningBot:
-    with bot.session_factory.begin() as session:
-        import_plan(db_session=session, plan=example())
-    return bot
-
-
 def shown(reply) -> str:
     return json.dumps(reply.json["blocks"], ensure_ascii=False)
 

@@ -8,24 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.okrs.method.enums import Source
-from bot.okrs.plans.files import load_plan
-from bot.okrs.store.importer import import_plan
 from bot.okrs.store.models import Measurement, Metric
 from bot.people.models import Person
-from tests.conftest import TEAM_ID
 from tests.fakes.web_api_contract import validate_blocks
 from tests.slack.conftest import RunningBot
 
 ROOT = Path(__file__).resolve().parents[2]
 MAYA, MANAGER, PRIYA, OUTSIDER = "U0AIPM001", "U0AIVP001", "U0AIUX001", "U0NOBODY1"
-
-
-@pytest.fixture
-def planned(bot: RunningBot) -> RunningBot:
-    plan = load_plan(ROOT / "examples" / "ai-feature-launch.yml").plan
-    with bot.session_factory.begin() as session:
-        import_plan(db_session=session, plan=plan.model_copy(update={"workspace": TEAM_ID}))
-    return bot
 
 
 def slack_measurements(bot: RunningBot, key: str) -> list[Measurement]:
