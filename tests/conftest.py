@@ -92,6 +92,11 @@ def postgres_templates(postgres: PostgresServer) -> PostgresTemplates:
     return PostgresTemplates(postgres, TEAM_ID)
 
 
+# Both backends only where the backend matters (storage, locking, concurrency, migrations,
+# queries); a test of wording or layout says `@sqlite_only` and runs on SQLite alone.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database of its own on each backend okr-bot supports: migrated (what `okr-bot serve`

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.okrs.method.enums import Source
 from bot.okrs.store.models import Measurement, Metric
 from bot.people.models import Person
+from tests.conftest import sqlite_only
 from tests.fakes.web_api_contract import validate_blocks
 from tests.slack.conftest import RunningBot
 
@@ -44,6 +45,7 @@ def test_the_owner_records_a_value_and_sees_old_to_new_and_the_status(
     assert stored.measured_at.tzinfo is not None
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_a_status_change_is_said_in_words(planned: RunningBot) -> None:
     """Red (past due, short of target) to green, then back: each reply names the change."""
     up = text_of(planned.slack.command("update first-week-activation 20%", user_id=MAYA))
@@ -54,6 +56,7 @@ def test_a_status_change_is_said_in_words(planned: RunningBot) -> None:
     assert "*First-week activation turned red: 9%" in down
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_a_threshold_crossed_shows_the_triggers_action(planned: RunningBot) -> None:
     reply = planned.slack.command("update onboarding-completion 4.2", user_id=MAYA)
     assert ":rotating_light: *Action:* Emergency review: check for technical issues" \
@@ -87,6 +90,7 @@ def test_a_stranger_is_refused_and_nothing_is_recorded(planned: RunningBot) -> N
     assert slack_measurements(planned, "first-week-activation") == []
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 @pytest.mark.parametrize(("value", "says"), [
     ("abc", "“abc” is not a number"),
     ("1,20", "has a misplaced comma"),
@@ -115,6 +119,7 @@ def test_accepted_value_forms(planned: RunningBot, key: str, user: str, typed: s
     assert [m.value for m in slack_measurements(planned, key)] == [value]
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 @pytest.mark.parametrize(("typed", "says"), [
     ("1,234.5", "is a percentage from 0 to 100: 1,234.5% cannot be right"),
     ("-3", "is a percentage from 0 to 100"),
@@ -128,6 +133,7 @@ def test_an_implausible_value_is_refused_with_the_reason(planned: RunningBot, ty
     assert slack_measurements(planned, "first-week-activation") == []
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_a_missing_value_gets_the_usage(planned: RunningBot) -> None:
     reply = planned.slack.command("update first-week-activation", user_id=MAYA)
     assert "expected: /okr update &lt;key result or KPI&gt; &lt;value&gt; [note]" \
@@ -152,6 +158,7 @@ def test_an_unknown_name_says_how_to_name_it(planned: RunningBot) -> None:
     assert "No key result or KPI matches “xyzzy”" in text_of(reply)
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_a_quoted_name_and_a_note_with_mrkdwn_injection_are_escaped(planned: RunningBot) -> None:
     reply = planned.slack.command('update "First-week activation" 16 <!channel> see <http://x|y>',
                                   user_id=MAYA)
