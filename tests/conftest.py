@@ -92,21 +92,29 @@ def postgres_templates(postgres: PostgresServer) -> PostgresTemplates:
     return PostgresTemplates(postgres, TEAM_ID)
 
 
+# Both backends only where the backend matters (storage, locking, concurrency, migrations,
+# queries); a test of wording or layout says `@sqlite_only` and runs on SQLite alone.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database of its own on each backend okr-bot supports: migrated (what `okr-bot serve`
     would make of an empty one), with the example plan imported for tests that ask for
-    `planned`, or empty for tests marked `empty_database` (the migrations' own)."""
+    `planned`, or empty for tests marked `empty_database` (the migrations' own); with the rows
+    of a test's `@pytest.mark.filled_by(function)` written once into its template."""
     content = (Content.EMPTY if request.node.get_closest_marker("empty_database")
                else Content.PLANNED if "planned" in request.fixturenames else Content.MIGRATED)
+    filled_by = request.node.get_closest_marker("filled_by")
+    recipe = filled_by.args[0] if filled_by is not None else None
     if request.param == "sqlite":
         files: SqliteTemplates = request.getfixturevalue("sqlite_templates")
-        yield files.copy(content, tmp_path / "okr-bot.db")
+        yield files.copy(content, tmp_path / "okr-bot.db", recipe)
         return
     templates: PostgresTemplates = request.getfixturevalue("postgres_templates")
-    url = templates.lend(content)
+    url = templates.lend(content, recipe)
     yield url
-    templates.give_back(url, content)
+    templates.give_back(url, content, recipe)
 
 
 @pytest.fixture

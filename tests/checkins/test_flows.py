@@ -9,25 +9,22 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import schema
 from bot.checkins import flows
 from bot.checkins.models import Blocker, ConfidenceReport
 from bot.errors import Ambiguous, NotAllowed, NotFound
 from bot.okrs.flows import Actor
-from bot.okrs.plans.files import load_plan
-from bot.okrs.store.importer import import_plan
 from bot.people.models import Workspace
-from tests.checkins.test_service import KWAME, LARS, MAYA, NOW, PRIYA, TEAM
+from tests.checkins.test_service import KWAME, LARS, MAYA, NOW, PRIYA, TEAM, import_example
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+pytestmark = pytest.mark.filled_by.with_args(import_example)  # the same template as test_service's
+
+
 @pytest.fixture
-def db(database_url: str, session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
-    schema.upgrade(database_url)
-    with session_factory.begin() as session:
-        import_plan(db_session=session,
-                    plan=load_plan(ROOT / "examples" / "ai-feature-launch.yml").plan)
+def db(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """A migrated database with the example plan imported (import_example)."""
     return session_factory
 
 

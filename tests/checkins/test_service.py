@@ -15,7 +15,6 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import schema
 from bot.checkins import service
 from bot.checkins.models import Blocker, ConfidenceReport
 from bot.errors import DomainError, InvalidInput
@@ -33,12 +32,20 @@ TOMAS, OLIVIA, KWAME, MAYA, PRIYA, LARS = ("U0AIFE001", "U0AIGM001", "U0AIML001"
                                            "U0AIUX001", "U0AIVP001")
 
 
-@pytest.fixture
-def db(database_url: str, session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
-    schema.upgrade(database_url)
+def import_example(session_factory: sessionmaker[Session]) -> None:
+    """The AI example plan, imported for the workspace the file names (TEAM)."""
     plan = load_plan(ROOT / "examples" / "ai-feature-launch.yml").plan
     with session_factory.begin() as session:
         import_plan(db_session=session, plan=plan)
+
+
+# Imported once into a template (tests/support/templates.py), not once per test.
+pytestmark = pytest.mark.filled_by.with_args(import_example)
+
+
+@pytest.fixture
+def db(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """A migrated database with the example plan imported (import_example)."""
     return session_factory
 
 

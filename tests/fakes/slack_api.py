@@ -114,7 +114,7 @@ class FakeSlack:
         server.daemon_threads = True
         server.fake = self  # type: ignore[attr-defined]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.005,), daemon=True)
         self._thread.start()
         return self
 

@@ -26,10 +26,18 @@ ONE, OTHER = "T0ONE", "T0OTHER"
 NOW = datetime(2027, 1, 20, 12, tzinfo=UTC)
 
 
-@pytest.fixture
-def two(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
+def populate_two(session_factory: sessionmaker[Session]) -> None:
     populate(session_factory, ONE)
     populate(session_factory, OTHER)
+
+
+# Populating two workspaces took seconds per test: written once into a template, copied.
+pytestmark = pytest.mark.filled_by.with_args(populate_two)
+
+
+@pytest.fixture
+def two(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Two workspaces, each holding something in every table (populate_two's rows)."""
     return session_factory
 
 

@@ -14,7 +14,7 @@ from bot.checkins.models import Blocker
 from bot.okrs.method.enums import Source
 from bot.okrs.store.models import Metric
 from bot.people.models import Person, Workspace
-from tests.conftest import TEAM_ID
+from tests.conftest import TEAM_ID, sqlite_only
 from tests.slack.blocker_cases import (
     DAY0,
     KWAME,
@@ -98,6 +98,7 @@ def test_resolving_twice_says_it_was_already_resolved_and_changes_nothing(
         (before.resolved_by, before.resolved_at, "first")
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 @pytest.mark.parametrize(("args", "says"), [
     ("B-99", "There is no blocker B-99 in this workspace. /okr blockers lists the open ones."),
     ("abc", "“abc” is not a blocker number; expected: /okr blocker resolve &lt;number&gt; "
@@ -139,6 +140,7 @@ def test_another_workspaces_blockers_can_be_neither_seen_nor_resolved(
     assert stored(planned)[1].resolved_by == KWAME
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 # -- escaping everywhere ------------------------------------------------------------------------
 @pytest.mark.parametrize(("typed", "escaped"), [
     ("<!channel> hi", "&lt;!channel&gt; hi"),
@@ -274,6 +276,7 @@ def test_status_reads_blockers_and_confidence_in_a_fixed_number_of_statements(
     assert few <= 4, "the workspace, the chain's change log, the blockers, the confidences"
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 # -- help and manifest ------------------------------------------------------------------------
 def test_help_lists_blockers_and_blocker_with_examples(planned: RunningBot) -> None:
     text = shown(planned.slack.command("help", user_id=MAYA))
@@ -293,6 +296,7 @@ def test_the_manifest_usage_hint_names_the_blocker_forms() -> None:
     assert "blocker resolve <number>" in hint
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 @pytest.mark.parametrize("args", [
     "blocker add <!channel> hi", "blocker add answer<!here> x", "blocker <!channel>",
     "blocker resolve <!channel>", "blockers <!channel>", "update <!channel> 3",

@@ -12,6 +12,7 @@ import pytest
 from bot.people.models import Workspace
 from bot.slack.blocks.mrkdwn import MESSAGE_TEXT_LIMIT, SECTION_TEXT_LIMIT
 from bot.slack.models import SlackEventReceipt
+from tests.conftest import sqlite_only
 from tests.fakes.signing import FORM, JSON
 from tests.fakes.web_api_contract import validate_blocks
 from tests.slack.conftest import RunningBot
@@ -40,6 +41,7 @@ def refusals(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if "refused" in r.getMessage()]
 
 
+@sqlite_only  # refused before the database is read: the backend does not matter
 @pytest.mark.parametrize("case", MALFORMED)
 def test_an_unsigned_malformed_body_gets_401_and_one_quiet_line(
         bot: RunningBot, caplog: pytest.LogCaptureFixture, case: str) -> None:
@@ -56,6 +58,7 @@ def test_an_unsigned_malformed_body_gets_401_and_one_quiet_line(
     assert count(bot, Workspace) == 0
 
 
+@sqlite_only  # refused before the database is read: the backend does not matter
 @pytest.mark.parametrize("timestamp", ["soon", "", "1e9", "-1", "99999999999999999999999"])
 def test_a_timestamp_that_is_not_a_number_gets_401_and_one_quiet_line(
         bot: RunningBot, caplog: pytest.LogCaptureFixture, timestamp: str) -> None:
@@ -69,6 +72,7 @@ def test_a_timestamp_that_is_not_a_number_gets_401_and_one_quiet_line(
     assert len(refusals(caplog)) == 1
 
 
+@sqlite_only  # refused before the database is read: the backend does not matter
 @pytest.mark.parametrize("case", MALFORMED)
 def test_a_signed_malformed_body_gets_400_without_a_traceback(
         bot: RunningBot, caplog: pytest.LogCaptureFixture, case: str) -> None:
@@ -99,6 +103,7 @@ def section_texts(blocks: list[dict]) -> list[str]:
     return texts
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 @pytest.mark.parametrize("typed", ["status " + "&" * 10_000, "tree " + "<" * 10_000,
                                    "update " + "&" * 10_000 + " 3", "&" * 10_000,
                                    "blocker add " + "&" * 10_000])

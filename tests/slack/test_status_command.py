@@ -17,14 +17,6 @@ ROOT = Path(__file__).resolve().parents[2]
 MAYA = "U0AIPM001"
 
 
-@pytest.fixture
-def planned(bot: RunningBot) -> RunningBot:
-    plan = load_plan(ROOT / "examples" / "ai-feature-launch.yml").plan
-    with bot.session_factory.begin() as session:
-        import_plan(db_session=session, plan=plan.model_copy(update={"workspace": TEAM_ID}))
-    return bot
-
-
 def texts(reply) -> list[str]:
     out = []
     for block in reply.json["blocks"]:

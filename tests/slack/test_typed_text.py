@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.checkins.models import Blocker
 from bot.okrs.method.enums import Source
 from bot.okrs.store.models import Measurement
+from tests.conftest import sqlite_only
 from tests.fakes.web_api_contract import validate_blocks
 from tests.slack.conftest import RunningBot
 from tests.slack.plans import import_example
@@ -23,6 +24,7 @@ def measurements(bot: RunningBot) -> int:
             Measurement.source == Source.SLACK))
 
 
+@sqlite_only  # refused before anything is stored: the backend does not matter
 @pytest.mark.parametrize(("typed", "named"), [
     ("update gross-churn 6 renewals\x00in", "U+0000"),
     ("update gross-churn 6 \x1b[31mred", "U+001B"),

@@ -8,24 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.okrs.method.enums import Source
-from bot.okrs.plans.files import load_plan
-from bot.okrs.store.importer import import_plan
 from bot.okrs.store.models import Measurement, Metric
 from bot.people.models import Person
-from tests.conftest import TEAM_ID
+from tests.conftest import sqlite_only
 from tests.fakes.web_api_contract import validate_blocks
 from tests.slack.conftest import RunningBot
 
 ROOT = Path(__file__).resolve().parents[2]
 MAYA, MANAGER, PRIYA, OUTSIDER = "U0AIPM001", "U0AIVP001", "U0AIUX001", "U0NOBODY1"
-
-
-@pytest.fixture
-def planned(bot: RunningBot) -> RunningBot:
-    plan = load_plan(ROOT / "examples" / "ai-feature-launch.yml").plan
-    with bot.session_factory.begin() as session:
-        import_plan(db_session=session, plan=plan.model_copy(update={"workspace": TEAM_ID}))
-    return bot
 
 
 def slack_measurements(bot: RunningBot, key: str) -> list[Measurement]:
@@ -55,6 +45,7 @@ def test_the_owner_records_a_value_and_sees_old_to_new_and_the_status(
     assert stored.measured_at.tzinfo is not None
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_a_status_change_is_said_in_words(planned: RunningBot) -> None:
     """Red (past due, short of target) to green, then back: each reply names the change."""
     up = text_of(planned.slack.command("update first-week-activation 20%", user_id=MAYA))
@@ -65,6 +56,7 @@ def test_a_status_change_is_said_in_words(planned: RunningBot) -> None:
     assert "*First-week activation turned red: 9%" in down
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_a_threshold_crossed_shows_the_triggers_action(planned: RunningBot) -> None:
     reply = planned.slack.command("update onboarding-completion 4.2", user_id=MAYA)
     assert ":rotating_light: *Action:* Emergency review: check for technical issues" \
@@ -98,6 +90,7 @@ def test_a_stranger_is_refused_and_nothing_is_recorded(planned: RunningBot) -> N
     assert slack_measurements(planned, "first-week-activation") == []
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 @pytest.mark.parametrize(("value", "says"), [
     ("abc", "“abc” is not a number"),
     ("1,20", "has a misplaced comma"),
@@ -126,6 +119,7 @@ def test_accepted_value_forms(planned: RunningBot, key: str, user: str, typed: s
     assert [m.value for m in slack_measurements(planned, key)] == [value]
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 @pytest.mark.parametrize(("typed", "says"), [
     ("1,234.5", "is a percentage from 0 to 100: 1,234.5% cannot be right"),
     ("-3", "is a percentage from 0 to 100"),
@@ -139,6 +133,7 @@ def test_an_implausible_value_is_refused_with_the_reason(planned: RunningBot, ty
     assert slack_measurements(planned, "first-week-activation") == []
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_a_missing_value_gets_the_usage(planned: RunningBot) -> None:
     reply = planned.slack.command("update first-week-activation", user_id=MAYA)
     assert "expected: /okr update &lt;key result or KPI&gt; &lt;value&gt; [note]" \
@@ -163,6 +158,7 @@ def test_an_unknown_name_says_how_to_name_it(planned: RunningBot) -> None:
     assert "No key result or KPI matches “xyzzy”" in text_of(reply)
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_a_quoted_name_and_a_note_with_mrkdwn_injection_are_escaped(planned: RunningBot) -> None:
     reply = planned.slack.command('update "First-week activation" 16 <!channel> see <http://x|y>',
                                   user_id=MAYA)
