@@ -59,7 +59,12 @@ goals:
 def prepare(database_url: str, count: int) -> None:
     """Migrated, with the plan of `count` people imported."""
     schema.upgrade(database_url)
-    loaded = parse_plan(plan_text(count))
+    import_text(database_url, plan_text(count))
+
+
+def import_text(database_url: str, text: str) -> None:
+    """A plan file's text imported, in one transaction."""
+    loaded = parse_plan(text)
     assert loaded.ok, loaded.errors
     engine = make_engine(database_url)
     try:

@@ -17,11 +17,10 @@ from sqlalchemy import func, select
 from bot.alerts.models import MetricAlert
 from bot.checkins.rounds import CheckinAnswer
 from bot.db import make_engine, make_session_factory
-from bot.okrs.plans.files import parse_plan
-from bot.okrs.store.importer import import_plan
 from bot.outbox.models import OutboxMessage
 from bot.outbox.sender import EVENT_TYPE
 from bot.summaries.models import TeamDigest
+from tests.checkins.serving import import_text
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 from tests.fakes import FakeSlack, SlackSender
 from tests.fakes.signing import SlackReply
@@ -89,14 +88,7 @@ kpis:
 
 
 def import_the_plan(database_url: str) -> None:
-    loaded = parse_plan(PLAN)
-    assert loaded.ok, loaded.errors
-    engine = make_engine(database_url)
-    try:
-        with make_session_factory(engine).begin() as session:
-            import_plan(db_session=session, plan=loaded.plan)
-    finally:
-        engine.dispose()
+    import_text(database_url, PLAN)
 
 
 def environment(database: str, slack: FakeSlack, clock: datetime, speed: float) -> dict[str, str]:
