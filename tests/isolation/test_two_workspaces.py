@@ -20,7 +20,7 @@ from bot.okrs.store.importer import import_plan
 from bot.people.models import Workspace
 from bot.scheduler import run_job
 from bot.slack.blocks.working import WORKING_TEXT
-from tests.fakes import SlackReply
+from tests.fakes import SlackReply, SlackSender
 from tests.fakes.slack_api import RecordedCall
 from tests.install.conftest import OAuthBot
 from tests.install.test_uninstall import sender
@@ -57,24 +57,30 @@ def answer(bot: OAuthBot, reply: SlackReply) -> str:
     return json.dumps(bot.fake.wait_for_response(1)[-1]["json"], ensure_ascii=False)
 
 
+def updated_apart(bot: OAuthBot, first: SlackSender, second: SlackSender) -> None:
+    """The same key result updated in two workspaces, each to its own value: each status shows
+    its own value only."""
+    with freeze_time(NOW):
+        assert "16.5" in answer(bot, first.command("update first-week-activation 16.5%",
+                                                   user_id=MAYA))
+        bot.fake.responses.clear()
+        assert "18.25" in answer(bot, second.command("update first-week-activation 18.25%",
+                                                     user_id=MAYA))
+        bot.fake.responses.clear()
+        in_first = answer(bot, first.command("status onboarding", user_id=MAYA))
+        bot.fake.responses.clear()
+        in_second = answer(bot, second.command("status onboarding", user_id=MAYA))
+    assert "16.5% / 20%" in in_first and "18.25" not in in_first
+    assert "18.25% / 20%" in in_second and "16.5" not in in_second
+
+
 def token_team(bot: OAuthBot, call: RecordedCall) -> str | None:
     return bot.fake.oauth.team_of(call)
 
 
 def test_each_workspace_sees_only_its_own_values(two: OAuthBot) -> None:
     alpha, beta = sender(two, ALPHA), sender(two, BETA)
-    with freeze_time(NOW):
-        assert "16.5" in answer(two, alpha.command("update first-week-activation 16.5%",
-                                                     user_id=MAYA))
-        two.fake.responses.clear()
-        assert "18.25" in answer(two, beta.command("update first-week-activation 18.25%",
-                                                      user_id=MAYA))
-        two.fake.responses.clear()
-        in_alpha = answer(two, alpha.command("status onboarding", user_id=MAYA))
-        two.fake.responses.clear()
-        in_beta = answer(two, beta.command("status onboarding", user_id=MAYA))
-    assert "16.5% / 20%" in in_alpha and "18.25" not in in_alpha
-    assert "18.25% / 20%" in in_beta and "16.5" not in in_beta
+    updated_apart(two, alpha, beta)
     # An undo in one workspace takes back that workspace's value only.
     with freeze_time(NOW + timedelta(minutes=5)):
         two.fake.responses.clear()
