@@ -42,9 +42,11 @@ def test_constraints_pin_every_dependency_within_its_range() -> None:
 
 def test_makefile_and_dockerfile_install_with_the_constraints() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    installs = [i.strip() for i in re.findall(r"\$\(PIP\) install ([^&;]*)", makefile)]
-    assert [i for i in installs if "-e" in i] == ["-c constraints.txt -e .",
-                                                  '-c constraints.txt -e ".[dev]"']  # fmt: skip
+    installs = [i.strip() for i in re.findall(r"\$\(call INSTALL,([^)]*\)?)\)", makefile)]
+    assert installs == ["-c constraints.txt -e .", '-c constraints.txt -e ".[dev]"']
+    # Through uv when pip could install it, through pip otherwise: the same arguments.
+    assert "$(BIN)/uv pip install --quiet --python $(BIN)/python $(1)" in makefile
+    assert "else $(PIP) install $(1)" in makefile
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert "COPY pyproject.toml constraints.txt ./" in dockerfile
     assert "pip install --no-cache-dir -r /tmp/requirements.txt -c constraints.txt" in dockerfile
@@ -68,7 +70,7 @@ def venv(tmp_path: Path) -> Path:
 
 def test_run_installs_only_what_serving_needs(venv: Path) -> None:
     plan = make_plan("run", venv)
-    assert "install -c constraints.txt -e . &&" in plan
+    assert "install --quiet --python" in plan and "install -c constraints.txt -e .;" in plan
     assert "[dev]" not in plan
     assert "--quiet --quiet --disable-pip-version-check" in plan
 
