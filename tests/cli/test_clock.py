@@ -15,6 +15,7 @@ from bot.db import make_engine, make_session_factory
 from bot.slack.models import SlackEventReceipt
 from tests.cli.test_main import Serving, fake, run  # noqa: F401 (fake is a fixture)
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.support.cli import okr_bot
 from tests.fakes import FakeSlack
 from tests.support.server import get
 
@@ -38,7 +39,7 @@ TESTS_ONLY = "is for tests only: it moves the app's clock, so it is refused unle
 ])
 def test_the_clock_settings_are_refused_outside_tests_with_one_line(
         tmp_path: Path, env: dict[str, str], message: str) -> None:
-    result = run("serve", cwd=tmp_path, env={
+    result = okr_bot("serve", cwd=tmp_path, env={
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, **env})
     assert (result.returncode, result.stderr) == (2, f"okr-bot: {message}\n")
     assert not (tmp_path / "okr-bot.db").exists(), "nothing is created before settings are good"

@@ -1,4 +1,6 @@
-"""The `okr-bot` command as a person runs it: a real process, real HTTP, the fake Slack."""
+"""The `okr-bot` command as a person runs it: a real process, real HTTP, the fake Slack. What
+stops at its settings, before anything is imported for serving, runs through the same `main()`
+in the test process (tests/support/cli.py): a real process costs two seconds of imports each."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from bot import __version__, clock, schema
 from bot.db import make_engine
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 from tests.fakes import FakeSlack, SlackSender
+from tests.support.cli import okr_bot
 from tests.support.postgres import free_port
 from tests.support.server import get
 
@@ -48,7 +51,7 @@ def test_version(tmp_path: Path) -> None:
 
 
 def test_serve_without_tokens_stops_with_one_line_and_exit_2(tmp_path: Path) -> None:
-    result = run("serve", cwd=tmp_path)
+    result = okr_bot("serve", cwd=tmp_path)
 
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -61,7 +64,7 @@ def test_serve_without_tokens_stops_with_one_line_and_exit_2(tmp_path: Path) -> 
 
 def test_serve_reads_dotenv_in_the_working_directory(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-dotenv\nPORT=not-a-port\n")
-    result = run("serve", cwd=tmp_path)
+    result = okr_bot("serve", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == ("okr-bot: PORT must be a whole number from 0 to 65535 "
                                      "(got 'not-a-port')")
@@ -85,7 +88,7 @@ def test_migrate_then_back_to_base(tmp_path: Path) -> None:
 
 def test_migrate_against_an_unreachable_database_says_so(tmp_path: Path) -> None:
     url = f"postgresql://okr:secret-pw@127.0.0.1:{free_port()}/okr"
-    result = run("migrate", cwd=tmp_path, env={"DATABASE_URL": url})
+    result = okr_bot("migrate", cwd=tmp_path, env={"DATABASE_URL": url})
     assert result.returncode == 1
     assert result.stderr.startswith("okr-bot: cannot use the database")
     assert "Traceback" not in result.stderr
@@ -192,7 +195,7 @@ def test_serve_on_a_busy_port_says_so(tmp_path: Path, fake: FakeSlack) -> None:
 
 
 def test_a_malformed_host_is_a_settings_error(tmp_path: Path) -> None:
-    result = run("serve", cwd=tmp_path, env={"HOST": "no such host"})
+    result = okr_bot("serve", cwd=tmp_path, env={"HOST": "no such host"})
     assert result.returncode == 2
     assert result.stderr.startswith("okr-bot: HOST is not an address to listen on "
                                     "(got 'no such host')")
