@@ -15,8 +15,8 @@ from bot.db import make_engine, make_session_factory
 from bot.slack.models import SlackEventReceipt
 from tests.cli.test_main import Serving, fake, run  # noqa: F401 (fake is a fixture)
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.support.cli import okr_bot
 from tests.fakes import FakeSlack
+from tests.support.cli import okr_bot
 from tests.support.server import get
 
 TESTS_ONLY = "is for tests only: it moves the app's clock, so it is refused unless OKR_BOT_ENV=test"
