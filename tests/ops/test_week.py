@@ -71,14 +71,6 @@ def week(tmp_path: Path, database: str, slack: FakeSlack) -> Iterator[Week]:
         running.stop_all()
 
 
-def sent(database: str) -> Counter[str]:
-    return Counter(row.kind for row in outbox_rows(database) if row.status == "sent")
-
-
-def unsent(database: str) -> int:
-    return sum(row.status != "sent" for row in outbox_rows(database))
-
-
 def check_in(week: Week, slack: FakeSlack, n: int, user: str) -> str:
     """`/okr checkin` on one replica, the modal submitted on the other; the saved view's text."""
     trigger = new_trigger_id()
@@ -111,22 +103,22 @@ def test_a_week_of_checkins_with_two_workers_at_every_event(
     assert all("Make onboarding reliable" in r.body for r in replies[1::4])
     assert red.json["text"] == "Signup success rate: nothing yet → 55% (red)", red.body
 
-    week.workers_at(DUE, lambda: sent(database)["checkin"] == len(EVERYONE)
-                    and sent(database)["alert"] == 2,
+    week.workers_at(DUE, lambda: week.sent()["checkin"] == len(EVERYONE)
+                    and week.sent()["alert"] == 2,
                     what="Monday: every check-in DM and both alerts sent")
     saved = [check_in(week, slack, n, user) for n, user in enumerate(ANSWERING)]
     assert [v for v in saved if "Your check-in is saved." not in v] == []
     # The key result's value from its owner's check-in (14%, on the way from 10 to 30) shows
     # at the next alerts' check, in the reminder's hour.
-    week.workers_at(DUE + REMINDER, lambda: sent(database)["checkin-reminder"] == 3
-                    and sent(database)["checkin-saved"] == len(ANSWERING)
-                    and sent(database)["alert"] == 3,
+    week.workers_at(DUE + REMINDER, lambda: week.sent()["checkin-reminder"] == 3
+                    and week.sent()["checkin-saved"] == len(ANSWERING)
+                    and week.sent()["alert"] == 3,
                     what="the reminders, the answers' confirmations, the key result's alert")
-    week.workers_at(DUE + WINDOW, lambda: sent(database)["manager-digest"] == 1
-                    and sent(database)["digest-detail"] > 0 and not unsent(database),
+    week.workers_at(DUE + WINDOW, lambda: week.sent()["manager-digest"] == 1
+                    and week.sent()["digest-detail"] > 0 and not week.unsent(),
                     what="the window closed: the digest, its thread and the manager's DM")
     week.workers_at(DUE + timedelta(days=7),
-                    lambda: sent(database)["checkin"] == 2 * len(EVERYONE),
+                    lambda: week.sent()["checkin"] == 2 * len(EVERYONE),
                     what="the next Monday's check-ins sent")
     week.last_workers_stop()
 

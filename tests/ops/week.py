@@ -126,6 +126,21 @@ class Week:
         self.workers: list[Process] = []
         self.pair: list[Process] = []  # the workers running now
         self.phases: list[float] = []  # real seconds each pair took to start, to be done
+        # One engine for the test's many looks at the outbox while it waits (a new engine and
+        # connection per look, every 50 ms, cost the run seconds of CPU).
+        self.engine = make_engine(database)
+
+    def sent(self) -> Counter[str]:
+        """Outbox messages sent so far, by kind."""
+        with self.engine.connect() as connection:
+            return Counter(dict(connection.execute(
+                select(OutboxMessage.kind, func.count()).where(OutboxMessage.status == "sent")
+                .group_by(OutboxMessage.kind)).all()))
+
+    def unsent(self) -> int:
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(OutboxMessage)
+                                      .where(OutboxMessage.status != "sent")).scalar_one()
 
     def _start(self, clock: datetime, speed: float, *args: str) -> Process:
         process = Process(self.cwd, environment(self.database, self.slack, clock, speed), *args)
@@ -165,11 +180,12 @@ class Week:
                 raise AssertionError(f"{what}: not within {within} s; outbox {dict(queued)}\n"
                                      + "\n---\n".join(
                     p.log[-3000:] for p in self.running))
-            time.sleep(0.05)
+            time.sleep(0.1)
 
     def stop_all(self) -> None:
         for process in self.running:
             process.stop()
+        self.engine.dispose()
 
 
 def outbox_posts(slack: FakeSlack) -> Counter[int]:
