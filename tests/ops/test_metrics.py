@@ -21,7 +21,7 @@ from bot.outbox.models import OutboxMessage
 from bot.outbox.queue import enqueue
 from bot.scheduler import run_job
 from bot.serve import build_runtime
-from tests.conftest import APP_TOKEN, BOT_TOKEN, TEAM_ID
+from tests.conftest import APP_TOKEN, BOT_TOKEN, TEAM_ID, sqlite_only
 from tests.fakes import FakeSlack
 from tests.ops.conftest import Served, sample
 from tests.outbox.conftest import LIMITS
@@ -78,6 +78,7 @@ def test_the_outbox_depth_and_oldest_age_are_read_from_the_database(serve) -> No
     assert sample(after, "okrbot_outbox_scrape_ok") == 1
 
 
+@sqlite_only  # counting in the process: the backend does not matter
 def test_dms_sent_and_slack_refusals_are_counted(serve, fake_slack: FakeSlack) -> None:
     with serve() as bot:
         with transaction(bot.runtime.session_factory) as db_session:
@@ -126,6 +127,7 @@ def test_job_runs_are_counted_by_name_and_outcome(serve) -> None:
     assert sample(samples, "okrbot_job_runs_total", job="broken", outcome="error") == 1
 
 
+@sqlite_only  # counting in the process: the backend does not matter
 def test_chain_cache_hits_and_misses(serve, planned: None) -> None:
     with serve() as bot:
         bot.runtime.chains.wait_idle()
@@ -141,6 +143,7 @@ def test_chain_cache_hits_and_misses(serve, planned: None) -> None:
         samples, "okrbot_chain_cache_misses_total") >= 3
 
 
+@sqlite_only  # counting in the process: the backend does not matter
 def test_socket_mode_requests_are_counted_too(database_url: str, fake_slack: FakeSlack) -> None:
     settings = load_settings(env_file=None, slack_bot_token=BOT_TOKEN, slack_app_token=APP_TOKEN,
                              slack_api_url=fake_slack.base_url, database_url=database_url)
@@ -163,6 +166,7 @@ def test_socket_mode_requests_are_counted_too(database_url: str, fake_slack: Fak
     assert sample(samples, "okrbot_slack_ack_seconds_count", type="command") == 1
 
 
+@sqlite_only  # counting in the process: the backend does not matter
 def test_slack_refusals_met_while_answering_are_counted_too(serve, fake_slack: FakeSlack) -> None:
     fake_slack.add_user("U0ALICE")
     fake_slack.fail_next("views.publish", status=429, retry_after=1)
@@ -180,6 +184,7 @@ def test_slack_refusals_met_while_answering_are_counted_too(serve, fake_slack: F
                   error="http_5xx") == 1
 
 
+@sqlite_only  # counting in the process: the backend does not matter
 def test_ok_false_answers_met_while_answering_are_counted_by_method_and_code(
         serve, fake_slack: FakeSlack) -> None:
     fake_slack.add_user("U0ALICE")

@@ -19,6 +19,7 @@ from bot.checkins.models import Blocker
 from bot.okrs.store.models import Metric
 from bot.scheduler import run_job
 from bot.slack import ids
+from tests.conftest import sqlite_only
 from tests.slack.conftest import RunningBot
 from tests.slack.test_checkin_modal import filled
 from tests.support.threads import side_by_side
@@ -191,6 +192,7 @@ def test_open_a_blocker_from_the_dm(planned: RunningBot) -> None:
         "Tour script <broken> on Safari", KPI, MAYA)
 
 
+@sqlite_only  # wording: the backend does not matter
 def test_the_proposed_objective_as_a_plan_snippet(planned: RunningBot) -> None:
     bot = planned
     [sent] = click(bot, red_alert(bot), ids.ALERT_SNIPPET)

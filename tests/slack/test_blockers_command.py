@@ -160,6 +160,7 @@ def test_blockers_all_mine_or_team_in_order_of_what_they_hold_back_then_age(
         assert "Nothing you raised or own is blocked." in text
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_each_blocker_shows_its_age_author_target_and_words(planned: RunningBot) -> None:
     raise_the_usual(planned)
     with on(DAY0 + timedelta(days=8, hours=2)):
@@ -192,6 +193,7 @@ def test_a_list_that_is_not_mine_or_team_says_the_form(planned: RunningBot, args
     assert "expected: /okr blockers [mine | team] [page]" in shown(reply)
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_sixty_blockers_stay_within_slacks_limits_and_page_through(planned: RunningBot) -> None:
     long = "<" * 1995  # escapes to 4 characters each: about the widest text a blocker can have
     with planned.session_factory.begin() as session:
@@ -219,6 +221,7 @@ def test_sixty_blockers_stay_within_slacks_limits_and_page_through(planned: Runn
     assert "<<" not in pages[0].body
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_share_in_channel_posts_the_blockers_visibly(planned: RunningBot) -> None:
     planned.slack.command("blocker add - <!here> the VPN", user_id=TOMAS)
     reply = planned.slack.command("blockers team", user_id=MAYA)
@@ -237,11 +240,13 @@ def test_share_in_channel_posts_the_blockers_visibly(planned: RunningBot) -> Non
     assert "<!here>" not in json.dumps(body)
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_blockers_without_a_plan_say_how_to_get_one(bot: RunningBot) -> None:
     assert "No plan for this Slack team (T0TEST) yet" in shown(bot.slack.command("blockers"))
     assert "No plan for this Slack team (T0TEST) yet" in shown(bot.slack.command("blocker add - x"))
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_a_teams_blockers_say_whose_each_one_is(planned: RunningBot) -> None:
     raise_the_usual(planned)
     lars = "U0AIVP001"  # manages Maya, who manages Priya

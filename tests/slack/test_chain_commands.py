@@ -36,6 +36,7 @@ def within_limits(reply) -> None:
     assert len(reply.json["blocks"]) <= 50
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_tree_reads_from_the_north_star_down(planned: RunningBot) -> None:
     reply = planned.slack.command("tree", user_id=MAYA)
     within_limits(reply)
@@ -48,6 +49,7 @@ def test_tree_reads_from_the_north_star_down(planned: RunningBot) -> None:
     assert positions == sorted(positions)
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_why_walks_down_to_what_explains_the_north_star(planned: RunningBot) -> None:
     planned.slack.command("update onboarding-completion 4.1", user_id=MAYA)
     reply = planned.slack.command("why", user_id=MAYA)
@@ -59,6 +61,7 @@ def test_why_walks_down_to_what_explains_the_north_star(planned: RunningBot) -> 
     assert "4.1%" in text
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_why_warns_that_a_lagging_key_result_will_follow_its_red_leading_indicator(
         planned: RunningBot) -> None:
     first_week = planned.slack.command("update first-week-activation 20", user_id=MAYA)
@@ -72,6 +75,7 @@ def test_why_warns_that_a_lagging_key_result_will_follow_its_red_leading_indicat
             "First-week activation to follow") in text
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_why_says_which_driver_explains_a_kpi_trees_miss(bot: RunningBot) -> None:
     plan = load_plan(ROOT / "examples" / "b2b-saas.yml").plan
     with bot.session_factory.begin() as session:
@@ -105,6 +109,7 @@ def test_at_risk_orders_by_closeness_to_the_north_star(planned: RunningBot) -> N
     assert text.index("North Star") < text.index("Key result *First-week activation*")
 
 
+@sqlite_only  # wording or layout: the backend does not matter
 def test_tree_of_an_unknown_node_says_so(planned: RunningBot) -> None:
     assert "Nothing in the plan matches “xyzzy”" in shown(planned.slack.command("tree xyzzy"))
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.people.models import Person, Workspace
 from bot.slack.models import SlackEventReceipt
-from tests.conftest import TEAM_ID
+from tests.conftest import TEAM_ID, sqlite_only
 from tests.fakes.web_api_contract import validate_view
 from tests.slack.conftest import RunningBot
 
@@ -37,6 +37,7 @@ def test_app_home_opened_stores_the_person_and_publishes_the_home_tab(bot: Runni
         assert person.workspace.slack_team_id == TEAM_ID
 
 
+@sqlite_only  # Slack's side and wording: the backend does not matter
 def test_home_tab_escapes_the_display_name(bot: RunningBot) -> None:
     bot.fake.add_user("U0MAL", profile={"display_name": "<!channel> boss", "real_name": "M"})
 
@@ -60,6 +61,7 @@ def settled(bot: RunningBot, quiet: float = 0.5, limit: float = 5) -> None:
     raise AssertionError("the fake Slack never went quiet")
 
 
+@sqlite_only  # Slack's side and wording: the backend does not matter
 def test_messages_tab_opening_does_not_publish_home(bot: RunningBot) -> None:
     bot.fake.add_user("U0ALICE")
     reply = bot.slack.event({"type": "app_home_opened", "user": "U0ALICE", "tab": "messages"})
@@ -117,6 +119,7 @@ def test_tokens_revoked_marks_the_workspace(bot: RunningBot) -> None:
         assert workspace.uninstalled_at is None
 
 
+@sqlite_only  # Slack's side and wording: the backend does not matter
 def test_home_tab_waits_out_a_rate_limit_and_publishes(bot: RunningBot) -> None:
     bot.fake.add_user("U0ALICE")
     bot.fake.fail_next("views.publish", status=429, retry_after=3)

@@ -10,7 +10,7 @@ from bot.db import make_engine
 from bot.people.models import Workspace
 from bot.slack.models import SlackEventReceipt
 from bot.slack.server import create_web_app
-from tests.conftest import SIGNING_SECRET
+from tests.conftest import SIGNING_SECRET, sqlite_only
 from tests.fakes.web_api_contract import validate_blocks
 from tests.slack.conftest import RunningBot
 from tests.support.server import get, serving
@@ -34,6 +34,7 @@ def block_text(blocks: list[dict]) -> str:
     return "\n".join(parts)
 
 
+@sqlite_only  # transport: the backend does not matter
 def test_okr_help_is_acknowledged_fast_with_valid_ephemeral_blocks(bot: RunningBot) -> None:
     reply = bot.slack.command("help")
 
@@ -49,12 +50,14 @@ def test_okr_help_is_acknowledged_fast_with_valid_ephemeral_blocks(bot: RunningB
     assert "<key result" not in reply.body, "a raw <placeholder> is read as a link by Slack"
 
 
+@sqlite_only  # transport: the backend does not matter
 def test_bare_okr_shows_help(bot: RunningBot) -> None:
     reply = bot.slack.command("")
     assert reply.status == 200
     assert "okr-bot commands" in block_text(reply.json["blocks"])
 
 
+@sqlite_only  # transport: the backend does not matter
 def test_unknown_subcommand_gets_help_with_did_you_mean(bot: RunningBot) -> None:
     reply = bot.slack.command("hlep me")
 
@@ -66,6 +69,7 @@ def test_unknown_subcommand_gets_help_with_did_you_mean(bot: RunningBot) -> None
     assert "/okr help" in block_text(reply.json["blocks"][1:])
 
 
+@sqlite_only  # transport: the backend does not matter
 def test_unknown_subcommand_text_is_escaped(bot: RunningBot) -> None:
     reply = bot.slack.command("<!channel>&<@U0BOSS>")
 
@@ -79,6 +83,7 @@ def count(bot: RunningBot, model: type) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
 
+@sqlite_only  # transport: the backend does not matter
 def test_bad_signature_is_refused_and_changes_nothing(bot: RunningBot) -> None:
     calls_before = len(bot.fake.calls)
     event = {"type": "app_uninstalled"}
@@ -94,6 +99,7 @@ def test_bad_signature_is_refused_and_changes_nothing(bot: RunningBot) -> None:
     assert len(bot.fake.calls) == calls_before
 
 
+@sqlite_only  # transport: the backend does not matter
 def test_stale_timestamp_is_refused_and_changes_nothing(bot: RunningBot) -> None:
     six_minutes_ago = int(time.time()) - 6 * 60
     stale = bot.slack.event({"type": "app_uninstalled"}, timestamp=six_minutes_ago)
@@ -103,10 +109,12 @@ def test_stale_timestamp_is_refused_and_changes_nothing(bot: RunningBot) -> None
     assert count(bot, Workspace) == 0
 
 
+@sqlite_only  # transport: the backend does not matter
 def test_unsigned_request_is_refused(bot: RunningBot) -> None:
     assert bot.slack.command("help", sign=False).status == 401
 
 
+@sqlite_only  # transport: the backend does not matter
 def test_url_verification_echoes_the_challenge(bot: RunningBot) -> None:
     reply = bot.slack.url_verification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
 
@@ -160,10 +168,12 @@ def test_healthz_turns_503_when_the_sqlite_file_is_replaced_by_an_empty_one(tmp_
         engine.dispose()
 
 
+@sqlite_only  # transport: the backend does not matter
 def test_an_oversized_body_is_refused_before_it_is_read(bot: RunningBot) -> None:
     declared = bot.slack.post(b"x", {"Content-Length": "5000000"}, sign=False)
     assert declared.status == 413
 
 
+@sqlite_only  # transport: the backend does not matter
 def test_non_utf8_body_is_refused_cleanly(bot: RunningBot) -> None:
     assert bot.slack.post(b"\xff\xfe\xfa").status == 400

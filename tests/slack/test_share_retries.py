@@ -10,6 +10,7 @@ import time
 import pytest
 
 from bot.slack import response_url
+from tests.conftest import sqlite_only
 from tests.fakes import FakeSlack
 from tests.slack.conftest import RunningBot
 from tests.slack.plans import import_example
@@ -77,6 +78,7 @@ def click_share(bot: RunningBot, **failures: int) -> None:
     assert clicked.status == 200
 
 
+@sqlite_only  # Slack's side: the backend does not matter
 def test_a_share_that_slack_keeps_refusing_tells_the_person(bot: RunningBot) -> None:
     click_share(bot, status=500, times=response_url.TRIES)
 
@@ -88,6 +90,7 @@ def test_a_share_that_slack_keeps_refusing_tells_the_person(bot: RunningBot) -> 
     assert "try again" in told["json"]["text"]
 
 
+@sqlite_only  # Slack's side: the backend does not matter
 @pytest.mark.parametrize("status", [429, 502])
 def test_a_share_refused_once_is_posted_on_a_retry(bot: RunningBot, status: int) -> None:
     click_share(bot, status=status, retry_after=1)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.config import Settings, load_settings
 from bot.people.models import Workspace
 from bot.serve import Runtime, build_runtime
-from tests.conftest import APP_TOKEN, BOT_TOKEN, TEAM_ID
+from tests.conftest import APP_TOKEN, BOT_TOKEN, TEAM_ID, sqlite_only
 from tests.fakes import FakeSlack, SlackSender
 from tests.fakes.web_api_contract import validate_blocks
 from tests.support.server import get, serving
@@ -42,6 +42,7 @@ def command_payload(text: str) -> dict:
             "trigger_id": "1.2.3"}
 
 
+@sqlite_only  # transport: the backend does not matter
 def test_slash_command_is_answered_in_the_ack(runtime: Runtime, fake_slack: FakeSlack,
                                               caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="bot.slack.requests"):
@@ -56,6 +57,7 @@ def test_slash_command_is_answered_in_the_ack(runtime: Runtime, fake_slack: Fake
     assert "transport=socket type=command" in caplog.text
 
 
+@sqlite_only  # transport: the backend does not matter
 def test_events_reach_the_same_listeners(runtime: Runtime, fake_slack: FakeSlack) -> None:
     envelope = SlackSender("http://unused", "unused", team_id=TEAM_ID).event_envelope(
         {"type": "app_uninstalled"})
@@ -69,6 +71,7 @@ def test_events_reach_the_same_listeners(runtime: Runtime, fake_slack: FakeSlack
         assert workspace.uninstalled_at is not None
 
 
+@sqlite_only  # transport: the backend does not matter
 def test_socket_mode_serves_health_but_no_http_endpoint(runtime: Runtime) -> None:
     with serving(runtime.web_app(with_scheduler=False)) as url:
         health = get(f"{url}/healthz")
@@ -78,6 +81,7 @@ def test_socket_mode_serves_health_but_no_http_endpoint(runtime: Runtime) -> Non
     assert events.status == 404
 
 
+@sqlite_only  # transport: the backend does not matter
 def test_a_rejected_app_token_stops_start_up_with_a_clear_line(
         database_url: str, fake_slack: FakeSlack) -> None:
     from bot.config import SettingsError
