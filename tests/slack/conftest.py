@@ -46,7 +46,10 @@ class RunningBot:
 @pytest.fixture
 def bot(settings: Settings, fake_slack: FakeSlack) -> Iterator[RunningBot]:
     runtime = build_runtime(settings)
-    with serving(runtime.web_app(with_scheduler=False)) as url:
+    # Chains are built when a test first reads one, not warmed at start: most tests read
+    # none, and warming cost each of them 30-40 ms of CPU. Warming has its own test
+    # (test_slow_commands.py, test_starting_the_server_builds_every_workspaces_chain).
+    with serving(runtime.web_app(with_scheduler=False, warm_chains=False)) as url:
         sender = SlackSender(f"{url}/slack/events", SIGNING_SECRET, team_id=TEAM_ID,
                              response_urls=fake_slack.response_url)
         yield RunningBot(url, runtime, fake_slack, sender)

@@ -12,15 +12,18 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select, text
 
+from bot.config import Settings
 from bot.db import make_session_factory, read_only_session_factory
 from bot.okrs.plans.files import load_plan
 from bot.okrs.store import cache as chain_cache
 from bot.okrs.store.importer import import_plan
 from bot.people.models import Workspace
+from bot.serve import build_runtime
 from bot.slack.blocks.working import WORKING_TEXT
-from tests.conftest import TEAM_ID
+from tests.conftest import TEAM_ID, sqlite_only
 from tests.fakes.web_api_contract import validate_blocks
 from tests.slack.conftest import RunningBot
+from tests.support.server import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 MAYA = "U0AIPM001"
@@ -163,6 +166,21 @@ def test_starting_the_server_builds_every_workspaces_chain(
     assert chain is not None
     assert chain.north_star is not None
     assert chain.north_star.name == "Monthly AI Feature Engaged Users"
+
+
+@sqlite_only  # the start-up's order of work: the backend does not matter
+def test_a_served_app_warms_every_chain_as_it_starts(settings: Settings, planned: RunningBot
+                                                     ) -> None:
+    """What `okr-bot serve` does at start (the test bots skip it: most tests read no chain)."""
+    runtime = build_runtime(settings)
+    with serving(runtime.web_app(with_scheduler=False)):
+        runtime.chains.wait_idle()
+        assert runtime.chains.builds == 1
+        with runtime.session_factory() as session:
+            ws = session.scalars(select(Workspace).where(Workspace.slack_team_id == TEAM_ID)
+                                 ).one()
+            chain = runtime.chains.cached(session, ws)
+        assert chain is not None and chain.north_star is not None
 
 
 def test_a_read_only_session_never_holds_a_writer_up(bot: RunningBot) -> None:
