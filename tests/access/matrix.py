@@ -91,7 +91,7 @@ def matrix_bot(database_url: str) -> Iterator[RunningBot]:
         runtime = build_runtime(settings)
         with runtime.session_factory.begin() as session:
             prepare(session)
-        with serving(runtime.web_app(with_scheduler=False)) as url:
+        with serving(runtime.web_app(with_scheduler=False, warm_chains=False)) as url:
             sender = SlackSender(f"{url}/slack/events", SIGNING_SECRET, team_id=TEAM_ID,
                                  response_urls=fake.response_url)
             yield RunningBot(url, runtime, fake, sender)

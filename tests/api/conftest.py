@@ -92,7 +92,7 @@ class Api:
 def planned(settings: Settings, database_url: str) -> Iterator[Api]:
     """The AI example plan imported for TEAM_ID (tests/support/templates.py), served."""
     runtime = build_runtime(settings)
-    with serving(runtime.web_app(with_scheduler=False)) as url:
+    with serving(runtime.web_app(with_scheduler=False, warm_chains=False)) as url:
         yield Api(url, runtime, database_url)
 
 
