@@ -71,14 +71,14 @@ def test_serve_reads_dotenv_in_the_working_directory(tmp_path: Path) -> None:
 
 
 def test_migrate_then_back_to_base(tmp_path: Path) -> None:
-    up = run("migrate", cwd=tmp_path)
+    up = okr_bot("migrate", cwd=tmp_path)
     assert up.returncode == 0, up.stderr
     head = schema.head_revision()
     assert up.stdout.strip() == f"database at revision {head} ({head} is head)"
     engine = make_engine(f"sqlite:///{tmp_path / 'okr-bot.db'}")
     try:
         assert "people" in inspect(engine).get_table_names()
-        down = run("migrate", "base", cwd=tmp_path)
+        down = okr_bot("migrate", "base", cwd=tmp_path)
         assert down.returncode == 0, down.stderr
         assert down.stdout.strip() == f"database at revision base (empty) ({head} is head)"
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
