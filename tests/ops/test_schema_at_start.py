@@ -17,9 +17,10 @@ from bot.config import Settings, StartupError
 from bot.db import make_engine
 from bot.process.roles import Role
 from bot.serve import build_runtime
-from tests.cli.test_main import OKR_BOT, clean_env, run
+from tests.cli.test_main import OKR_BOT, clean_env
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.fakes import FakeSlack
+from tests.support.cli import okr_bot
 from tests.support.postgres import PostgresServer
 
 # The migration lock's key (migrations/env.py).
@@ -67,7 +68,7 @@ def test_the_commands_refuse_an_unknown_schema_with_one_line(
     url = f"sqlite:///{tmp_path / 'okr-bot.db'}"
     schema.upgrade(url)
     stamp(url, "0099")
-    done = run(command, cwd=tmp_path, env={
+    done = okr_bot(command, cwd=tmp_path, env={
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake_slack.base_url, "DATABASE_URL": url, "PORT": "0"})
     assert done.returncode == 1, done.stderr
@@ -85,8 +86,8 @@ def test_postgresql_is_not_migrated_by_serve_but_by_migrate(
     env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
            "SLACK_API_URL": fake_slack.base_url, "DATABASE_URL": url, "PORT": "0"}
     try:
-        refused = run("worker", cwd=tmp_path, env=env)
-        migrated = run("migrate", cwd=tmp_path, env=env)
+        refused = okr_bot("worker", cwd=tmp_path, env=env)
+        migrated = okr_bot("migrate", cwd=tmp_path, env=env)
     finally:
         postgres.drop_database(url)
     assert refused.returncode == 1, refused.stderr
