@@ -12,10 +12,10 @@ import pytest
 
 from bot.config import SettingsError, load_settings
 from bot.logs import configure_logging, structured
-from tests.cli.test_main import run
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 from tests.fakes import FakeSlack, SlackSender
 from tests.ops.processes import Process
+from tests.support.cli import okr_bot
 
 SECRET = "s3cr3t-password-value"
 
@@ -77,7 +77,7 @@ def test_log_format_is_checked() -> None:
 
 
 def test_a_command_logs_json_when_asked(tmp_path: Path) -> None:
-    done = run("migrate", cwd=tmp_path, env={
+    done = okr_bot("migrate", cwd=tmp_path, env={
         "LOG_FORMAT": "json", "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'okr-bot.db'}"})
