@@ -71,18 +71,22 @@ def put_back(dsn: str, snapshot: Snapshot) -> None:
                 raise Changed(dsn)
             connection.execute("SET LOCAL session_replication_role = replica")
             with connection.cursor() as cursor:
-                for table in snapshot.tables:
-                    cursor.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+                # One round trip for the deletes and one for the sequences, not one a table.
+                cursor.execute(sql.SQL("; ").join(
+                    sql.SQL("DELETE FROM {}").format(sql.Identifier(table))
+                    for table in snapshot.tables))
                 for table in snapshot.tables:
                     if snapshot.rows[table]:
                         with cursor.copy(sql.SQL("COPY {} FROM STDIN").format(
                                 sql.Identifier(table))) as copy:
                             copy.write(snapshot.rows[table])
-                for name, last in snapshot.sequences:
-                    if last is None:
-                        cursor.execute("SELECT setval(%s, 1, false)", (name,))
-                    else:
-                        cursor.execute("SELECT setval(%s, %s, true)", (name, last))
+                if snapshot.sequences:
+                    cursor.execute(sql.SQL("SELECT {}").format(sql.SQL(", ").join(
+                        sql.SQL("setval({}, 1, false)").format(sql.Literal(name))
+                        if last is None else
+                        sql.SQL("setval({}, {}, true)").format(sql.Literal(name),
+                                                               sql.Literal(last))
+                        for name, last in snapshot.sequences)))
 
 
 class Lender:
