@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,12 @@ from tests.support.templates import Content, PostgresTemplates, SqliteTemplates
 # timers (uvicorn's shutdown check among them) would wait for a frozen clock, and every such
 # test waited 10 s for its server to stop.
 freezegun.configure(extend_ignore_list=["asyncio", "uvicorn", "anyio", "starlette"])
+
+# A served test bot's background threads (the chain cache's, a heartbeat) may log a line after
+# its test has ended and pytest has closed the stream that test's log went to; logging would
+# print "--- Logging error ---" with a traceback into the run's output, noise that hid real
+# failures. Tests assert on what they log through caplog, which this does not touch.
+logging.raiseExceptions = False
 
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-1-test"
