@@ -14,10 +14,13 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && rm /tmp/requirements.txt
 
 # The app itself. Installed editable because migrations/ lives beside bot/, not inside it.
+# Compiled here: with PYTHONDONTWRITEBYTECODE (and /app not the app user's to write), every
+# `okr-bot` command would otherwise compile all of bot/ again as it starts.
 COPY README.md alembic.ini ./
 COPY migrations ./migrations
 COPY bot ./bot
 RUN pip install --no-cache-dir --no-deps --editable . \
+    && python -m compileall -q bot migrations \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin okrbot \
     && mkdir /data \
     && chown okrbot /data

@@ -45,7 +45,11 @@ def test_makefile_and_dockerfile_install_with_the_constraints() -> None:
     installs = [i.strip() for i in re.findall(r"\$\(call INSTALL,([^)]*\)?)\)", makefile)]
     assert installs == ["-c constraints.txt -e .", '-c constraints.txt -e ".[dev]"']
     # Through uv when pip could install it, through pip otherwise: the same arguments.
-    assert "$(BIN)/uv pip install --quiet --python $(BIN)/python $(1)" in makefile
+    # uv compiles bytecode as pip does (every process would compile SQLAlchemy again where
+    # PYTHONDONTWRITEBYTECODE is set), and so are okr-bot's modules before serving or testing.
+    assert "$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1)" in (
+        makefile)
+    assert "@$(call COMPILE,bot)" in makefile and "@$(call COMPILE,bot tests bench)" in makefile
     assert "else $(PIP) install $(1)" in makefile
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert "COPY pyproject.toml constraints.txt ./" in dockerfile
@@ -70,7 +74,8 @@ def venv(tmp_path: Path) -> Path:
 
 def test_run_installs_only_what_serving_needs(venv: Path) -> None:
     plan = make_plan("run", venv)
-    assert "install --quiet --python" in plan and "install -c constraints.txt -e .;" in plan
+    assert "install --quiet --compile-bytecode --python" in plan
+    assert "install -c constraints.txt -e .;" in plan
     assert "[dev]" not in plan
     assert "--quiet --quiet --disable-pip-version-check" in plan
 
