@@ -115,3 +115,27 @@ def test_no_module_is_over_400_lines() -> None:
             for path in (ROOT / folder).rglob("*.py")
             if (lines := len(path.read_text().splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def _cycle_from(start: str, within: str) -> list[str] | None:
+    """An import path from `start` back to itself through modules under `within`, or None
+    (imports inside functions count: a cycle hidden in one is still a cycle)."""
+    def walk(module: str, path: list[str]) -> list[str] | None:
+        for imported in sorted(_imports(module)):
+            if imported == start:
+                return [*path, imported]
+            if imported.startswith(f"{within}.") and imported not in path:
+                found = walk(imported, [*path, imported])
+                if found:
+                    return found
+        return None
+
+    return walk(start, [start])
+
+
+@pytest.mark.parametrize("module", _modules("bot/okrs/method"))
+def test_the_method_imports_in_one_direction(module: str) -> None:
+    """The chain, its diagnosis and the explanations import one way (chain ← explanations ←
+    diagnosis), with no name looked up late to hide a cycle."""
+    path = _cycle_from(module, "bot.okrs.method")
+    assert path is None, " → ".join(path or [])

@@ -29,12 +29,11 @@ from bot.okrs.method.chain import (
     Chain,
     ChainNode,
     NodeKind,
-    diagnose,
-    first_broken_link,
     path_up,
     subtree,
     walk_down,
 )
+from bot.okrs.method.diagnosis import diagnose, first_broken_link
 from bot.okrs.method.enums import MetricKind, Source, Status
 from bot.okrs.method.explanations import descendants, early_warnings
 from bot.okrs.method.health import severity

@@ -10,15 +10,14 @@ from datetime import datetime
 from bot.checkins.blocker_rules import BlockerEntry
 from bot.checkins.confidence import Confidence
 from bot.okrs.method.chain import (
-    BrokenLink,
     Chain,
     ChainNode,
     NodeId,
     NodeKind,
-    Step,
     Subtree,
     Visit,
 )
+from bot.okrs.method.diagnosis import BrokenLink, Step
 from bot.okrs.method.explanations import EarlyWarning
 
 

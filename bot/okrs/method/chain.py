@@ -338,14 +338,3 @@ def walk_down(chain: Chain, node_id: NodeId, *, max_depth: int) -> Iterator[Visi
 
     yield from visit(node_id, 0)
 
-
-# The diagnosis lives in bot/okrs/method/diagnosis.py; its names stay importable from here,
-# where callers have long found them. Looked up on first use: diagnosis imports this module.
-_DIAGNOSIS = frozenset({"BrokenLink", "Step", "diagnose", "first_broken_link"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _DIAGNOSIS:
-        from bot.okrs.method import diagnosis
-        return getattr(diagnosis, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

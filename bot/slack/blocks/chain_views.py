@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from bot.okrs.method.chain import BrokenLink, ChainNode, Step, Visit
+from bot.okrs.method.chain import ChainNode, Visit
+from bot.okrs.method.diagnosis import BrokenLink, Step
 from bot.okrs.method.explanations import EarlyWarning
 from bot.slack.blocks.mrkdwn import escape, header, section
 from bot.slack.blocks.mrkdwn import fallback as fallback_text

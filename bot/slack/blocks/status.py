@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, time
 
 from bot.checkins.blocker_rules import BlockerEntry
 from bot.checkins.confidence import HIGHEST, Confidence
-from bot.okrs.method.chain import BrokenLink, Chain, ChainNode, path_up
+from bot.okrs.method.chain import Chain, ChainNode, path_up
+from bot.okrs.method.diagnosis import BrokenLink
 from bot.okrs.method.enums import BandMode, Direction, Status
 from bot.okrs.method.health import Bands, MetricSpec, format_value
 from bot.okrs.views import objective_parts

@@ -9,12 +9,11 @@ from pathlib import Path
 from bot.okrs.method.chain import (
     NodeKind,
     build_chain,
-    diagnose,
-    first_broken_link,
     path_up,
     subtree,
     walk_down,
 )
+from bot.okrs.method.diagnosis import diagnose, first_broken_link
 from bot.okrs.method.enums import Status
 from bot.okrs.plans import plan as p
 from bot.okrs.plans.blueprints import blueprints
