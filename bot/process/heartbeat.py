@@ -30,6 +30,10 @@ BEAT_SECONDS = 5.0
 STALE_BEATS = 4
 # Rows of processes gone without saying so (SIGKILL) are deleted after this.
 FORGET_AFTER = timedelta(days=1)
+# A missed beat is a note; this many in a row (halfway to counting as gone) is a warning. On
+# SQLite a burst of writes (a Monday's check-ins, 200 updates at once) can hold the one write
+# lock past a beat's 2-second wait: one miss then says nothing an operator must act on.
+WARN_AFTER_MISSES = 2
 
 
 def process_prefix() -> str:
@@ -68,6 +72,7 @@ class Heartbeat:
         self.id = process_prefix() + uuid.uuid4().hex[:8]
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
+        self.missed = 0  # beats missed in a row
 
     def start(self) -> None:
         at = self.now()
@@ -94,11 +99,19 @@ class Heartbeat:
 
     def _run(self) -> None:
         while not self._stopped.wait(self.seconds):
-            try:
-                self.beat()
-            except Exception as error:  # the database away for a while: beat again later
-                structured(log, logging.WARNING, "heartbeat_failed",
-                           error=type(error).__name__)
+            self.try_beat()
+
+    def try_beat(self) -> None:
+        """A beat; one that fails (the database busy or away for a while) is logged, as a
+        warning from WARN_AFTER_MISSES in a row, and tried again at the next beat."""
+        try:
+            self.beat()
+        except Exception as error:
+            self.missed += 1
+            structured(log, logging.WARNING if self.missed >= WARN_AFTER_MISSES else logging.INFO,
+                       "heartbeat_failed", error=type(error).__name__, missed=self.missed)
+        else:
+            self.missed = 0
 
     def stop(self) -> None:
         self._stopped.set()
