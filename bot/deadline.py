@@ -58,7 +58,22 @@ class DatabaseTooSlow(psycopg.OperationalError):
 class BoundedConnection(psycopg.Connection[Any]):
     """A psycopg connection whose every wait honours the current deadline."""
 
+    # Our clock when the server's answer to this transaction's BEGIN had come: the server had
+    # stamped transaction_timestamp() by then. None outside a transaction.
+    _began: float | None = None
+
     def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        was_idle = self.pgconn.transaction_status == TransactionStatus.IDLE
+        try:
+            return self._wait_bounded(gen, interval, timeout)
+        finally:
+            status = self.pgconn.transaction_status
+            if status in (TransactionStatus.IDLE, TransactionStatus.UNKNOWN):
+                self._began = None
+            elif was_idle:  # psycopg sends BEGIN in the same wait as the first statement
+                self._began = _elapsed_clock()
+
+    def _wait_bounded(self, gen: Any, interval: float, timeout: float | None) -> Any:
         left = remaining()
         if left is None:
             return super().wait(gen, interval, timeout)
@@ -89,7 +104,13 @@ class BoundedConnection(psycopg.Connection[Any]):
         if left is None or self.info.transaction_status != TransactionStatus.INTRANS:
             super().commit()
             return
-        self._check_then_commit(self._server_now())
+        if self._began is not None:
+            # No round trip of its own: the transaction's start, stamped by the server before
+            # the moment `_began` records, is the reference.
+            self._check_then_commit("transaction_timestamp()", self._began)
+            return
+        server_now = self._server_now()  # a transaction begun some other way: ask the server
+        self._check_then_commit(f"'{server_now.isoformat()}'::timestamptz", _elapsed_clock())
 
     def _server_now(self) -> datetime:
         with self.cursor() as cursor:
@@ -98,17 +119,18 @@ class BoundedConnection(psycopg.Connection[Any]):
         assert row is not None
         return row[0]
 
-    def _check_then_commit(self, server_now: datetime) -> None:
-        # COMMIT preceded, in the same message, by a check that fails it if the server reads
-        # it later than we will wait for its answer. The allowance is measured after the
-        # server's clock was read, so it errs on the side of rolling back. No parameters:
-        # psycopg sends both statements in one simple-protocol message. The CASE depends on
-        # clock_timestamp(), so the failing cast runs only when late.
-        allowance_ms = max(int((remaining() or 0) * 1000), 0)
+    def _check_then_commit(self, reference: str, since: float) -> None:
+        """COMMIT preceded, in the same message, by a check that fails it if the server reads
+        it later than we will wait for its answer. `reference` is a server time read no later
+        than the moment `since` is on our clock, so the allowance (from `since` to the
+        deadline) errs on the side of rolling back. No parameters: psycopg sends both
+        statements in one simple-protocol message. The CASE depends on clock_timestamp(), so
+        the failing cast runs only when late."""
+        allowance_ms = max(int(((_deadline.get() or since) - since) * 1000), 0)
         with self.cursor() as cursor:
             cursor.execute(
-                "SELECT CAST(CASE WHEN clock_timestamp() > "
-                f"'{server_now.isoformat()}'::timestamptz + interval '{allowance_ms} ms' "
+                f"SELECT CAST(CASE WHEN clock_timestamp() > {reference} "
+                f"+ interval '{allowance_ms} ms' "
                 "THEN 'okr-bot: this COMMIT came after the client gave up; rolled back' "
                 "ELSE '1' END AS integer); COMMIT")
 

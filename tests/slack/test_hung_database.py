@@ -151,21 +151,37 @@ def test_a_hung_database_gets_503_and_an_apology_in_time_and_commits_nothing(
 
 class StoppedBeforeCommit(deadline.BoundedConnection):
     """Hangs the server in the one place a late COMMIT could still arrive: after the last
-    answer, with COMMIT about to be written into its socket."""
+    answer, with COMMIT about to be written into its socket. `asks_the_clock`: as a
+    transaction begun some other way would, the commit first reads the server's clock (one
+    round trip more) instead of using the transaction's start."""
+
+    asks_the_clock = False
+    clock_reads = 0
 
     def _server_now(self):  # type: ignore[no-untyped-def]
-        now = super()._server_now()
+        self.clock_reads += 1
+        return super()._server_now()
+
+    def _check_then_commit(self, reference: str, since: float) -> None:
         os.kill(self.info.backend_pid, signal.SIGSTOP)
-        return now
+        super()._check_then_commit(reference, since)
+
+    def commit(self) -> None:
+        if self.asks_the_clock:
+            self._began = None
+        super().commit()
 
 
-def test_a_commit_the_server_reads_too_late_is_rolled_back(hangable: PostgresServer) -> None:
+@pytest.mark.parametrize("asks_the_clock", [False, True], ids=["transaction-start", "clock-read"])
+def test_a_commit_the_server_reads_too_late_is_rolled_back(hangable: PostgresServer,
+                                                           asks_the_clock: bool) -> None:
     url = hangable.create_database()
     try:
         conninfo = url.replace("postgresql+psycopg", "postgresql")
         with psycopg.connect(conninfo, autocommit=True) as setup:
             setup.execute("CREATE TABLE notes (body text)")
         connection = StoppedBeforeCommit.connect(conninfo)
+        connection.asks_the_clock = asks_the_clock
         backend = connection.info.backend_pid
         try:
             with deadline.within(1.0):
@@ -175,11 +191,41 @@ def test_a_commit_the_server_reads_too_late_is_rolled_back(hangable: PostgresSer
         finally:
             os.kill(backend, signal.SIGCONT)
         assert connection.closed
+        # The usual commit needs no round trip to read the server's clock.
+        assert connection.clock_reads == (1 if asks_the_clock else 0)
         time.sleep(1)  # the COMMIT in its socket is read now, two seconds late
         with psycopg.connect(conninfo) as check:
             assert check.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
     finally:
         hangable.drop_database(url)
+
+
+def test_a_commit_in_time_lands_with_one_round_trip(hangable: PostgresServer) -> None:
+    """Without a hang the checked COMMIT commits, whichever reference it uses, and the usual
+    one asks nothing before it."""
+    url = hangable.create_database()
+    try:
+        conninfo = url.replace("postgresql+psycopg", "postgresql")
+        with psycopg.connect(conninfo, autocommit=True) as setup:
+            setup.execute("CREATE TABLE notes (body text)")
+        for asks_the_clock in (False, True):
+            connection = _Counted.connect(conninfo)
+            connection.asks_the_clock = asks_the_clock
+            with deadline.within(2.0):
+                connection.execute("INSERT INTO notes VALUES ('in time')")
+                connection.commit()
+            assert connection.clock_reads == (1 if asks_the_clock else 0)
+            assert connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            connection.close()
+        with psycopg.connect(conninfo) as check:
+            assert check.execute("SELECT count(*) FROM notes").fetchone()[0] == 2
+    finally:
+        hangable.drop_database(url)
+
+
+class _Counted(StoppedBeforeCommit):
+    def _check_then_commit(self, reference: str, since: float) -> None:
+        deadline.BoundedConnection._check_then_commit(self, reference, since)  # no hang
 
 
 def test_without_the_check_that_commit_would_have_landed(hangable: PostgresServer) -> None:
