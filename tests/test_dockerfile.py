@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from bot.cli.main import parser
 
 ROOT = Path(__file__).resolve().parents[1]
 HADOLINT = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which(
@@ -46,3 +49,40 @@ def test_dockerfile_shape() -> None:
     assert re.search(r"^EXPOSE 3000", text, re.M)
     assert re.search(r"^HEALTHCHECK .*\n?.*/healthz", text, re.M)
     assert 'ENTRYPOINT ["okr-bot"]' in text and 'CMD ["serve"]' in text  # the role: an argument
+
+
+def _docker_runs(text: str) -> list[list[str]]:
+    """The words after the image in every `docker run … okr-bot …` the text shows (a shell
+    line continued with a backslash read as one line)."""
+    found = []
+    for line in text.replace("\\\n", " ").splitlines():
+        at = line.find("docker run")
+        if at < 0:
+            continue
+        words = shlex.split(line[at:].split("`")[0])
+        if "okr-bot" in words[2:]:
+            found.append(words[words.index("okr-bot", 2) + 1:])
+    return found
+
+
+def test_every_docker_run_in_the_docs_gives_the_image_a_command_it_takes() -> None:
+    """The image's entry point is `okr-bot`: what follows the image name is okr-bot's own
+    arguments (`docker run … okr-bot plan import …`, not `… okr-bot okr-bot plan …`)."""
+    assert 'ENTRYPOINT ["okr-bot"]' in (ROOT / "Dockerfile").read_text()
+    runs = {path.name: _docker_runs(path.read_text())
+            for path in (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))}
+    checked = 0
+    for name, commands in runs.items():
+        for words in commands:
+            try:
+                parser().parse_args(words or ["serve"])  # no words: the image's CMD, serve
+            except SystemExit:
+                pytest.fail(f"{name}: `docker run … okr-bot {' '.join(words)}` is not a "
+                            "command okr-bot takes")
+            checked += 1
+    assert checked >= 3  # the README's run and plan import, deploy.md's migrate
+    # A control: the command name written twice is read as such, and refused.
+    doubled = _docker_runs("docker run --rm -v okr-bot-data:/data okr-bot \\\n  okr-bot version")
+    assert doubled == [["okr-bot", "version"]]
+    with pytest.raises(SystemExit):
+        parser().parse_args(doubled[0])
