@@ -56,22 +56,30 @@ class DatabaseTooSlow(psycopg.OperationalError):
 
 
 class BoundedConnection(psycopg.Connection[Any]):
-    """A psycopg connection whose every wait honours the current deadline."""
+    """A psycopg connection whose every wait honours the current deadline.
 
-    # Our clock when the server's answer to this transaction's BEGIN had come: the server had
-    # stamped transaction_timestamp() by then. None outside a transaction.
+    Transactions are begun by psycopg itself (as SQLAlchemy does): a `COMMIT; BEGIN` sent as
+    one statement would begin one this class does not see, and its commit would be checked
+    against the previous transaction's start."""
+
+    # Our clock the moment psycopg had the server's answer to this transaction's BEGIN: the
+    # server had stamped transaction_timestamp() by then. None outside a transaction.
     _began: float | None = None
 
+    def _start_query(self) -> Any:
+        beginning = (not self.autocommit
+                     and self.pgconn.transaction_status == TransactionStatus.IDLE)
+        yield from super()._start_query()  # BEGIN, and its answer, before the first statement
+        if beginning:
+            self._began = _elapsed_clock()
+
     def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
-        was_idle = self.pgconn.transaction_status == TransactionStatus.IDLE
         try:
             return self._wait_bounded(gen, interval, timeout)
         finally:
-            status = self.pgconn.transaction_status
-            if status in (TransactionStatus.IDLE, TransactionStatus.UNKNOWN):
+            if self.pgconn.transaction_status in (TransactionStatus.IDLE,
+                                                  TransactionStatus.UNKNOWN):
                 self._began = None
-            elif was_idle:  # psycopg sends BEGIN in the same wait as the first statement
-                self._began = _elapsed_clock()
 
     def _wait_bounded(self, gen: Any, interval: float, timeout: float | None) -> Any:
         left = remaining()

@@ -193,7 +193,9 @@ def test_a_commit_the_server_reads_too_late_is_rolled_back(hangable: PostgresSer
         assert connection.closed
         # The usual commit needs no round trip to read the server's clock.
         assert connection.clock_reads == (1 if asks_the_clock else 0)
-        time.sleep(1)  # the COMMIT in its socket is read now, two seconds late
+        # Resumed just after the client gave up: the COMMIT in its socket is read now, a few
+        # milliseconds past the deadline. It must roll back all the same.
+        time.sleep(1)
         with psycopg.connect(conninfo) as check:
             assert check.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
     finally:
@@ -226,6 +228,47 @@ def test_a_commit_in_time_lands_with_one_round_trip(hangable: PostgresServer) ->
 class _Counted(StoppedBeforeCommit):
     def _check_then_commit(self, reference: str, since: float) -> None:
         deadline.BoundedConnection._check_then_commit(self, reference, since)  # no hang
+
+
+def test_the_reference_is_stamped_just_before_our_clock_records_it(
+        hangable: PostgresServer) -> None:
+    """The transaction's start, as the server stamps it, comes before the moment our clock
+    records for it (else a late COMMIT could land), and by little: it is BEGIN's answer, not
+    the end of a slow first statement (else a COMMIT in time would be refused)."""
+    url = hangable.create_database()
+    try:
+        connection = deadline.BoundedConnection.connect(url.replace("postgresql+psycopg",
+                                                                    "postgresql"))
+        with connection:
+            for _ in range(2):  # two transactions on one connection: each its own start
+                connection.execute("SELECT pg_sleep(0.3)")
+                wall, elapsed = time.time(), time.clock_gettime(time.CLOCK_MONOTONIC)
+                began = wall - (elapsed - connection._began)
+                stamped = float(connection.execute(
+                    "SELECT extract(epoch FROM transaction_timestamp())").fetchone()[0])
+                assert stamped <= began + 0.001  # the clocks are read a microsecond apart
+                assert began - stamped < 0.1, "recorded after the first statement, not BEGIN"
+                connection.commit()
+                assert connection._began is None
+    finally:
+        hangable.drop_database(url)
+
+
+def test_a_slow_first_statement_still_commits_in_time(hangable: PostgresServer) -> None:
+    url = hangable.create_database()
+    try:
+        conninfo = url.replace("postgresql+psycopg", "postgresql")
+        with psycopg.connect(conninfo, autocommit=True) as setup:
+            setup.execute("CREATE TABLE notes (body text)")
+        with deadline.BoundedConnection.connect(conninfo) as connection, deadline.within(1.0):
+            # More than half the time goes to the first statement; the commit, 0.45 s before
+            # the deadline, is in time.
+            connection.execute("INSERT INTO notes SELECT 'slow' FROM pg_sleep(0.55)")
+            connection.commit()
+        with psycopg.connect(conninfo) as check:
+            assert check.execute("SELECT count(*) FROM notes").fetchone()[0] == 1
+    finally:
+        hangable.drop_database(url)
 
 
 def test_without_the_check_that_commit_would_have_landed(hangable: PostgresServer) -> None:
