@@ -3,9 +3,11 @@ and a browser that goes through the install as a person would."""
 
 from __future__ import annotations
 
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -14,7 +16,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.config import Settings, load_settings
+from bot.db import make_engine, make_session_factory
 from bot.serve import Runtime, build_runtime
+from bot.slack.clients import SlackClients
 from tests.conftest import SIGNING_SECRET
 from tests.fakes import FakeSlack
 from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET
@@ -87,6 +91,42 @@ def oauth_settings(database_url: str, fake: FakeSlack, *, keys: str = KEY) -> Se
                          slack_client_secret=CLIENT_SECRET, okr_bot_encryption_key=keys,
                          slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.base_url,
                          database_url=database_url)
+
+
+@contextmanager
+def replica_clients(database_url: str, fake: FakeSlack,
+                    count: int = 2) -> Iterator[list[SlackClients]]:
+    """`count` more okr-bot processes on the same database: each its own engine and clients."""
+    engines = [make_engine(database_url) for _ in range(count)]
+    try:
+        settings = oauth_settings(database_url, fake)
+        yield [SlackClients(settings, session_factory=make_session_factory(e)) for e in engines]
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+def tokens_at_once(asks: list[tuple[SlackClients, str]]) -> list[str]:
+    """Each replica asks for its team's token at the same moment (threads released together):
+    the tokens they got. What any of them raised fails the test."""
+    start = threading.Barrier(len(asks))
+    tokens: list[str] = []
+    errors: list[BaseException] = []
+
+    def ask(slack: SlackClients, team_id: str) -> None:
+        try:
+            start.wait()
+            tokens.append(slack.token_for(team_id))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=ask, args=pair) for pair in asks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert errors == []
+    return tokens
 
 
 @pytest.fixture

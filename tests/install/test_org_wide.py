@@ -5,7 +5,6 @@ of the org's one token, and the org's uninstall."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -14,7 +13,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from bot import clock
-from bot.db import make_engine, make_session_factory, transaction
+from bot.db import transaction
 from bot.install.models import Installation
 from bot.lifecycle import flows
 from bot.outbox.models import OutboxMessage
@@ -23,7 +22,7 @@ from bot.people.models import Workspace
 from bot.slack.clients import SlackClients
 from tests.conftest import SIGNING_SECRET
 from tests.fakes import SlackSender
-from tests.install.conftest import OAuthBot, oauth_settings
+from tests.install.conftest import OAuthBot, replica_clients, tokens_at_once
 
 ORG, ORG_NAME = "E0GRID", "Grid Corp"
 GRID1, GRID2 = "T0GRID1", "T0GRID2"
@@ -115,39 +114,18 @@ def rotating_org(org_bot: OAuthBot) -> OAuthBot:
 
 @pytest.fixture
 def replicas(rotating_org: OAuthBot, database_url: str) -> Iterator[list[SlackClients]]:
-    """Two more okr-bot processes on the same database, each with its own engine."""
-    engines = [make_engine(database_url) for _ in range(2)]
-    settings = oauth_settings(database_url, rotating_org.fake)
-    yield [SlackClients(settings, session_factory=make_session_factory(e)) for e in engines]
-    for engine in engines:
-        engine.dispose()
+    with replica_clients(database_url, rotating_org.fake) as clients:
+        yield clients
 
 
 def test_the_orgs_token_is_refreshed_once_for_all_its_workspaces(
         rotating_org: OAuthBot, replicas: list[SlackClients]) -> None:
     fake = rotating_org.fake.oauth
     fake.refresh_delay = 0.3  # the first refresher is still waiting for Slack
-    start = threading.Barrier(len(replicas))
-    tokens: list[str] = []
-    errors: list[BaseException] = []
-
-    def refresh(slack: SlackClients, team_id: str) -> None:
-        try:
-            start.wait()
-            tokens.append(slack.token_for(team_id))
-        except BaseException as error:
-            errors.append(error)
-
     later = clock.now() + timedelta(hours=11)  # an hour left: inside the two-hour margin
     with freeze_time(later):
         # Two replicas, each for another workspace of the org, at the same moment.
-        threads = [threading.Thread(target=refresh, args=(slack, team_id))
-                   for slack, team_id in zip(replicas, (GRID1, GRID2), strict=True)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=20)
-        assert errors == []
+        tokens = tokens_at_once(list(zip(replicas, (GRID1, GRID2), strict=True)))
         assert fake.refreshes == 1 and fake.refused == []
         assert tokens == [fake.teams[ORG].tokens[1]] * 2
         assert rotating_org.runtime.slack.token_for(GRID1) == fake.teams[ORG].tokens[1]

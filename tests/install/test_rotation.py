@@ -3,7 +3,6 @@ refresh token, once, even when two replicas need it at the same moment."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -13,11 +12,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot import clock
-from bot.db import make_engine, make_session_factory
 from bot.install import service as install_service
 from bot.install.models import Installation
 from bot.slack.clients import NotInstalled, SlackClients
-from tests.install.conftest import OAuthBot, oauth_settings
+from tests.install.conftest import OAuthBot, replica_clients, tokens_at_once
 
 
 @pytest.fixture
@@ -78,36 +76,16 @@ def test_a_failed_refresh_keeps_the_still_valid_token_until_it_expires(
 
 @pytest.fixture
 def replicas(rotating: OAuthBot, database_url: str) -> Iterator[list[SlackClients]]:
-    """Two more okr-bot processes on the same database, each with its own engine."""
-    engines = [make_engine(database_url) for _ in range(2)]
-    settings = oauth_settings(database_url, rotating.fake)
-    yield [SlackClients(settings, session_factory=make_session_factory(e)) for e in engines]
-    for engine in engines:
-        engine.dispose()
+    with replica_clients(database_url, rotating.fake) as clients:
+        yield clients
 
 
 def test_two_replicas_refreshing_at_once_spend_the_refresh_token_once(
         rotating: OAuthBot, replicas: list[SlackClients]) -> None:
     fake = rotating.fake.oauth
     fake.refresh_delay = 0.3  # the first refresher is still waiting for Slack
-    start = threading.Barrier(len(replicas))
-    tokens: list[str] = []
-    errors: list[BaseException] = []
-
-    def refresh(slack: SlackClients) -> None:
-        try:
-            start.wait()
-            tokens.append(slack.token_for("T0ALPHA"))
-        except BaseException as error:
-            errors.append(error)
-
     with freeze_time(clock.now() + timedelta(hours=11)):
-        threads = [threading.Thread(target=refresh, args=(s,)) for s in replicas]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=20)
-    assert errors == []
+        tokens = tokens_at_once([(slack, "T0ALPHA") for slack in replicas])
     assert fake.refreshes == 1 and fake.refused == []
     assert tokens == [fake.teams["T0ALPHA"].tokens[1]] * 2
 
