@@ -172,57 +172,59 @@ class StoppedBeforeCommit(deadline.BoundedConnection):
         super().commit()
 
 
-@pytest.mark.parametrize("asks_the_clock", [False, True], ids=["transaction-start", "clock-read"])
-def test_a_commit_the_server_reads_too_late_is_rolled_back(hangable: PostgresServer,
-                                                           asks_the_clock: bool) -> None:
+@pytest.fixture
+def notes(hangable: PostgresServer) -> Iterator[str]:
+    """A fresh database on the hangable server with an empty table `notes`: its conninfo."""
     url = hangable.create_database()
     try:
         conninfo = url.replace("postgresql+psycopg", "postgresql")
         with psycopg.connect(conninfo, autocommit=True) as setup:
             setup.execute("CREATE TABLE notes (body text)")
-        connection = StoppedBeforeCommit.connect(conninfo)
-        connection.asks_the_clock = asks_the_clock
-        backend = connection.info.backend_pid
-        try:
-            with deadline.within(1.0):
-                connection.execute("INSERT INTO notes VALUES ('typed while it hung')")
-                with pytest.raises(deadline.DatabaseTooSlow):
-                    connection.commit()
-        finally:
-            os.kill(backend, signal.SIGCONT)
-        assert connection.closed
-        # The usual commit needs no round trip to read the server's clock.
-        assert connection.clock_reads == (1 if asks_the_clock else 0)
-        # Resumed just after the client gave up: the COMMIT in its socket is read now, a few
-        # milliseconds past the deadline. It must roll back all the same.
-        time.sleep(1)
-        with psycopg.connect(conninfo) as check:
-            assert check.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
+        yield conninfo
     finally:
         hangable.drop_database(url)
 
 
-def test_a_commit_in_time_lands_with_one_round_trip(hangable: PostgresServer) -> None:
+def notes_in(conninfo: str) -> int:
+    with psycopg.connect(conninfo) as check:
+        return check.execute("SELECT count(*) FROM notes").fetchone()[0]
+
+
+@pytest.mark.parametrize("asks_the_clock", [False, True], ids=["transaction-start", "clock-read"])
+def test_a_commit_the_server_reads_too_late_is_rolled_back(notes: str,
+                                                           asks_the_clock: bool) -> None:
+    connection = StoppedBeforeCommit.connect(notes)
+    connection.asks_the_clock = asks_the_clock
+    backend = connection.info.backend_pid
+    try:
+        with deadline.within(1.0):
+            connection.execute("INSERT INTO notes VALUES ('typed while it hung')")
+            with pytest.raises(deadline.DatabaseTooSlow):
+                connection.commit()
+    finally:
+        os.kill(backend, signal.SIGCONT)
+    assert connection.closed
+    # The usual commit needs no round trip to read the server's clock.
+    assert connection.clock_reads == (1 if asks_the_clock else 0)
+    # Resumed just after the client gave up: the COMMIT in its socket is read now, a few
+    # milliseconds past the deadline. It must roll back all the same.
+    time.sleep(1)
+    assert notes_in(notes) == 0
+
+
+def test_a_commit_in_time_lands_with_one_round_trip(notes: str) -> None:
     """Without a hang the checked COMMIT commits, whichever reference it uses, and the usual
     one asks nothing before it."""
-    url = hangable.create_database()
-    try:
-        conninfo = url.replace("postgresql+psycopg", "postgresql")
-        with psycopg.connect(conninfo, autocommit=True) as setup:
-            setup.execute("CREATE TABLE notes (body text)")
-        for asks_the_clock in (False, True):
-            connection = _Counted.connect(conninfo)
-            connection.asks_the_clock = asks_the_clock
-            with deadline.within(2.0):
-                connection.execute("INSERT INTO notes VALUES ('in time')")
-                connection.commit()
-            assert connection.clock_reads == (1 if asks_the_clock else 0)
-            assert connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-            connection.close()
-        with psycopg.connect(conninfo) as check:
-            assert check.execute("SELECT count(*) FROM notes").fetchone()[0] == 2
-    finally:
-        hangable.drop_database(url)
+    for asks_the_clock in (False, True):
+        connection = _Counted.connect(notes)
+        connection.asks_the_clock = asks_the_clock
+        with deadline.within(2.0):
+            connection.execute("INSERT INTO notes VALUES ('in time')")
+            connection.commit()
+        assert connection.clock_reads == (1 if asks_the_clock else 0)
+        assert connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        connection.close()
+    assert notes_in(notes) == 2
 
 
 class _Counted(StoppedBeforeCommit):
@@ -230,66 +232,43 @@ class _Counted(StoppedBeforeCommit):
         deadline.BoundedConnection._check_then_commit(self, reference, since)  # no hang
 
 
-def test_the_reference_is_stamped_just_before_our_clock_records_it(
-        hangable: PostgresServer) -> None:
+def test_the_reference_is_stamped_just_before_our_clock_records_it(notes: str) -> None:
     """The transaction's start, as the server stamps it, comes before the moment our clock
     records for it (else a late COMMIT could land), and by little: it is BEGIN's answer, not
     the end of a slow first statement (else a COMMIT in time would be refused)."""
-    url = hangable.create_database()
-    try:
-        connection = deadline.BoundedConnection.connect(url.replace("postgresql+psycopg",
-                                                                    "postgresql"))
-        with connection:
-            for _ in range(2):  # two transactions on one connection: each its own start
-                connection.execute("SELECT pg_sleep(0.3)")
-                wall, elapsed = time.time(), time.clock_gettime(time.CLOCK_MONOTONIC)
-                began = wall - (elapsed - connection._began)
-                stamped = float(connection.execute(
-                    "SELECT extract(epoch FROM transaction_timestamp())").fetchone()[0])
-                assert stamped <= began + 0.001  # the clocks are read a microsecond apart
-                assert began - stamped < 0.1, "recorded after the first statement, not BEGIN"
-                connection.commit()
-                assert connection._began is None
-    finally:
-        hangable.drop_database(url)
-
-
-def test_a_slow_first_statement_still_commits_in_time(hangable: PostgresServer) -> None:
-    url = hangable.create_database()
-    try:
-        conninfo = url.replace("postgresql+psycopg", "postgresql")
-        with psycopg.connect(conninfo, autocommit=True) as setup:
-            setup.execute("CREATE TABLE notes (body text)")
-        with deadline.BoundedConnection.connect(conninfo) as connection, deadline.within(1.0):
-            # More than half the time goes to the first statement; the commit, 0.45 s before
-            # the deadline, is in time.
-            connection.execute("INSERT INTO notes SELECT 'slow' FROM pg_sleep(0.55)")
+    with deadline.BoundedConnection.connect(notes) as connection:
+        for _ in range(2):  # two transactions on one connection: each its own start
+            connection.execute("SELECT pg_sleep(0.3)")
+            wall, elapsed = time.time(), time.clock_gettime(time.CLOCK_MONOTONIC)
+            began = wall - (elapsed - connection._began)
+            stamped = float(connection.execute(
+                "SELECT extract(epoch FROM transaction_timestamp())").fetchone()[0])
+            assert stamped <= began + 0.001  # the clocks are read a microsecond apart
+            assert began - stamped < 0.1, "recorded after the first statement, not BEGIN"
             connection.commit()
-        with psycopg.connect(conninfo) as check:
-            assert check.execute("SELECT count(*) FROM notes").fetchone()[0] == 1
-    finally:
-        hangable.drop_database(url)
+            assert connection._began is None
 
 
-def test_without_the_check_that_commit_would_have_landed(hangable: PostgresServer) -> None:
+def test_a_slow_first_statement_still_commits_in_time(notes: str) -> None:
+    with deadline.BoundedConnection.connect(notes) as connection, deadline.within(1.0):
+        # More than half the time goes to the first statement; the commit, 0.45 s before the
+        # deadline, is in time.
+        connection.execute("INSERT INTO notes SELECT 'slow' FROM pg_sleep(0.55)")
+        connection.commit()
+    assert notes_in(notes) == 1
+
+
+def test_without_the_check_that_commit_would_have_landed(notes: str) -> None:
     # Positive control for the test above: the same hang, a plain COMMIT, and it commits.
-    url = hangable.create_database()
+    connection = deadline.BoundedConnection.connect(notes)
+    backend = connection.info.backend_pid
     try:
-        conninfo = url.replace("postgresql+psycopg", "postgresql")
-        with psycopg.connect(conninfo, autocommit=True) as setup:
-            setup.execute("CREATE TABLE notes (body text)")
-        connection = deadline.BoundedConnection.connect(conninfo)
-        backend = connection.info.backend_pid
-        try:
-            with deadline.within(1.0):
-                connection.execute("INSERT INTO notes VALUES ('typed while it hung')")
-                os.kill(backend, signal.SIGSTOP)
-                with pytest.raises(deadline.DatabaseTooSlow):
-                    connection.wait(connection._commit_gen())
-        finally:
-            os.kill(backend, signal.SIGCONT)
-        time.sleep(1)
-        with psycopg.connect(conninfo) as check:
-            assert check.execute("SELECT count(*) FROM notes").fetchone()[0] == 1
+        with deadline.within(1.0):
+            connection.execute("INSERT INTO notes VALUES ('typed while it hung')")
+            os.kill(backend, signal.SIGSTOP)
+            with pytest.raises(deadline.DatabaseTooSlow):
+                connection.wait(connection._commit_gen())
     finally:
-        hangable.drop_database(url)
+        os.kill(backend, signal.SIGCONT)
+    time.sleep(1)
+    assert notes_in(notes) == 1
