@@ -8,9 +8,9 @@ PIP := $(BIN)/python -m pip --quiet --quiet --disable-pip-version-check
 # uv installs the same pins as pip in a few seconds where pip takes half a minute (most of a
 # fresh clone's install time before the suite starts). pip installs uv itself, at this
 # version; where uv cannot be had, pip does the install. Unlike pip, uv compiles no bytecode
-# unless asked: where PYTHONDONTWRITEBYTECODE is set (CI's machines, the Dockerfile), every new
-# process then compiled SQLAlchemy and the rest from source again, about a second each, and the
-# suite starts dozens (its workers, every `okr-bot` a test runs): 50 s of `make test`.
+# unless asked: where PYTHONDONTWRITEBYTECODE is set (as on CI's machines), every new process
+# then compiled SQLAlchemy and the rest from source again, about a second each, and the suite
+# starts dozens (its workers, every `okr-bot` a test runs): 50 s of `make test`.
 UV_VERSION := 0.13.9
 INSTALL = if [ -x $(BIN)/uv ]; then \
             $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1); \

@@ -53,6 +53,7 @@ from bench.watch import GC, percentile, say, settle
 from bot.logs import configure_logging
 from bot.okrs.method.enums import MetricKind
 from bot.okrs.store.models import Measurement, Metric
+from bot.slack.blocks.errors import SAVED_ANYWAY
 from bot.slack.blocks.working import WORKING_TEXT
 
 # Values every metric of the generated plan accepts (a percentage is at most 100): a refused
@@ -129,10 +130,9 @@ def _help(bot: Bot, into: Timed, started: float) -> None:
         into.errors.append(f"help: HTTP {reply.status}")
 
 
+# SAVED: the apology for an answer that came too late for Slack, the value committed all the
+# same: an error to time, but a stored value, not a refused one.
 RECORDED, SAVED, REFUSED = "recorded", "saved", "refused"
-# The apology for an answer that came too late for Slack, the value committed all the same
-# (bot/slack/blocks/errors.py): an error to time, but a stored value, not a refused one.
-SAVED_ANYWAY = "what you asked for was saved"
 
 
 def _update(bot: Bot, key: str, owner: str, value: float, into: Timed, started: float) -> str:
