@@ -4,7 +4,7 @@ again starts the count over."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,10 @@ def _failed(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
 def test_one_missed_beat_is_a_note_and_missed_beats_in_a_row_a_warning(
         session_factory: sessionmaker[Session], tmp_path: Path,
         caplog: pytest.LogCaptureFixture) -> None:
-    heartbeat = Heartbeat(session_factory, Role.ALL)
+    started = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    now = [started]
+    # Beats only when the test says: its own thread waits an hour between beats.
+    heartbeat = Heartbeat(session_factory, Role.ALL, now=lambda: now[0], seconds=3600)
     heartbeat.start()
     try:
         working = heartbeat.session_factory
@@ -44,9 +47,10 @@ def test_one_missed_beat_is_a_note_and_missed_beats_in_a_row_a_warning(
         assert "OperationalError" in _failed(caplog)[-1][1]
 
         heartbeat.session_factory = working  # the database answers again: the beat lands
-        before = _beat_at(working, heartbeat.id)
+        now[0] = started + timedelta(minutes=1)
+        assert _beat_at(working, heartbeat.id) == started  # the missed beats wrote nothing
         heartbeat.try_beat()
-        assert heartbeat.missed == 0 and _beat_at(working, heartbeat.id) >= before
+        assert heartbeat.missed == 0 and _beat_at(working, heartbeat.id) == now[0]
 
         caplog.clear()
         heartbeat.session_factory = make_session_factory(gone)
