@@ -30,7 +30,7 @@ from bot.access.policy import Action, Actor
 from bot.access.roles import require
 from bot.db import make_engine, make_session_factory
 from bot.errors import NotAllowed
-from bot.okrs import flows
+from bot.okrs import flows, value_flows
 from tests.access import matrix
 from tests.conftest import TEAM_ID
 
@@ -61,7 +61,7 @@ def run(url: str, calls: int) -> list[str]:
     lines = []
     with factory() as session:
         workspace = flows.workspace(session, TEAM_ID)
-        item = flows.metric_item(flows.find_metric(session, workspace.id, matrix.KPI))
+        item = value_flows.metric_item(value_flows.find_metric(session, workspace.id, matrix.KPI))
         for name, uid in ROLES.items():
             def decide(uid: str = uid) -> None:
                 with contextlib.suppress(NotAllowed):
@@ -75,7 +75,7 @@ def run(url: str, calls: int) -> list[str]:
     def update() -> None:
         with factory.begin() as session:
             at = start + timedelta(seconds=next(step))
-            flows.update_metric(session, flows.workspace(session, TEAM_ID),
+            value_flows.update_metric(session, flows.workspace(session, TEAM_ID),
                                 Actor(matrix.PRIYA), typed=matrix.KPI, value_text="5.5",
                                 now=at, at=at)
     counted.update(n=0, audit=0, audit_us=[])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -255,11 +255,13 @@ def ping(engine: Engine) -> None:
 WROTE = "okr_bot_wrote"  # session.info key: this session has written in its transaction
 
 
-def run_core(db_session: Session, statement: Any, params: dict[str, Any]) -> Any:
+def run_core(db_session: Session, statement: Any,
+             params: dict[str, Any] | Sequence[dict[str, Any]]) -> Any:
     """A Core statement (rows in, rows out, no ORM entities) on the session's connection, in
     its transaction, past the ORM's execution layer: on the hot write path that layer cost
     more than SQLite took to run the statement. Nothing pending is flushed first, so the
-    caller has nothing pending; a statement that writes marks the session as written."""
+    caller has nothing pending; a statement that writes marks the session as written. A list
+    of parameters runs it once for each (executemany)."""
     result = db_session.connection().execute(statement, params)
     if statement.is_dml:
         db_session.info[WROTE] = True

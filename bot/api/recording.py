@@ -26,7 +26,7 @@ from bot.access.roles import require
 from bot.audit import service as audit
 from bot.audit.models import AuditEvent
 from bot.errors import InvalidFields, InvalidInput
-from bot.okrs import flows
+from bot.okrs import value_flows
 from bot.okrs.method.enums import Source
 from bot.okrs.method.plausibility import check_value
 from bot.okrs.method.recording import Recorded
@@ -123,7 +123,7 @@ def check(db_session: Session, workspace: Workspace, actor: Actor,
             continue
         if metric.id not in allowed:
             require(db_session, workspace.id, Action.UPDATE_VALUE, actor,
-                    flows.metric_item(metric))
+                    value_flows.metric_item(metric))
             allowed.add(metric.id)
         checked.append(_Checked(item, metric, parsed, item.at or now))
     if errors:
@@ -153,7 +153,7 @@ def record_batch(db_session: Session, workspace: Workspace, actor: Actor,
         if older:
             _insert_older(db_session, workspace, actor, older, now=now, source=source)
         metric = newest.metric
-        recorded = flows.update_metric(
+        recorded = value_flows.update_metric(
             db_session, workspace, actor, typed=metric.key, value_text=newest.incoming.value,
             now=now, note=newest.incoming.note, at=newest.incoming.at, source=source)
         updates.append(MetricUpdate(metric.key, len(entries), newest.at, recorded))

@@ -4,7 +4,8 @@ change, so both commit together or neither does; a refused action writes nothing
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -46,16 +47,38 @@ def _small(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
+@dataclass(frozen=True)
+class Event:
+    """What one person did to one item, as the log keeps it."""
+
+    actor: str
+    action: str
+    kind: str
+    key: str
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+
+
 def record(db_session: Session, workspace_id: int, *, actor: str, action: str, kind: str,
            key: str, before: Mapping[str, Any] | None = None,
            after: Mapping[str, Any] | None = None, at: datetime | None = None) -> None:
     """The event, inserted at once in the caller's transaction as a plain row (Core): it is
     only ever written here, and the ORM's flush of a new object at commit cost more than the
     statement, on every `/okr update` (docs/performance.md)."""
+    record_all(db_session, workspace_id, [Event(actor, action, kind, key, before, after)],
+               at=at)
+
+
+def record_all(db_session: Session, workspace_id: int, events: Sequence[Event], *,
+               at: datetime | None = None) -> None:
+    """Several events of one moment, in one statement."""
+    if not events:
+        return
+    when = at or clock.now()
     run_core(db_session, _insert(),
-             {"workspace_id": workspace_id, "at": at or clock.now(), "actor": actor[:80],
-              "action": action, "subject_kind": kind, "subject_key": key[:255],
-              "before": _small(before), "after": _small(after)})
+             [{"workspace_id": workspace_id, "at": when, "actor": e.actor[:80],
+               "action": e.action, "subject_kind": e.kind, "subject_key": e.key[:255],
+               "before": _small(e.before), "after": _small(e.after)} for e in events])
 
 
 @functools.cache

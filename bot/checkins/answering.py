@@ -33,7 +33,7 @@ from bot.checkins.form import (
 from bot.checkins.round_actions import own_round
 from bot.checkins.rounds import CheckinAnswer, CheckinRound, QuestionSet
 from bot.errors import DomainError, InvalidFields
-from bot.okrs import flows
+from bot.okrs import flows, value_flows
 from bot.okrs.method.enums import MetricKind, Source
 from bot.okrs.method.health import Measurement as Point
 from bot.okrs.method.health import format_value
@@ -126,9 +126,9 @@ def submit_checkin(db_session: Session, workspace: Workspace, actor: flows.Actor
                            answers=dict(submission.answers), submission_key=submission_key,
                            submitted_at=now)
     db_session.add(answer)
-    recorded = [flows.update_metric(db_session, workspace, actor, typed=key, value_text=text,
-                                    now=now, source=Source.CHECKIN)
-                for key, text in submission.values.items() if text.strip()]
+    recorded = value_flows.update_all(db_session, workspace, [
+        value_flows.ValueUpdate(actor, typed=key, value_text=text, source=Source.CHECKIN)
+        for key, text in submission.values.items() if text.strip()], now=now)
     confidences = [checkin_flows.record_confidence(db_session, workspace, actor, typed=key,
                                                    confidence=value, now=now,
                                                    source=Source.CHECKIN)

@@ -17,10 +17,11 @@ from bot.checkins import service
 from bot.checkins.blocker_rules import GENERAL, BlockerEntry, Resolution
 from bot.checkins.confidence import Confidence
 from bot.errors import Ambiguous, Choice, NotFound
-from bot.okrs.flows import Actor, find_metric, metric_item
+from bot.okrs.flows import Actor
 from bot.okrs.method.chain import NodeKind
 from bot.okrs.method.enums import Source
 from bot.okrs.method.names import resolve
+from bot.okrs.value_flows import find_metric, metric_item
 from bot.people import service as people_service
 from bot.people.models import Workspace
 

@@ -175,7 +175,7 @@ def cmd_measure(args: argparse.Namespace, database_url: str) -> int:
 
     from bot import clock
     from bot.db import make_engine, make_session_factory
-    from bot.okrs import flows
+    from bot.okrs import flows, value_flows
     from bot.okrs.method.enums import Source
 
     at = None
@@ -192,7 +192,7 @@ def cmd_measure(args: argparse.Namespace, database_url: str) -> int:
     engine = make_engine(database_url)
     try:
         with make_session_factory(engine).begin() as session:
-            recorded = flows.update_metric(
+            recorded = value_flows.update_metric(
                 session, flows.workspace(session, args.workspace), flows.Actor.operator(),
                 typed=args.key, value_text=args.value, now=now, at=at,
                 note=args.note, source=Source.API)

@@ -17,12 +17,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, exists, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from bot.access.policy import Action, Actor, Item
-from bot.access.roles import require
-from bot.alerts.service import tell_triggers
-from bot.audit import service as audit
+from bot.access.policy import Actor
 from bot.checkins import service as checkin_service
 from bot.errors import Ambiguous, Choice, InvalidInput, NoPlan, NotFound
 from bot.okrs.method.chain import (
@@ -34,16 +31,12 @@ from bot.okrs.method.chain import (
     walk_down,
 )
 from bot.okrs.method.diagnosis import diagnose, first_broken_link
-from bot.okrs.method.enums import MetricKind, Source, Status
+from bot.okrs.method.enums import MetricKind, Status
 from bot.okrs.method.explanations import descendants, early_warnings
 from bot.okrs.method.health import severity
-from bot.okrs.method.names import Candidate, Lookup, resolve
-from bot.okrs.method.plausibility import check_value
+from bot.okrs.method.names import Candidate, Lookup
 from bot.okrs.method.proposals import Proposal, proposals
-from bot.okrs.method.recording import Recorded, Undone
-from bot.okrs.method.typed_values import parse_value
-from bot.okrs.store.measurements import could_be_named, record_measurement, undo_last_measurement
-from bot.okrs.store.models import CounterMetric, Goal, Metric, NorthStar, Objective
+from bot.okrs.store.models import Goal, NorthStar, Objective
 from bot.okrs.views import (
     ChainFrom,
     Diagnosis,
@@ -54,10 +47,6 @@ from bot.okrs.views import (
 from bot.people import service as people_service
 from bot.people.models import Workspace
 
-# Every measured number can be updated: key results and KPIs every week, a goal's metric and
-# the North Star as often as they are read.
-UPDATABLE = tuple(MetricKind)
-WEEKLY = (MetricKind.KEY_RESULT, MetricKind.KPI)
 CANDIDATES = 200  # names that could fit what was typed: enough for a pick list, never the plan
 TREE_DEPTH = 3
 STATUS_DEPTH = 2  # a goal's status: its objectives and their key results
@@ -289,107 +278,3 @@ def at_risk(chain: Chain) -> list[ChainNode]:
              if n.health.status in (Status.YELLOW, Status.RED) or n.health.stale]
     found.sort(key=lambda n: (len(path_up(chain, n.id)), -severity(n.health.status)))
     return found
-
-
-# -- recording a value -----------------------------------------------------------------------
-def updatable(db_session: Session, workspace_id: int, typed: str) -> list[Candidate]:
-    """Metrics whose key or name could be what was typed (a bounded query)."""
-    rows = db_session.scalars(select(Metric).where(
-        Metric.workspace_id == workspace_id, Metric.kind.in_(UPDATABLE),
-        could_be_named(Metric.key, Metric.name, typed)).limit(CANDIDATES))
-    return [Candidate(key=m.key, name=m.name, item=m) for m in rows]
-
-
-@functools.cache
-def _metric_by_key() -> Select:
-    """Built once, like _planned_workspace. Every kind is updatable (UPDATABLE), so the key
-    alone picks the row."""
-    countered = or_(exists().where(CounterMetric.metric_id == Metric.id),
-                    exists().where(CounterMetric.counter_metric_id == Metric.id))
-    return (select(Metric, countered).where(Metric.workspace_id == bindparam("workspace_id"),
-                                            Metric.key == bindparam("key"))
-            .options(joinedload(Metric.thresholds),
-                     # Only its start date is read (spec_of); a whole Objective cost the ORM
-                     # more than the lookup (anything else is loaded on first use).
-                     joinedload(Metric.objective).load_only(Objective.starts_on),
-                     joinedload(Metric.triggers)))
-
-
-def find_metric(db_session: Session, workspace_id: int, typed: str) -> Metric:
-    return _find_metric(db_session, workspace_id, typed)[0]
-
-
-def _find_metric(db_session: Session, workspace_id: int,
-                 typed: str) -> tuple[Metric, bool | None]:
-    """The metric, and whether it has counter-metrics (None: not looked at)."""
-    # A key, as people copy it from a status or a DM, is found by its index; a key wins over
-    # every other reading of the words (resolve's first rule), so this is the same answer.
-    # Only other words need the prefix search, which reads every metric's name.
-    # What judging the new value reads (bands, the objective's dates, triggers) comes with it,
-    # and whether it has counter-metrics (most have none: then no statement asks for them).
-    exact = db_session.execute(_metric_by_key(), {"workspace_id": workspace_id,
-                                                  "key": typed.strip().casefold()}
-                               ).unique().one_or_none()
-    if exact is not None:
-        return exact[0], bool(exact[1])
-    match = resolve(typed, updatable(db_session, workspace_id, typed))
-    if match.ambiguous:
-        weekly = all(c.item.kind in WEEKLY for c in match.choices)
-        what = "key results and KPIs" if weekly else "metrics"
-        raise Ambiguous(f"“{typed}” fits {len(match.choices)} {what}. Which one?", typed=typed,
-                        choices=choices_of(match.choices, labelled=not weekly), kind="metric")
-    if match.found is None:
-        raise NotFound(f"No key result or KPI matches “{typed}”, nor a goal's metric or the "
-                       "North Star. Use its key or the start of its name.", kind="metric",
-                       typed=typed)
-    return match.found, None
-
-
-def metric_item(metric: Metric) -> Item:
-    return Item(metric.name, (metric.owner,) if metric.owner else ())
-
-
-def update_metric(db_session: Session, workspace: Workspace, actor: Actor, *, typed: str,
-                  value_text: str, now: datetime, note: str | None = None,
-                  at: datetime | None = None, source: Source = Source.SLACK) -> Recorded:
-    """Record a new value of the key result or KPI the words name, if the actor may; the value
-    is read as typed (`12%`, `1.2k`, `$3.5M`) and checked against the metric's unit."""
-    if at is not None and at > now:
-        raise InvalidInput(f"{at.isoformat()} is in the future; a measurement is of the past",
-                           field="at", expected="a time up to now")
-    metric, countered = _find_metric(db_session, workspace.id, typed)
-    require(db_session, workspace.id, Action.UPDATE_VALUE, actor, metric_item(metric))
-    try:
-        parsed = parse_value(value_text)
-        check_value(parsed, unit=metric.unit, name=metric.name, declared=metric.value_range)
-    except InvalidInput as error:  # its own words say what is expected; add what happened
-        raise InvalidInput(f"{error.message.rstrip('.')}. Nothing was recorded.",
-                           field=error.field, expected=error.expected) from None
-    recorded = record_measurement(db_session=db_session, metric=metric, value=parsed.value,
-                                  at=at or now, now=now, source=source,
-                                  author=actor.slack_user_id, note=note or None,
-                                  decimals=parsed.decimals, countered=countered)
-    tell_triggers(db_session, workspace, metric, recorded, now)  # the owner, by DM, once
-    audit.record(db_session, workspace.id, actor=actor.name, action=audit.VALUE_RECORDED,
-                 kind=metric.kind.value, key=metric.key, before={"value": recorded.old_value},
-                 after={"value": recorded.new_value, "measured_at": at or now,
-                        "source": source.value, "note": note or None}, at=now)
-    return recorded
-
-
-def undo_update(db_session: Session, workspace: Workspace, actor: Actor, *, typed: str,
-                now: datetime) -> Undone:
-    """Take back the actor's own latest value of the metric the words name, recorded within
-    the last day: kept in the history, marked undone, no longer counted."""
-    metric = find_metric(db_session, workspace.id, typed)
-    if actor.slack_user_id is None:
-        raise InvalidInput("An undo takes back a person's own value; an operator records the "
-                           "right value instead.", field="value", expected="a value")
-    require(db_session, workspace.id, Action.UNDO_VALUE, actor, metric_item(metric))
-    undone = undo_last_measurement(db_session=db_session, metric=metric,
-                                   actor=actor.slack_user_id, now=now)
-    audit.record(db_session, workspace.id, actor=actor.name, action=audit.VALUE_UNDONE,
-                 kind=metric.kind.value, key=metric.key,
-                 before={"value": undone.value, "measured_at": undone.measured_at},
-                 after={"value": undone.now_value}, at=now)
-    return undone

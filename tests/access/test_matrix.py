@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.access.policy import TABLE, WORKSPACE, Action, Item, Role, allowed
 from bot.access.roles import require, roles_toward
 from bot.errors import NotAllowed
-from bot.okrs import flows
+from bot.okrs import flows, value_flows
 from bot.summaries import flows as summary_flows
 from tests.access import matrix
 from tests.conftest import TEAM_ID
@@ -50,9 +50,9 @@ def test_part_of_the_matrix_on_postgresql(postgres_bot: RunningBot, action: Acti
 
 def _items(bot: RunningBot, session: Session) -> dict[str, Item]:
     workspace = flows.workspace(session, TEAM_ID)
-    metric = flows.find_metric(session, workspace.id, matrix.KPI)
+    metric = value_flows.find_metric(session, workspace.id, matrix.KPI)
     team = summary_flows.find_team(session, workspace.id, flows.Actor.operator(), matrix.TEAM)
-    return {"kpi": flows.metric_item(metric),
+    return {"kpi": value_flows.metric_item(metric),
             "team": summary_flows.team_item(team, summary_flows._members(session, team)),
             "line": Item("reporting line", (matrix.MAYA,))}
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.access.policy import Actor
 from bot.api.recording import Incoming, record_batch
 from bot.errors import InvalidFields
-from bot.okrs import flows
+from bot.okrs import flows, value_flows
 from bot.okrs.method.enums import Source
 from bot.okrs.plans.files import load_plan
 from bot.okrs.store.importer import import_plan
@@ -69,7 +69,7 @@ def test_a_batch_ends_where_the_same_updates_one_by_one_end(twins: sessionmaker[
     # One by one, oldest first, each in its own transaction as `/okr update` would be.
     for key, value, days in sorted(values, key=lambda v: -v[2]):
         with twins.begin() as session:
-            last[key] = flows.update_metric(
+            last[key] = value_flows.update_metric(
                 session, flows.workspace(session, TWIN), actor, typed=key, value_text=value,
                 now=NOW, at=NOW - timedelta(days=days), source=Source.API)
 

@@ -19,7 +19,7 @@ from bot.checkins.job import run_checkins
 from bot.checkins.time_off import take_time_off
 from bot.install.models import Installation
 from bot.lifecycle import ownership
-from bot.okrs import flows
+from bot.okrs import value_flows
 from bot.okrs.method.enums import Transform
 from bot.okrs.plans.files import load_plan
 from bot.okrs.store.cache import ChainCache
@@ -56,7 +56,7 @@ def populate(session_factory: sessionmaker[Session], team_id: str) -> None:
                                     typed="onboarding-tickets", text="no export", now=now)
         checkin_flows.record_confidence(session, workspace, Actor(MAYA),
                                         typed="first-week-activation", confidence=6, now=now)
-        flows.update_metric(session, workspace, Actor(MAYA), typed="first-week-activation",
+        value_flows.update_metric(session, workspace, Actor(MAYA), typed="first-week-activation",
                             value_text="12%", now=now + timedelta(minutes=1))
         take_time_off(session, workspace, Actor(KWAME), starts_on=date(2026, 12, 21),
                       ends_on=date(2026, 12, 24), reason="holiday", now=now)

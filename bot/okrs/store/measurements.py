@@ -5,12 +5,14 @@ one back, which marks it (who, when) rather than deleting it."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, CompoundSelect, Select, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
-from bot.db import run_core
+from bot.db import one_of, run_core
 from bot.errors import InvalidInput, NotFound
 from bot.okrs.method.enums import Source
 from bot.okrs.method.health import (
@@ -139,40 +141,113 @@ def note_changed(db_session: Session, metric: Metric) -> None:
     """Tell cached chains that this metric moved: one new line in the change log (no shared
     row to wait on), and the session remembers the workspace so that a server brings its
     chain up to date once the write commits (ChainCache.refresh_after_commit)."""
+    notes_changed(db_session, [metric])
+
+
+def notes_changed(db_session: Session, metrics: Sequence[Metric]) -> None:
+    """note_changed for each, in one statement."""
     run_core(db_session, insert(MetricChange.__table__),
-             {"workspace_id": metric.workspace_id, "metric_id": metric.id})
-    db_session.info.setdefault(BUMPED, set()).add(metric.workspace_id)
+             [{"workspace_id": m.workspace_id, "metric_id": m.id} for m in metrics])
+    db_session.info.setdefault(BUMPED, set()).update(m.workspace_id for m in metrics)
+
+
+@dataclass(frozen=True)
+class NewValue:
+    """One measurement to record. `decimals`: as many as were typed (ParsedValue.decimals), to
+    show it back that way; `countered`: whether the metric has counter-metrics, if the caller
+    read it already (None: look)."""
+
+    metric: Metric
+    value: float
+    at: datetime
+    source: Source
+    author: str | None = None
+    note: str | None = None
+    decimals: int | None = None
+    countered: bool | None = None
 
 
 def record_measurement(*, db_session: Session, metric: Metric, value: float, at: datetime,
                        source: Source, now: datetime, author: str | None = None,
                        note: str | None = None, decimals: int | None = None,
                        countered: bool | None = None) -> Recorded:
-    """Store one measurement and say what it changed. The caller owns the transaction.
-    `decimals`: as many as were typed (ParsedValue.decimals), to show it back that way;
-    `countered`: whether the metric has counter-metrics, if the caller read it already."""
-    earlier = points(db_session, metric.id)
+    """Store one measurement and say what it changed (record_measurements for one)."""
+    return record_measurements(db_session=db_session, now=now, values=[NewValue(
+        metric=metric, value=value, at=at, source=source, author=author, note=note,
+        decimals=decimals, countered=countered)])[0]
+
+
+@functools.cache
+def _series_of(dialect: str) -> Select:
+    return (select(Measurement.metric_id, Measurement.value, Measurement.measured_at,
+                   Measurement.decimals)
+            .where(one_of(Measurement.metric_id, "metric_ids", dialect),
+                   Measurement.undone_at.is_(None))
+            .order_by(Measurement.metric_id, Measurement.measured_at, Measurement.id))
+
+
+def _series(db_session: Session, metric_ids: set[int]) -> dict[int, list[Point]]:
+    """points() of several metrics, from one statement."""
+    found: dict[int, list[Point]] = {metric_id: [] for metric_id in metric_ids}
+    statement = _series_of(db_session.get_bind().dialect.name)
+    for metric_id, value, at, decimals in run_core(db_session, statement,
+                                                   {"metric_ids": sorted(metric_ids)}):
+        found[metric_id].append(Point(value=value, measured_at=at, decimals=decimals))
+    return found
+
+
+def record_measurements(*, db_session: Session, values: Sequence[NewValue],
+                        now: datetime) -> list[Recorded]:
+    """Store the measurements, in order, and say what each changed: as if recorded one after
+    the other (a second value of a metric sees the first as its old value), from one read of
+    their series and one insert of them all. The caller owns the transaction."""
+    series = _series(db_session, {v.metric.id for v in values})
+    pending: list[NewValue] = []
+    results = []
+    for new in values:
+        if new.countered is not False and pending:
+            _insert(db_session, pending)  # a counter-metric's health is read from the table
+            pending = []
+        results.append(_recorded(db_session, new, series, now))
+        pending.append(new)
+    _insert(db_session, pending)
+    return results
+
+
+def _insert(db_session: Session, values: Sequence[NewValue]) -> None:
+    """The measurements, and a line each in the change log (note_changed)."""
+    if not values:
+        return
+    # Core inserts: the rows are only written, never read back as objects, and the ORM's
+    # flush of new objects cost more than the statements.
+    run_core(db_session, insert(Measurement.__table__),
+             [{"metric_id": v.metric.id, "value": v.value, "measured_at": v.at,
+               "source": v.source, "author": v.author, "note": v.note, "decimals": v.decimals}
+              for v in values])
+    notes_changed(db_session, [v.metric for v in values])
+
+
+def _recorded(db_session: Session, new: NewValue, series: dict[int, list[Point]],
+              now: datetime) -> Recorded:
+    """What `new` changes, its metric's series (`series`) updated to hold it."""
+    metric, value, at, decimals = new.metric, new.value, new.at, new.decimals
+    earlier = series[metric.id]
     before = [p for p in earlier if p.measured_at <= at]
     old = before[-1] if before else None
-    # Core inserts: the rows are only written, never read back as objects, and the ORM's
-    # flush of two new objects cost more than both statements.
-    run_core(db_session, insert(Measurement.__table__),
-             {"metric_id": metric.id, "value": value, "measured_at": at, "source": source,
-              "author": author, "note": note, "decimals": decimals})
-    note_changed(db_session, metric)
     # The series with the new value in its place (points() orders by time, then by id, and
     # the new row's id is the highest), without reading it all back: writes hold SQLite's
     # one write lock, and every statement inside it holds up the next person's update.
-    series = [*before, Point(value=value, measured_at=at, decimals=decimals),
-              *earlier[len(before):]]
+    updated = [*before, Point(value=value, measured_at=at, decimals=decimals),
+               *earlier[len(before):]]
+    series[metric.id] = updated
     spec = spec_of(metric)
-    counters = _counter_healths(db_session, metric, now, countered)
-    health = _judged(metric, series, now, counters, spec)
+    counters = _counter_healths(db_session, metric, now, new.countered)
+    health = _judged(metric, updated, now, counters, spec)
     # What people saw before this value, to say "turned yellow" (None: never measured).
     old_status = _judged(metric, earlier, now, counters, spec).status if earlier else None
     rules = [TriggerRule(kind=t.kind, action=t.action, value=t.value, periods=t.periods,
                          period=t.period) for t in metric.triggers]
-    fired = fired_by(rules, series, metric.frequency, Point(value, at), spec=spec)
+    fired = fired_by(rules, updated, metric.frequency, Point(value, at), spec=spec)
     return Recorded(metric=_ref(metric), old_value=old.value if old else None,
                     new_value=value, health=health, fired=fired,
                     old_decimals=old.decimals if old else None, new_decimals=decimals,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot import clock
 from bot.errors import Choice
-from bot.okrs import flows
+from bot.okrs import value_flows
 from bot.slack.blocks import update as blocks
 from bot.slack.blocks.mrkdwn import escape
 from bot.slack.grammar import split_update_args
@@ -24,10 +24,10 @@ def _pick(choice: Choice) -> str:
 def okr_update(request: CommandRequest) -> dict:
     typed, value_text, note = split_update_args(request.args)
     if value_text.lower() == UNDO and not note:
-        undone = flows.undo_update(request.db_session, workspace(request), actor(request),
+        undone = value_flows.undo_update(request.db_session, workspace(request), actor(request),
                                    typed=typed, now=clock.now())
         return blocks.undone(undone, author=request.user_id)
-    recorded = flows.update_metric(request.db_session, workspace(request), actor(request),
+    recorded = value_flows.update_metric(request.db_session, workspace(request), actor(request),
                                    typed=typed, value_text=value_text, note=note,
                                    now=clock.now())
     return blocks.recorded(recorded, author=request.user_id, note=note)
