@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sqlite3
 import threading
@@ -366,3 +367,20 @@ class UnitOfWork:
         copy = UnitOfWork(self._session_factory)
         copy.read_only = self.read_only
         return copy
+
+
+def commit_for(session: Session, units: Sequence[UnitOfWork]) -> bool:
+    """Commit `session`, whose transaction holds the work of these requests' units of work
+    (answered together, bot/slack/grouped.py), unless one was abandoned (answered without
+    us, too late for Slack): then roll back and return False. A unit abandoned while the
+    commit runs waits for it, and learns it committed (`abandon` returns False)."""
+    with contextlib.ExitStack() as holding:
+        for unit in units:
+            holding.enter_context(unit._ending)
+        if any(unit.abandoned for unit in units):
+            session.rollback()
+            return False
+        session.commit()
+        for unit in units:
+            unit.committed = True
+    return True

@@ -45,6 +45,27 @@ def within(seconds: float) -> Iterator[None]:
         _deadline.reset(token)
 
 
+def clock() -> float:
+    """Now, on the clock deadlines are on."""
+    return _elapsed_clock()
+
+
+def current() -> float | None:
+    """The deadline in this thread, on the deadline clock (`until` takes it to another)."""
+    return _deadline.get()
+
+
+@contextmanager
+def until(deadline: float | None) -> Iterator[None]:
+    """Waits for the database in this thread end at `deadline`, another thread's `current()`
+    (or sooner, if an enclosing deadline is sooner); None: as they are."""
+    if deadline is None:
+        yield
+        return
+    with within(deadline - _elapsed_clock()):
+        yield
+
+
 def remaining() -> float | None:
     """Seconds left before the deadline (negative once past), or None without one."""
     deadline = _deadline.get()

@@ -14,6 +14,7 @@ from bot.lifecycle import flows as lifecycle
 from bot.okrs.store.cache import ChainCache
 from bot.slack.clients import SlackClients
 from bot.slack.errors import handle_error
+from bot.slack.grouped import Grouped
 from bot.slack.listeners import register_listeners
 from bot.slack.middleware import (
     CommitUnitOfWork,
@@ -73,7 +74,8 @@ def create_app(settings: Settings, *, session_factory: sessionmaker[Session],
                                              thread_name_prefix="okr-bot-listener"),
     )
     app.use(refuse_control_characters)  # before anything opens a session
-    app.use(attach_unit_of_work(session_factory, chains=chains, router=router, slack=slack))
+    app.use(attach_unit_of_work(session_factory, chains=chains, router=router, slack=slack,
+                                grouped=Grouped(session_factory)))
     app.use(skip_duplicate_events)
     app.use(answer_replays)
     app.listener_runner.listener_completion_handler = CommitUnitOfWork()

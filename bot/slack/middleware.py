@@ -79,10 +79,11 @@ ABANDONED = "okr_abandoned"
 
 
 def attach_unit_of_work(session_factory: sessionmaker[Session], *, chains: Any, router: Router,
-                        slack: SlackClients) -> Callable[..., None]:
+                        slack: SlackClients, grouped: Any) -> Callable[..., None]:
     """Each request's unit of work, and what it shares with every other request of the
-    runtime (bot/serve.py): the chain cache, the `/okr` router and the Slack client resolver.
-    The request's `client` is the one the resolver gives its team."""
+    runtime (bot/serve.py): the chain cache, the `/okr` router, the Slack client resolver and
+    the queue of writes answered together (bot/slack/grouped.py). The request's `client` is
+    the one the resolver gives its team."""
 
     def attach_unit_of_work(body: dict, context: BoltContext,
                             next: Callable[[], None]) -> None:
@@ -92,6 +93,7 @@ def attach_unit_of_work(session_factory: sessionmaker[Session], *, chains: Any, 
         context["chains"] = chains
         context["router"] = router
         context["slack"] = slack
+        context["grouped"] = grouped
         # An event for an org-wide install may name its workspace only at the top level.
         context["client"] = slack.client(context.team_id or body.get("team_id"),
                                          context.enterprise_id)
@@ -149,8 +151,10 @@ def answer_replays(body: dict, context: BoltContext,
     trigger_id, kind = replayable
     if kind == "command":
         route = context["router"].resolve(body.get("text") or "")
-        if not route.writes:
-            next()  # it only reads: a replay does no harm, and none is recorded to look up
+        if not route.writes or route.together is not None:
+            # It only reads: a replay does no harm, and none is recorded to look up. Or it is
+            # answered with others (bot/slack/grouped.py), whose transaction looks it up.
+            next()
             return None
     unit_of_work = context["unit_of_work"]
     if kind == "command":

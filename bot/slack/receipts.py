@@ -4,13 +4,15 @@ request receipts (a replayed command, click or submission writes nothing twice).
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.db import run_core
+from bot.db import one_of, run_core
 from bot.slack.models import SlackEventReceipt, SlackRequestReceipt
 
 # Slack retries for about five minutes and a signature is good for five; a day leaves room
@@ -43,6 +45,18 @@ def prune_request_receipts(*, db_session: Session, now: datetime) -> int:
     return result.rowcount or 0
 
 
+def earlier_replies(*, db_session: Session, trigger_ids: Sequence[str]) -> dict[str, str]:
+    """earlier_reply of each, by trigger_id, from one statement (those committed only)."""
+    statement = _replies_of(db_session.get_bind().dialect.name)
+    return dict(run_core(db_session, statement, {"trigger_ids": sorted(set(trigger_ids))}).all())
+
+
+@functools.cache
+def _replies_of(dialect: str) -> Select:
+    return select(SlackRequestReceipt.trigger_id, SlackRequestReceipt.reply).where(
+        one_of(SlackRequestReceipt.trigger_id, "trigger_ids", dialect))
+
+
 def earlier_reply(*, db_session: Session, trigger_id: str) -> str | None:
     """The reply a request with this trigger_id got, if its work was committed."""
     return run_core(db_session, _reply_of(), {"trigger_id": trigger_id}).scalar()
@@ -55,10 +69,27 @@ def _reply_of() -> Select:
         SlackRequestReceipt.trigger_id == bindparam("trigger_id"))
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """What a request that wrote was answered: its reply, as Slack got it."""
+
+    trigger_id: str
+    kind: str
+    slack_team_id: str | None
+    reply: str
+
+
 def record_request(*, db_session: Session, trigger_id: str, kind: str,
                    slack_team_id: str | None, reply: str) -> None:
     """Add the receipt to the work's own transaction; IntegrityError if the same request
     got there first (a replay racing the original)."""
-    run_core(db_session, insert(SlackRequestReceipt.__table__),
-             {"trigger_id": trigger_id, "kind": kind, "slack_team_id": slack_team_id,
-              "reply": reply})
+    record_requests(db_session=db_session, receipts=[Receipt(trigger_id, kind, slack_team_id,
+                                                             reply)])
+
+
+def record_requests(*, db_session: Session, receipts: Sequence[Receipt]) -> None:
+    """record_request for each, in one statement."""
+    if receipts:
+        run_core(db_session, insert(SlackRequestReceipt.__table__),
+                 [{"trigger_id": r.trigger_id, "kind": r.kind,
+                   "slack_team_id": r.slack_team_id, "reply": r.reply} for r in receipts])

@@ -35,6 +35,17 @@ Handler = Callable[[CommandRequest], dict]
 
 
 @dataclass(frozen=True)
+class Together:
+    """How a subcommand answers the invocations that arrive together in one transaction
+    (bot/slack/grouped.py): `applies(args)` says which invocations may, `answer(session,
+    requests)` gives each its reply and whether it wrote, in order. Whatever one request got
+    wrong is its own reply; an exception fails them all (each is then answered alone)."""
+
+    applies: Callable[[str], bool]
+    answer: Callable[[Any, list[CommandRequest]], list[tuple[dict, bool]]]
+
+
+@dataclass(frozen=True)
 class Subcommand:
     name: str
     summary: str
@@ -51,6 +62,8 @@ class Subcommand:
     # For a command that reads the chain but writes with some words (`summary … ` posts unless
     # `preview`): given the arguments, whether this invocation writes.
     writes_with: Callable[[str], bool] | None = None
+    # Answered in groups (writes that arrive together share one transaction), if it applies.
+    together: Together | None = None
 
     @property
     def writes_nothing(self) -> bool:
@@ -79,6 +92,12 @@ class Route:
     @property
     def reads_chain(self) -> bool:
         return self.subcommand is not None and self.subcommand.reads_chain and not self.writes
+
+    @property
+    def together(self) -> Together | None:
+        """How this invocation is answered with others that arrive with it, if it is."""
+        together = self.subcommand.together if self.subcommand is not None else None
+        return together if together is not None and together.applies(self.args) else None
 
 
 @dataclass

@@ -18,7 +18,7 @@ from bot.slack.subcommands.status import okr_status
 from bot.slack.subcommands.summary import okr_summary
 from bot.slack.subcommands.summary import posts as summary_posts
 from bot.slack.subcommands.time_off import okr_ooo
-from bot.slack.subcommands.update import okr_update
+from bot.slack.subcommands.update import TOGETHER, okr_update
 from bot.slack.subcommands.views import (
     okr_at_risk,
     okr_mine,
@@ -108,6 +108,7 @@ SUBCOMMANDS = (
         usage="/okr update <key result or KPI> <value> [note] | /okr update <item> undo",
         example="/okr update first-week-activation 14.5% tours live for all trials",
         handler=okr_update,
+        together=TOGETHER,
     ),
     Subcommand(
         name="checkin",
@@ -190,6 +191,10 @@ def answer_okr(ack: Ack, command: dict, context: BoltContext, client: WebClient)
         ack(**help_message(router, unknown=route.typed, suggestion=route.suggestion))
         return
     request = _request(command, context, route.args)
+    if (together := route.together) is not None:
+        ack(**context["grouped"].answer(request, trigger_id=command["trigger_id"],
+                                        together=together))
+        return
     if route.reads_chain:
         request.unit_of_work.only_reads()
         if not answerable_now(request):
