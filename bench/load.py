@@ -17,8 +17,9 @@ real app (bench/harness.py), then `--runs` times, one after the other in one sit
   their ratio, update p99, how many status answers were deferred ("working on it"), errors,
   and the chains the cache rebuilt whole meanwhile (in-place updates are counted apart);
 * concurrent: `--concurrency` `/okr help` released at once, then as many `/okr update`s (a
-  different key result each), released at once: p99 of each, errors, and whether every
-  update was stored exactly once.
+  different key result each), released at once: p99 of each, errors, whether every update
+  was stored exactly once, and how many transactions answered them (updates that arrive
+  together share one, bot/slack/grouped.py).
 
 The median and the spread (min–max) of the runs are printed. Progress goes to stderr. Not a
 test: nothing fails on a number. The server runs in this process, beside the client threads.
@@ -84,6 +85,7 @@ class Run:
     stored_once: bool = True  # every update acknowledged as recorded or saved: stored once
     stored_refused: int = 0  # updates refused (an apology) that were stored all the same
     saved_late: int = 0  # apologies that say the value was saved, its answer too late for Slack
+    transactions: int = 0  # the burst's updates were answered in this many (bot/slack/grouped.py)
 
     @property
     def ratio(self) -> float:
@@ -214,6 +216,8 @@ def concurrent(bot: Bot, results: KeyResults, *, concurrency: int, seed: str) ->
     writes = [(*results.take(), round(chooser.uniform(*PLAUSIBLE), 1) + 0.01)
               for _ in range(concurrency)]
     before = _counts(bot)
+    grouped = bot.runtime.grouped
+    groups_before = grouped.groups if grouped is not None else 0
     recorded: dict[int, str] = {}
     run.update.cpu = cpu_of(lambda: burst(
         lambda n, started: recorded.__setitem__(n, _update(bot, *writes[n], run.update,
@@ -221,6 +225,7 @@ def concurrent(bot: Bot, results: KeyResults, *, concurrency: int, seed: str) ->
     settle(bot.runtime.chains)
     after = _counts(bot)
     run.rebuilds, run.updates = after[0] - before[0], after[1] - before[1]
+    run.transactions = grouped.groups - groups_before if grouped is not None else 0
     with bot.runtime.engine.connect() as connection:
         for n, (key, _owner, value) in enumerate(writes):
             stored = connection.execute(
@@ -274,7 +279,8 @@ def report_concurrent(label: str, runs: list[Run], concurrency: int) -> str:
             f"{[sum(s > 3 for s in r.update.seconds) for r in runs]}; apologies that "
             f"say it was saved {[r.saved_late for r in runs]}; every recorded or saved update "
             f"stored once: {all(r.stored_once for r in runs)}, refused ones stored "
-            f"{[r.stored_refused for r in runs]}; chains rebuilt whole "
+            f"{[r.stored_refused for r in runs]}; transactions for the updates "
+            f"{[r.transactions for r in runs]}; chains rebuilt whole "
             f"{[r.rebuilds for r in runs]}" + _first_error(runs))
 
 

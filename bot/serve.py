@@ -39,6 +39,7 @@ from bot.process.roles import Role
 from bot.scheduler import JobContext, build_job_context, start_scheduler
 from bot.slack.app import create_app
 from bot.slack.clients import SlackClients
+from bot.slack.grouped import Grouped
 from bot.slack.listeners.commands import build_router
 from bot.slack.router import Router
 from bot.slack.server import create_web_app
@@ -71,6 +72,8 @@ class Runtime:
     heartbeat: Heartbeat | None = field(default=None, repr=False)
     # Set on SIGTERM: /readyz answers 503 and nothing new is taken (bot/process/stopping.py).
     draining: threading.Event = field(default_factory=threading.Event, repr=False)
+    # The /okr updates that arrive together, answered in one transaction (bot/slack/grouped.py).
+    grouped: Grouped | None = field(default=None, repr=False)
 
     def web_app(self, *, with_scheduler: bool | None = None,
                 warm_chains: bool = True) -> Starlette:
@@ -188,14 +191,15 @@ def build_runtime(settings: Settings, *, slack: SlackClients | None = None,
     jobs = replace(build_job_context(settings, engine, slack=slack), metrics=metrics)
     jobs.slack.observe_failures(metrics.observe_slack_failure)
     router = build_router()
+    grouped = Grouped(jobs.session_factory)
     runtime = None
     try:
         bolt_app = create_app(settings, session_factory=jobs.session_factory,
                               chains=jobs.chains, router=router, slack=jobs.slack,
-                              serves_requests=role.serves_slack)
+                              grouped=grouped, serves_requests=role.serves_slack)
         runtime = Runtime(settings, engine, jobs.session_factory, bolt_app, jobs.chains,
                           router, jobs, release_clock=release_clock, role=role,
-                          metrics=metrics)
+                          metrics=metrics, grouped=grouped)
         add_operations_routes(runtime)
         if jobs.slack.installations is not None and role.serves_slack:
             # OAuth mode: the install pages, where Slack's endpoint is.

@@ -38,7 +38,7 @@ class _DropClientTokenWarning(logging.Filter):
 
 
 def create_app(settings: Settings, *, session_factory: sessionmaker[Session],
-               chains: ChainCache, router: Router, slack: SlackClients,
+               chains: ChainCache, router: Router, slack: SlackClients, grouped: Grouped,
                serves_requests: bool = True) -> App:
     """Build the Bolt App around the runtime's state. With one bot token, verifies it with
     auth.test first (SlackApiError, OSError), as Bolt does when it is given the token itself;
@@ -75,7 +75,7 @@ def create_app(settings: Settings, *, session_factory: sessionmaker[Session],
     )
     app.use(refuse_control_characters)  # before anything opens a session
     app.use(attach_unit_of_work(session_factory, chains=chains, router=router, slack=slack,
-                                grouped=Grouped(session_factory)))
+                                grouped=grouped))
     app.use(skip_duplicate_events)
     app.use(answer_replays)
     app.listener_runner.listener_completion_handler = CommitUnitOfWork()

@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import deadline
 from bot.db import UnitOfWork, commit_for
 from bot.logs import structured
+from bot.slack.blocks.errors import apology_message
+from bot.slack.errors import new_reference
 from bot.slack.receipts import Receipt, earlier_replies, record_requests
 from bot.slack.router import CommandRequest, Together
 
@@ -40,8 +42,18 @@ MOST = 64
 GRACE_SECONDS = 0.2
 
 
+# A group rolled back because some of it was answered without us is tried again without them
+# this many times in all, before its requests are answered one by one.
+ATTEMPTS = 3
+
+
 class NotTakenInTime(TimeoutError):
-    """The request was still queued when its time for the database ran out."""
+    """The request's time for the database ran out before its work could commit (still
+    queued, or answered without us meanwhile): nothing of it was stored."""
+
+
+class _Abandoned(Exception):
+    """A request of the group was answered without us: the transaction was rolled back."""
 
 
 @dataclass(eq=False)
@@ -68,8 +80,15 @@ class Grouped:
         self._lock = threading.Lock()
         self._queue: list[_Request] = []
         self._leading = False
+        self.in_hand = 0  # requests of the group being answered
         self.groups = 0  # transactions run, and requests answered in them (bench.load)
         self.answered = 0
+
+    @property
+    def waiting(self) -> int:
+        """Requests queued for the next group."""
+        with self._lock:
+            return len(self._queue)
 
     def answer(self, command: CommandRequest, *, trigger_id: str, together: Together) -> dict:
         """The reply to `command`, answered with whatever arrives with it. Raises what its
@@ -83,6 +102,12 @@ class Grouped:
             self._wait(request)
         if request.leads:
             self._lead()
+        if isinstance(request.error, NotTakenInTime):
+            # Not a fault to trace: Slack's time ran out while the database was busy.
+            reference = new_reference()
+            structured(log, logging.WARNING, "update_not_taken_in_time", reference=reference,
+                       team=command.team_id)
+            return apology_message(reference)
         if request.error is not None:
             raise request.error
         assert request.reply is not None
@@ -98,18 +123,20 @@ class Grouped:
         with self._lock:
             if request in self._queue:
                 self._queue.remove(request)
-                request.error = NotTakenInTime("the update waited too long for the database")
+                request.error = NotTakenInTime("still queued when its time ran out")
                 return
         request.woken.wait()  # taken: its group ends by the soonest deadline among them
 
     def _lead(self) -> None:
         with self._lock:
             group = self._take()
+            self.in_hand = len(group)
         try:
             if group:  # empty when the one handed the lead had just given up waiting
                 self._answer(group)
         finally:
             with self._lock:
+                self.in_hand = 0
                 if self._queue:  # the next in line leads the next group
                     self._queue[0].leads = True
                     self._queue[0].woken.set()
@@ -135,22 +162,46 @@ class Grouped:
         return group
 
     def _answer(self, group: list[_Request]) -> None:
-        try:
-            self._transaction(group)
-        except Exception as error:
-            if len(group) == 1:
-                group[0].error = error
+        """Answer the group in one transaction; without those answered meanwhile without us
+        (too late for Slack: their work must not commit), if any were; and one by one if the
+        transaction failed, so no request's failure is another's."""
+        for _attempt in range(ATTEMPTS):
+            group = self._still_awaited(group)
+            if not group:
                 return
-            structured(log, logging.WARNING, "group_answered_alone", requests=len(group),
-                       error=type(error).__name__)
-            for request in group:
-                try:
-                    self._transaction([request])
-                except Exception as alone:
-                    request.error = alone
+            try:
+                self._transaction(group)
+                return
+            except _Abandoned:
+                continue  # rolled back: again without them
+            except Exception as error:
+                if len(group) == 1:
+                    group[0].error = error
+                    return
+                structured(log, logging.WARNING, "group_answered_alone", requests=len(group),
+                           error=type(error).__name__)
+                break
+        for request in self._still_awaited(group):
+            try:
+                self._transaction([request])
+            except _Abandoned:
+                request.error = NotTakenInTime("answered without us, too late for Slack")
+            except Exception as alone:
+                request.error = alone
+
+    @staticmethod
+    def _still_awaited(group: list[_Request]) -> list[_Request]:
+        """Those whose answer Slack still waits for; the others are told they were late."""
+        awaited = []
+        for request in group:
+            if request.unit_of_work.abandoned:
+                request.error = NotTakenInTime("answered without us, too late for Slack")
+            else:
+                awaited.append(request)
+        return awaited
 
     def _transaction(self, group: list[_Request]) -> None:
-        """Answer the group in one transaction, committed for all or none."""
+        """Answer the group in one transaction, committed for all or none (_Abandoned)."""
         deadlines = [r.deadline for r in group if r.deadline is not None]
         with deadline.until(min(deadlines, default=None)), self._session_factory() as session:
             try:
@@ -162,7 +213,7 @@ class Grouped:
                 session.rollback()
                 replies = self._replies(session, group, writes=False)
             if not commit_for(session, [r.unit_of_work for r in group]):
-                raise NotTakenInTime("answered without us, too late for Slack")
+                raise _Abandoned
         for request, reply in zip(group, replies, strict=True):
             request.reply = reply
         self.groups += 1
