@@ -8,8 +8,19 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, bindparam, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from bot.db import one_of, run_core
@@ -188,10 +199,39 @@ def _series_of(dialect: str) -> Select:
 
 def _series(db_session: Session, metric_ids: set[int]) -> dict[int, list[Point]]:
     """points() of several metrics, from one statement."""
-    found: dict[int, list[Point]] = {metric_id: [] for metric_id in metric_ids}
     statement = _series_of(db_session.get_bind().dialect.name)
-    for metric_id, value, at, decimals in run_core(db_session, statement,
-                                                   {"metric_ids": sorted(metric_ids)}):
+    return _by_metric(metric_ids, run_core(db_session, statement,
+                                           {"metric_ids": sorted(metric_ids)}).all())
+
+
+@functools.cache
+def _latest_of(dialect: str) -> CompoundSelect:
+    """Each metric's latest measurement at or before `now`, and any after it."""
+    in_force = (Measurement.undone_at.is_(None),
+                one_of(Measurement.metric_id, "metric_ids", dialect))
+    columns = (Measurement.metric_id, Measurement.value, Measurement.measured_at,
+               Measurement.decimals, Measurement.id)
+    ranked = (select(*columns, func.row_number().over(
+        partition_by=Measurement.metric_id,
+        order_by=(Measurement.measured_at.desc(), Measurement.id.desc())).label("newest"))
+        .where(*in_force, Measurement.measured_at <= bindparam("now")).subquery())
+    latest = select(*(ranked.c[c.key] for c in columns)).where(ranked.c.newest == 1)
+    later = select(*columns).where(*in_force, Measurement.measured_at > bindparam("now"))
+    return union_all(latest, later).order_by("metric_id", "measured_at", "id")
+
+
+def _latest(db_session: Session, metric_ids: set[int],
+            now: datetime) -> dict[int, list[Point]]:
+    """What judging a value measured `now` reads of a metric without triggers: its latest
+    measurement (the old value, and what its health was), and any dated after now, in order."""
+    statement = _latest_of(db_session.get_bind().dialect.name)
+    rows = run_core(db_session, statement, {"metric_ids": sorted(metric_ids), "now": now})
+    return _by_metric(metric_ids, [row[:4] for row in rows])
+
+
+def _by_metric(metric_ids: set[int], rows: Sequence[Any]) -> dict[int, list[Point]]:
+    found: dict[int, list[Point]] = {metric_id: [] for metric_id in metric_ids}
+    for metric_id, value, at, decimals in rows:
         found[metric_id].append(Point(value=value, measured_at=at, decimals=decimals))
     return found
 
@@ -200,8 +240,15 @@ def record_measurements(*, db_session: Session, values: Sequence[NewValue],
                         now: datetime) -> list[Recorded]:
     """Store the measurements, in order, and say what each changed: as if recorded one after
     the other (a second value of a metric sees the first as its old value), from one read of
-    their series and one insert of them all. The caller owns the transaction."""
-    series = _series(db_session, {v.metric.id for v in values})
+    their series and one insert of them all. The caller owns the transaction.
+
+    A value measured now, of a metric without triggers, is judged by the latest measurement
+    alone (health reads the latest at or before now): only that is read, not the history a
+    trigger or a backfilled value needs (all of it, `_series`)."""
+    whole = {v.metric.id for v in values if v.at < now or v.metric.triggers}
+    series = _series(db_session, whole) if whole else {}
+    if latest := {v.metric.id for v in values} - whole:
+        series.update(_latest(db_session, latest, now))
     pending: list[NewValue] = []
     results = []
     for new in values:

@@ -1,0 +1,139 @@
+"""Several values recorded at once (`record_measurements`, what grouped `/okr update`s and a
+check-in use) say what each changed exactly as if recorded one by one, on both backends:
+judged from the latest value alone when nothing needs the history, from all of it when a
+trigger does, one after another for two values of a metric, and a counter-metric's new value
+seen by the metric it counters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import schema
+from bot.okrs.method.enums import Direction, Source, Status, TriggerKind
+from bot.okrs.plans import plan as p
+from bot.okrs.store.importer import import_plan
+from bot.okrs.store.measurements import NewValue, record_measurements
+from bot.okrs.store.models import Measurement, Metric
+
+TEAM = "T0BATCH"
+OWNER = "U0OWNER1"
+NOW = datetime(2026, 5, 20, 9, 0, tzinfo=UTC)
+# A history with a correction (two values at one instant: the later-listed counts) and a value
+# dated after now (a plan's, say), which judging now leaves out.
+HISTORY = [p.Measurement(value=v, at=NOW - timedelta(days=d)) for v, d in
+           ((22, 14), (25, 7), (31, 3), (29, 3), (90, -2))]
+
+
+def kpi(key: str, **fields: object) -> p.Kpi:
+    return p.Kpi(key=key, name=key.replace("-", " ").capitalize(), owner=OWNER, unit="%",
+                 baseline=20, target=40, frequency="weekly", measurements=HISTORY,
+                 **fields)  # type: ignore[arg-type]
+
+
+PLAN = p.Plan(workspace=TEAM, kpis=[
+    kpi("plain"),
+    # Never fires for these values; makes the whole history read, as any trigger does.
+    kpi("watched", triggers=[p.Trigger(when=TriggerKind.BELOW, value=-1, action="look")]),
+    kpi("growth", counter_metrics=["cost"]),
+    p.Kpi(key="cost", name="Cost", owner=OWNER, unit="%", direction=Direction.LOWER_IS_BETTER,
+          baseline=10, target=5, thresholds=p.Thresholds(mode="absolute", green=10, yellow=20)),
+])
+
+
+@pytest.fixture
+def db(database_url: str, session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    schema.upgrade(database_url)
+    with session_factory.begin() as session:
+        import_plan(db_session=session, plan=PLAN)
+    return session_factory
+
+
+def metrics(session: Session) -> dict[str, Metric]:
+    return {m.key: m for m in session.scalars(select(Metric))}
+
+
+def value(metric: Metric, number: float, at: datetime = NOW,
+          countered: bool | None = None) -> NewValue:
+    return NewValue(metric=metric, value=number, at=at, source=Source.SLACK, author=OWNER,
+                    countered=countered)
+
+
+@freeze_time(NOW)
+def test_a_value_is_judged_the_same_from_its_latest_value_as_from_its_whole_history(
+        db: sessionmaker[Session]) -> None:
+    with db.begin() as session:
+        found = metrics(session)
+        plain, watched = record_measurements(db_session=session, now=NOW, values=[
+            value(found["plain"], 40), value(found["watched"], 40)])
+
+    assert plain.old_value == watched.old_value == 29  # the correction, not 31 or the future 90
+    assert plain.health == watched.health
+    assert plain.health.status is Status.GREEN
+    assert plain.old_status is watched.old_status is Status.RED
+    assert plain.status_change() == watched.status_change().replace("Watched", "Plain")
+    assert plain.fired == watched.fired == []
+
+
+@freeze_time(NOW)
+def test_a_backfilled_value_reads_the_history_it_falls_into(db: sessionmaker[Session]) -> None:
+    with db.begin() as session:
+        recorded, = record_measurements(db_session=session, now=NOW, values=[
+            value(metrics(session)["plain"], 24, at=NOW - timedelta(days=10))])
+    assert recorded.old_value == 22  # the one before it, not the latest
+    assert recorded.health.status is Status.RED  # judged by the latest now: 29
+
+
+@freeze_time(NOW)
+def test_two_values_of_one_metric_follow_each_other(db: sessionmaker[Session]) -> None:
+    with db.begin() as session:
+        plain = metrics(session)["plain"]
+        first, second = record_measurements(db_session=session, now=NOW, values=[
+            value(plain, 40), value(plain, 12)])
+    assert (first.old_value, second.old_value) == (29, 40)
+    assert second.old_status is Status.GREEN and second.health.status is Status.RED
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(Measurement).where(
+            Measurement.source == Source.SLACK)) == 2
+
+
+@freeze_time(NOW)
+def test_a_metric_sees_its_counter_metric_turn_red_in_the_same_batch(
+        db: sessionmaker[Session]) -> None:
+    with db.begin() as session:
+        found = metrics(session)
+        cost, growth = record_measurements(db_session=session, now=NOW, values=[
+            value(found["cost"], 35), value(found["growth"], 40)])
+    assert cost.health.status is Status.RED
+    assert growth.health.status is Status.YELLOW
+    assert "counter-metric Cost is red" in growth.health.reason
+
+
+def test_the_batch_reads_one_statement_for_all_the_latest_values(
+        db: sessionmaker[Session]) -> None:
+    statements: list[str] = []
+    with db.begin() as session, freeze_time(NOW):
+        found = metrics(session)
+        for metric in found.values():  # what value_flows reads with the metric, beforehand
+            _read = (metric.triggers, metric.thresholds, metric.objective)
+        engine = session.get_bind()
+
+        def listen(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            record_measurements(db_session=session, now=NOW, values=[
+                value(found["plain"], 30, countered=False),
+                value(found["watched"], 30, countered=False),
+                value(found["plain"], 31, countered=False)])
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+    reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "(SELECT"))]
+    assert len(reads) == 2, reads  # the latest of plain, the whole history of watched
+    writes = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+    assert len(writes) == 2, writes  # the values, their change-log lines
