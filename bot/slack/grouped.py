@@ -81,8 +81,7 @@ class Grouped:
         self._queue: list[_Request] = []
         self._leading = False
         self.in_hand = 0  # requests of the group being answered
-        self.groups = 0  # transactions run, and requests answered in them (bench.load)
-        self.answered = 0
+        self.groups = 0  # transactions committed (bench.load prints them per burst)
 
     @property
     def waiting(self) -> int:
@@ -217,7 +216,6 @@ class Grouped:
         for request, reply in zip(group, replies, strict=True):
             request.reply = reply
         self.groups += 1
-        self.answered += len(group)
 
     def _replies(self, session: Session, group: list[_Request], *,
                  writes: bool = True) -> list[dict]:
