@@ -388,9 +388,9 @@ def main(argv: list[str] | None = None) -> None:
     fake = FakeSlack(port=args.port, bot_token=args.bot_token, app_token=args.app_token,
                      on_call=_print_call, on_problem=_print_problem)  # fmt: skip
     with fake:
-        print(f"Fake Slack Web API at {fake.base_url} (Ctrl-C to stop)", flush=True)
-        print(fake.source, flush=True)
-        try:
+        try:  # Ctrl-C may come as soon as the banner is read, before the wait begins
+            print(f"Fake Slack Web API at {fake.base_url} (Ctrl-C to stop)", flush=True)
+            print(fake.source, flush=True)
             threading.Event().wait()
         except KeyboardInterrupt:
             print("stopping", flush=True)
