@@ -97,12 +97,9 @@ def _health(db_session: Session, metric: Metric, series: list[Point], now: datet
     return _judged(metric, series, now, _counter_healths(db_session, metric, now))
 
 
-def _counter_healths(db_session: Session, metric: Metric, now: datetime,
-                     countered: bool | None = None) -> list[tuple[Health, str]]:
-    """Each counter-metric's own health and name, read as plain rows (no ORM objects);
-    `countered` False: the caller knows it has none."""
-    if countered is False:
-        return []
+def _counter_healths(db_session: Session, metric: Metric,
+                     now: datetime) -> list[tuple[Health, str]]:
+    """Each counter-metric's own health and name, read as plain rows (no ORM objects)."""
     ids = list(run_core(db_session, _counter_ids(), {"metric_id": metric.id}).scalars())
     if not ids:  # most metrics have no counter-metric: one indexed lookup and done
         return []
@@ -239,26 +236,51 @@ def _by_metric(metric_ids: set[int], rows: Sequence[Any]) -> dict[int, list[Poin
 def record_measurements(*, db_session: Session, values: Sequence[NewValue],
                         now: datetime) -> list[Recorded]:
     """Store the measurements, in order, and say what each changed: as if recorded one after
-    the other (a second value of a metric sees the first as its old value), from one read of
-    their series and one insert of them all. The caller owns the transaction.
+    the other (a second value of a metric sees the first as its old value, a value of a
+    counter-metric changes the health of the values after it that it counters), from one read
+    of their series and their counter-metrics' and one insert of them all. The caller owns the
+    transaction.
 
     A value measured now, of a metric without triggers, is judged by the latest measurement
     alone (health reads the latest at or before now): only that is read, not the history a
-    trigger or a backfilled value needs (all of it, `_series`)."""
+    trigger or a backfilled value needs (all of it, `_series`). A counter-metric's health is
+    read the same way, from its latest measurement."""
+    counters = _counters_of(db_session, {v.metric.id for v in values
+                                         if v.countered is not False})
     whole = {v.metric.id for v in values if v.at < now or v.metric.triggers}
     series = _series(db_session, whole) if whole else {}
-    if latest := {v.metric.id for v in values} - whole:
+    wanted = {v.metric.id for v in values} | {c for cs in counters.values() for c, _ in cs}
+    if latest := wanted - whole:
         series.update(_latest(db_session, latest, now))
-    pending: list[NewValue] = []
-    results = []
-    for new in values:
-        if new.countered is not False and pending:
-            _insert(db_session, pending)  # a counter-metric's health is read from the table
-            pending = []
-        results.append(_recorded(db_session, new, series, now))
-        pending.append(new)
-    _insert(db_session, pending)
+    results = [_recorded(new, series, counters.get(new.metric.id, ()), now) for new in values]
+    _insert(db_session, values)
     return results
+
+
+def _counters_of(db_session: Session, metric_ids: set[int]
+                 ) -> dict[int, list[tuple[int, MetricSpec]]]:
+    """Each metric's counter-metrics (either side of the pair), with their specs, in the order
+    of the plan: two statements for them all, none when no metric has one."""
+    if not metric_ids:
+        return {}
+    statement = _counter_pairs(db_session.get_bind().dialect.name)
+    pairs = run_core(db_session, statement, {"metric_ids": sorted(metric_ids)}).all()
+    if not pairs:  # most metrics have no counter-metric: one indexed lookup and done
+        return {}
+    linked: dict[int, set[int]] = {}
+    for metric_id, counter_id in pairs:
+        linked.setdefault(metric_id, set()).add(counter_id)
+        linked.setdefault(counter_id, set()).add(metric_id)
+    specs = _specs(db_session, sorted({c for m in metric_ids for c in linked.get(m, ())}))
+    return {m: [(c, spec) for c, spec in specs if c in linked[m]]
+            for m in metric_ids if m in linked}
+
+
+@functools.cache
+def _counter_pairs(dialect: str) -> Select:
+    return (select(CounterMetric.metric_id, CounterMetric.counter_metric_id)
+            .where(or_(one_of(CounterMetric.metric_id, "metric_ids", dialect),
+                       one_of(CounterMetric.counter_metric_id, "metric_ids", dialect))))
 
 
 def _insert(db_session: Session, values: Sequence[NewValue]) -> None:
@@ -274,9 +296,10 @@ def _insert(db_session: Session, values: Sequence[NewValue]) -> None:
     notes_changed(db_session, [v.metric for v in values])
 
 
-def _recorded(db_session: Session, new: NewValue, series: dict[int, list[Point]],
-              now: datetime) -> Recorded:
-    """What `new` changes, its metric's series (`series`) updated to hold it."""
+def _recorded(new: NewValue, series: dict[int, list[Point]],
+              counter_specs: Sequence[tuple[int, MetricSpec]], now: datetime) -> Recorded:
+    """What `new` changes, its metric's series (`series`, which holds its counter-metrics'
+    too) updated to hold it."""
     metric, value, at, decimals = new.metric, new.value, new.at, new.decimals
     earlier = series[metric.id]
     before = [p for p in earlier if p.measured_at <= at]
@@ -288,7 +311,8 @@ def _recorded(db_session: Session, new: NewValue, series: dict[int, list[Point]]
                *earlier[len(before):]]
     series[metric.id] = updated
     spec = spec_of(metric)
-    counters = _counter_healths(db_session, metric, now, new.countered)
+    counters = [(metric_health(counter, series[counter_id], now), counter.name)
+                for counter_id, counter in counter_specs]
     health = _judged(metric, updated, now, counters, spec)
     # What people saw before this value, to say "turned yellow" (None: never measured).
     old_status = _judged(metric, earlier, now, counters, spec).status if earlier else None

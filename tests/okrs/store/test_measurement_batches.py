@@ -137,3 +137,38 @@ def test_the_batch_reads_one_statement_for_all_the_latest_values(
     assert len(reads) == 2, reads  # the latest of plain, the whole history of watched
     writes = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
     assert len(writes) == 2, writes  # the values, their change-log lines
+
+
+def test_counter_metrics_are_read_once_for_the_batch_and_seen_as_they_change(
+        db: sessionmaker[Session]) -> None:
+    with db.begin() as session, freeze_time(NOW - timedelta(hours=1)):
+        record_measurements(db_session=session, now=NOW - timedelta(hours=1),
+                            values=[value(metrics(session)["cost"], 35)])  # red, stored
+    statements: list[str] = []
+    with db.begin() as session, freeze_time(NOW):
+        found = metrics(session)
+        for metric in found.values():
+            _read = (metric.triggers, metric.thresholds, metric.objective)
+        engine = session.get_bind()
+
+        def listen(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            before, cost, after = record_measurements(db_session=session, now=NOW, values=[
+                value(found["growth"], 40), value(found["cost"], 8),
+                value(found["growth"], 41)])
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+    # The stored red cost makes the first growth value yellow; the batch's green one does not.
+    assert before.health.status is Status.YELLOW
+    assert "counter-metric Cost is red" in before.health.reason
+    assert (cost.old_value, cost.old_status, cost.health.status) == (35, Status.RED,
+                                                                     Status.GREEN)
+    # Once cost is green again, growth's 40 reads green too: what people saw before its 41.
+    assert after.health.status is after.old_status is Status.GREEN
+    reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "(SELECT"))]
+    assert len(reads) == 3, reads  # the pairs, the counter-metrics' specs, the latest values
+    writes = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+    assert len(writes) == 2, writes  # no flush before a countered value: one insert each
