@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, or_, select
+from sqlalchemy import DateTime, Select, bindparam, delete, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db import UTCDateTime
@@ -70,12 +71,18 @@ def position_now(db_session: Session, workspace_id: int) -> LogPosition:
 
 @functools.cache
 def _lines_after(windowed: bool) -> Select:
-    """Read on every request (twice a command on a warm chain), so built once per form."""
+    """Read on every request (twice a command on a warm chain), so built once per form. The
+    window's lines come back every time, so each is a plain row: whether it is still in the
+    window is worked out by the server (no instant per line to convert), and its clock comes as
+    the driver reads it."""
     after = MetricChange.id > bindparam("last")
-    columns = [MetricChange.id, MetricChange.metric_id, MetricChange.changed_at]
+    columns: list[Any] = [MetricChange.id, MetricChange.metric_id]
     if windowed:
         after = or_(after, MetricChange.changed_at > bindparam("since", type_=UTCDateTime()))
-        columns.append(func.now(type_=UTCDateTime()).label("database_now"))
+        now = func.now(type_=DateTime(timezone=True))
+        late = literal_column(f"interval '{LATE_COMMIT_SECONDS:g} seconds'")
+        columns += [(MetricChange.changed_at > now - late).label("in_window"),
+                    now.label("database_now")]
     return select(*columns).where(MetricChange.workspace_id == bindparam("workspace_id"), after)
 
 
@@ -92,8 +99,8 @@ def changes_since(db_session: Session, workspace_id: int, position: LogPosition)
     last = max([position.last, *(row.id for row in fresh)])
     if not windowed:
         return Changes(frozenset(row.metric_id for row in fresh), LogPosition(last))
-    since = rows[0].database_now - timedelta(seconds=LATE_COMMIT_SECONDS)
-    recent = frozenset(row.id for row in rows if row.changed_at > since)
+    since = rows[0].database_now.astimezone(UTC) - timedelta(seconds=LATE_COMMIT_SECONDS)
+    recent = frozenset(row.id for row in rows if row.in_window)
     return Changes(frozenset(row.metric_id for row in fresh), LogPosition(last, since, recent))
 
 
