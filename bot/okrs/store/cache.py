@@ -95,10 +95,13 @@ def _key(engine: Engine, workspace_id: int) -> Key:
 # How long a request waits for another thread applying new measurements before it answers
 # from the chain as it is (applying takes milliseconds; a whole rebuild, seconds).
 CATCH_UP_WAIT_SECONDS = 0.5
-# After a write the background waits this long before applying it, so a burst of writes (a
-# Monday's check-ins) is applied in a few batches, not one batch per write competing with the
-# requests for the interpreter. A read meanwhile applies what it needs itself.
+# After a write the background waits this long before applying it, and each write meanwhile
+# puts it off again, up to AFTER_WRITES_AT_MOST after the first: a burst of writes (a Monday's
+# check-ins, 200 `/okr update`s at once) is applied once, after the burst or every half
+# second, not batch after batch competing with the burst's own requests for the interpreter.
+# A read meanwhile applies what it needs itself.
 AFTER_WRITE_SECONDS = 0.1
+AFTER_WRITES_AT_MOST = 0.5
 
 
 class ChainCache:
@@ -216,7 +219,7 @@ class ChainCache:
                     engine = session.get_bind()
                     self._submit(_key(engine, workspace_id), "reload",
                                  functools.partial(self._reload, engine, workspace_id),
-                                 delay=AFTER_WRITE_SECONDS)
+                                 delay=AFTER_WRITE_SECONDS, longest=AFTER_WRITES_AT_MOST)
 
         def after_rollback(session: Session) -> None:
             session.info.pop(BUMPED, None)
@@ -390,5 +393,5 @@ class ChainCache:
         return chain
 
     def _submit(self, key: Key, kind: str, work: Callable[[], None], *,
-                delay: float = 0.0) -> None:
-        self._background.submit((key, kind), work, delay=delay)
+                delay: float = 0.0, longest: float | None = None) -> None:
+        self._background.submit((key, kind), work, delay=delay, longest=longest)

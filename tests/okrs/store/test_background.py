@@ -1,14 +1,17 @@
-"""The chain cache's background worker: a failure is logged as an error while its runtime
-runs, and work that fails because the runtime closed under it is not (shutdown, and tests'
-teardown, dispose of the engine it was reading)."""
+"""The chain cache's background worker: a burst of asks is done once, after the burst or at its
+longest; a failure is logged as an error while its runtime runs, and work that fails because
+the runtime closed under it is not (shutdown, and tests' teardown, dispose of the engine it was
+reading)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import pytest
 
+from bot import deadline
 from bot.okrs.store.background import Background
 
 
@@ -54,3 +57,39 @@ def test_work_still_waiting_out_its_delay_at_close_does_not_run() -> None:
     background.submit("later", ran.set, delay=0.2)
     background.close()
     assert not ran.wait(timeout=0.5)
+
+
+def test_asks_while_it_waits_put_it_off_and_it_runs_once() -> None:
+    background = Background("test-background")
+    ran: list[float] = []
+    try:
+        first = deadline.clock()
+        background.submit("reload", lambda: ran.append(deadline.clock()), delay=0.2,
+                          longest=5.0)
+        time.sleep(0.1)
+        last_ask = deadline.clock()
+        background.submit("reload", lambda: ran.append(deadline.clock()), delay=0.2,
+                          longest=5.0)
+        background.wait_idle(timeout=10)
+    finally:
+        background.close()
+    assert len(ran) == 1
+    assert ran[0] >= last_ask + 0.2 > first + 0.2  # put off by the second ask
+
+
+def test_a_burst_of_asks_does_not_put_it_off_past_longest() -> None:
+    background = Background("test-background")
+    ran = threading.Event()
+    try:
+        first = deadline.clock()
+        asking_until = first + 5.0
+        while not ran.is_set() and deadline.clock() < asking_until:
+            # Asks keep coming far more often than the delay (a stall of a whole second of
+            # this thread would end the burst early).
+            background.submit("reload", ran.set, delay=1.0, longest=1.5)
+            time.sleep(0.02)
+        stopped_asking = deadline.clock()
+    finally:
+        background.close()
+    assert ran.is_set(), "put off for as long as the asks came"
+    assert stopped_asking - first >= 1.5  # it waited its longest, not only its delay
