@@ -6,6 +6,8 @@ seen by the metric it counters."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -113,30 +115,45 @@ def test_a_metric_sees_its_counter_metric_turn_red_in_the_same_batch(
     assert "counter-metric Cost is red" in growth.health.reason
 
 
+def read_beforehand(session: Session) -> dict[str, Metric]:
+    """The metrics, with what value_flows reads with them beforehand."""
+    found = metrics(session)
+    for metric in found.values():
+        _read = (metric.triggers, metric.thresholds, metric.objective)
+    return found
+
+
+@contextmanager
+def statements_run(session: Session) -> Iterator[dict[str, list[str]]]:
+    """The statements run meanwhile: "reads" and "writes"."""
+    run: dict[str, list[str]] = {"reads": [], "writes": []}
+
+    def listen(*args: object) -> None:
+        statement = str(args[2]).lstrip().upper()
+        if statement.startswith(("SELECT", "(SELECT")):
+            run["reads"].append(statement)
+        elif statement.startswith("INSERT"):
+            run["writes"].append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield run
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+
+
 def test_the_batch_reads_one_statement_for_all_the_latest_values(
         db: sessionmaker[Session]) -> None:
-    statements: list[str] = []
     with db.begin() as session, freeze_time(NOW):
-        found = metrics(session)
-        for metric in found.values():  # what value_flows reads with the metric, beforehand
-            _read = (metric.triggers, metric.thresholds, metric.objective)
-        engine = session.get_bind()
-
-        def listen(*args: object) -> None:
-            statements.append(str(args[2]))
-
-        event.listen(engine, "before_cursor_execute", listen)
-        try:
+        found = read_beforehand(session)
+        with statements_run(session) as run:
             record_measurements(db_session=session, now=NOW, values=[
                 value(found["plain"], 30, countered=False),
                 value(found["watched"], 30, countered=False),
                 value(found["plain"], 31, countered=False)])
-        finally:
-            event.remove(engine, "before_cursor_execute", listen)
-    reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "(SELECT"))]
-    assert len(reads) == 2, reads  # the latest of plain, the whole history of watched
-    writes = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
-    assert len(writes) == 2, writes  # the values, their change-log lines
+    assert len(run["reads"]) == 2, run  # the latest of plain, the whole history of watched
+    assert len(run["writes"]) == 2, run  # the values, their change-log lines
 
 
 def test_counter_metrics_are_read_once_for_the_batch_and_seen_as_they_change(
@@ -144,23 +161,12 @@ def test_counter_metrics_are_read_once_for_the_batch_and_seen_as_they_change(
     with db.begin() as session, freeze_time(NOW - timedelta(hours=1)):
         record_measurements(db_session=session, now=NOW - timedelta(hours=1),
                             values=[value(metrics(session)["cost"], 35)])  # red, stored
-    statements: list[str] = []
     with db.begin() as session, freeze_time(NOW):
-        found = metrics(session)
-        for metric in found.values():
-            _read = (metric.triggers, metric.thresholds, metric.objective)
-        engine = session.get_bind()
-
-        def listen(*args: object) -> None:
-            statements.append(str(args[2]))
-
-        event.listen(engine, "before_cursor_execute", listen)
-        try:
+        found = read_beforehand(session)
+        with statements_run(session) as run:
             before, cost, after = record_measurements(db_session=session, now=NOW, values=[
                 value(found["growth"], 40), value(found["cost"], 8),
                 value(found["growth"], 41)])
-        finally:
-            event.remove(engine, "before_cursor_execute", listen)
     # The stored red cost makes the first growth value yellow; the batch's green one does not.
     assert before.health.status is Status.YELLOW
     assert "counter-metric Cost is red" in before.health.reason
@@ -168,7 +174,5 @@ def test_counter_metrics_are_read_once_for_the_batch_and_seen_as_they_change(
                                                                      Status.GREEN)
     # Once cost is green again, growth's 40 reads green too: what people saw before its 41.
     assert after.health.status is after.old_status is Status.GREEN
-    reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "(SELECT"))]
-    assert len(reads) == 3, reads  # the pairs, the counter-metrics' specs, the latest values
-    writes = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
-    assert len(writes) == 2, writes  # no flush before a countered value: one insert each
+    assert len(run["reads"]) == 3, run  # the pairs, the counter-metrics' specs, the latest
+    assert len(run["writes"]) == 2, run  # no flush before a countered value: one insert each
