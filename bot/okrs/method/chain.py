@@ -86,6 +86,9 @@ class ChainNode:
         return LABELS[self.kind]
 
 
+SHAPE = "shape:"  # the prefix of memos an in-place update keeps (Chain.shape_memo)
+
+
 @dataclass
 class Chain:
     nodes: dict[NodeId, ChainNode] = field(default_factory=dict)
@@ -101,6 +104,16 @@ class Chain:
         if name not in self._memo:
             self._memo[name] = compute()
         return self._memo[name]
+
+    def shape_memo(self, name: str, compute: Callable[[], T]) -> T:
+        """`memo` for an index of the plan's shape alone (node ids, keys, names, kinds, links;
+        no health, no ChainNode): a chain updated in place keeps it (`shape_memos`), so it is
+        computed once per plan, not once per new measurement."""
+        return self.memo(SHAPE + name, compute)
+
+    def shape_memos(self) -> dict[str, Any]:
+        return {name: value for name, value in list(self._memo.items())
+                if name.startswith(SHAPE)}
 
     def of_kind(self, kind: NodeKind) -> list[ChainNode]:
         """The nodes of one kind, in the plan's order."""

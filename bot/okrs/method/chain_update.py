@@ -25,7 +25,7 @@ def update_chain(chain: Chain, replaced: Iterable[Blueprint],
     new = {b.id: b for b in replaced if b.id in chain.nodes}
     builder = _Builder((), max(now or chain.computed_at, chain.computed_at))
     builder.blueprints = _Replaced(chain, new)  # type: ignore[assignment]
-    guarding = chain.memo("guarding", lambda: _guarding(chain))
+    guarding = chain.shape_memo("guarding", lambda: _guarding(chain))
     outdated, todo = set(new), list(new)
     while todo:
         node_id = todo.pop()
@@ -35,7 +35,7 @@ def update_chain(chain: Chain, replaced: Iterable[Blueprint],
                 todo.append(dependent)
     builder.chain = Chain(nodes=dict(chain.nodes), children=chain.children,
                           parents=chain.parents, computed_at=builder.now,
-                          _memo={"guarding": guarding})  # the plan's shape: still true
+                          _memo=chain.shape_memos())  # the plan's shape: still true
     builder.outdated = outdated
     for node_id in list(outdated):
         builder.node(node_id)
