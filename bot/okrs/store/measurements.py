@@ -94,17 +94,17 @@ def points(db_session: Session, metric_id: int) -> list[Point]:
 
 def _health(db_session: Session, metric: Metric, series: list[Point], now: datetime) -> Health:
     """The metric's health on `series`, made yellow by a red counter-metric."""
-    return _judged(metric, series, now, _counter_healths(db_session, metric, now))
+    counters = _counters_of(db_session, {metric.id}).get(metric.id, [])
+    series_of = _latest(db_session, {c for c, _ in counters}, now) if counters else {}
+    return _judged(metric, series, now, _counter_healths(counters, series_of, now))
 
 
-def _counter_healths(db_session: Session, metric: Metric,
-                     now: datetime) -> list[tuple[Health, str]]:
-    """Each counter-metric's own health and name, read as plain rows (no ORM objects)."""
-    ids = list(run_core(db_session, _counter_ids(), {"metric_id": metric.id}).scalars())
-    if not ids:  # most metrics have no counter-metric: one indexed lookup and done
-        return []
-    return [(metric_health(spec, points(db_session, counter_id), now), spec.name)
-            for counter_id, spec in _specs(db_session, ids)]
+def _counter_healths(counters: Sequence[tuple[int, MetricSpec]],
+                     series: dict[int, list[Point]], now: datetime) -> list[tuple[Health, str]]:
+    """Each counter-metric's own health and name, from its series (its latest at or before
+    now is what health reads)."""
+    return [(metric_health(spec, series[counter_id], now), spec.name)
+            for counter_id, spec in counters]
 
 
 def _judged(metric: Metric, series: list[Point], now: datetime,
@@ -113,15 +113,6 @@ def _judged(metric: Metric, series: list[Point], now: datetime,
     for counter_health, counter_name in counters:
         health = with_counter_metric(health, counter_health, counter_name)
     return health
-
-
-@functools.cache
-def _counter_ids() -> CompoundSelect:
-    declared = (select(CounterMetric.counter_metric_id)
-                .where(CounterMetric.metric_id == bindparam("metric_id")))
-    declaring = (select(CounterMetric.metric_id)
-                 .where(CounterMetric.counter_metric_id == bindparam("metric_id")))
-    return declared.union(declaring)
 
 
 @functools.cache
@@ -311,8 +302,7 @@ def _recorded(new: NewValue, series: dict[int, list[Point]],
                *earlier[len(before):]]
     series[metric.id] = updated
     spec = spec_of(metric)
-    counters = [(metric_health(counter, series[counter_id], now), counter.name)
-                for counter_id, counter in counter_specs]
+    counters = _counter_healths(counter_specs, series, now)
     health = _judged(metric, updated, now, counters, spec)
     # What people saw before this value, to say "turned yellow" (None: never measured).
     old_status = _judged(metric, earlier, now, counters, spec).status if earlier else None

@@ -2,7 +2,7 @@
 check-in use) say what each changed exactly as if recorded one by one, on both backends:
 judged from the latest value alone when nothing needs the history, from all of it when a
 trigger does, one after another for two values of a metric, and a counter-metric's new value
-seen by the metric it counters."""
+seen by the metric it counters; taking a value back reads its counter-metrics the same way."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from bot import schema
 from bot.okrs.method.enums import Direction, Source, Status, TriggerKind
 from bot.okrs.plans import plan as p
 from bot.okrs.store.importer import import_plan
-from bot.okrs.store.measurements import NewValue, record_measurements
+from bot.okrs.store.measurements import NewValue, record_measurements, undo_last_measurement
 from bot.okrs.store.models import Measurement, Metric
 
 TEAM = "T0BATCH"
@@ -176,3 +176,17 @@ def test_counter_metrics_are_read_once_for_the_batch_and_seen_as_they_change(
     assert after.health.status is after.old_status is Status.GREEN
     assert len(run["reads"]) == 3, run  # the pairs, the counter-metrics' specs, the latest
     assert len(run["writes"]) == 2, run  # no flush before a countered value: one insert each
+
+
+def test_taking_a_value_back_judges_what_stands_with_its_counter_metrics(
+        db: sessionmaker[Session]) -> None:
+    with db.begin() as session, freeze_time(NOW - timedelta(hours=1)):
+        found = metrics(session)
+        record_measurements(db_session=session, now=NOW - timedelta(hours=1), values=[
+            value(found["cost"], 35), value(found["growth"], 40), value(found["growth"], 41)])
+    with db.begin() as session, freeze_time(NOW):
+        undone = undo_last_measurement(db_session=session, metric=metrics(session)["growth"],
+                                       actor=OWNER, now=NOW)
+    assert (undone.value, undone.now_value) == (41, 40)
+    assert undone.health.status is Status.YELLOW  # 40 reaches its target; cost is red
+    assert "counter-metric Cost is red" in undone.health.reason
